@@ -1,0 +1,672 @@
+# pragma version ~=0.4.3
+# pragma evm-version cancun
+"""
+@title Economic Strategy Router
+@custom:contract-name EconomicStrategyRouter
+@license GNU Affero General Public License v3.0 only
+@notice The only Mycelix contract that holds money. Songs are
+        registered here by their artist under a strategy; every payment
+        goes through `pay` (or `pay_batch`): the song's strategy says how
+        much to charge, the router pulls that from the payer, credits the
+        protocol fee to the treasury and the net to the song's splits.
+        Recipients withdraw their credits whenever they like (pull
+        payments), so the router's token balance always equals the sum
+        of unwithdrawn credits.
+
+        Distribution rule (the indexer reproduces it from events):
+        for a net amount `n` and splits `(r_i, b_i)`, every recipient
+        but the first gets `n * b_i // 10000`; the first recipient gets
+        the rest, so the credited amounts always sum to `n` exactly.
+        A song without configured splits credits 100 % to its artist of
+        record at the time of the payment.
+
+        Storage is packed by hand (Vyper gives every variable its own
+        slot) because each cold slot read costs 2,100 gas on the hot
+        payment path:
+        - `_config`: treasury (bits 0-159) | fee bps (160-175) | paused (176)
+        - `_song`: strategy (0-159) | number of splits (160-167)
+        - `_split`: recipient (0-159) | bps (160-175) | role (176-183)
+"""
+
+
+from ethereum.ercs import IERC20
+from snekmate.auth import ownable
+from snekmate.auth import ownable_2step
+
+from .interfaces import IStrategy
+
+initializes: ownable
+initializes: ownable_2step[ownable := ownable]
+
+exports: (
+    ownable_2step.owner,
+    ownable_2step.pending_owner,
+    ownable_2step.transfer_ownership,
+    ownable_2step.accept_ownership,
+)
+
+
+# @dev Payment types, fixed ordinals (clients send them as uint8).
+STREAM: public(constant(uint8)) = 0
+DOWNLOAD: public(constant(uint8)) = 1
+TIP: public(constant(uint8)) = 2
+PATRONAGE: public(constant(uint8)) = 3
+ACCESS: public(constant(uint8)) = 4
+
+# @dev Basis points denominator, protocol fee default and ceiling.
+BPS: public(constant(uint256)) = 10_000
+DEFAULT_FEE_BPS: public(constant(uint256)) = 100
+MAX_FEE_BPS: public(constant(uint256)) = 500
+
+# @dev Most recipients a song's splits may have, and most payments in
+# one batch.
+MAX_SPLITS: public(constant(uint256)) = 64
+MAX_BATCH: public(constant(uint256)) = 128
+
+# @dev Role code of the implicit 100 % split to the artist.
+ROLE_ARTIST: public(constant(uint8)) = 0
+
+_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+_FEE_SHIFT: constant(uint256) = 160
+_PAUSED_BIT: constant(uint256) = 1 << 176
+_COUNT_SHIFT: constant(uint256) = 160
+_BPS_SHIFT: constant(uint256) = 160
+_ROLE_SHIFT: constant(uint256) = 176
+
+
+struct Split:
+    recipient: address
+    bps: uint16
+    role: uint8
+
+
+struct Share:
+    recipient: address
+    amount: uint256
+
+
+struct PaymentRequest:
+    song_id: bytes32
+    amount: uint256
+    payment_type: uint8
+
+
+# @dev The ERC-20 every payment is made in (FLOW on a dev chain).
+token: public(immutable(IERC20))
+
+# @dev Strategy registry: id -> contract, contract -> id, id -> open
+# for new songs.
+strategies: public(HashMap[bytes32, address])
+strategy_id_of: public(HashMap[address, bytes32])
+strategy_enabled: public(HashMap[bytes32, bool])
+
+# @dev Artist of record of each song (zero: unregistered).
+song_artist: public(HashMap[bytes32, address])
+
+# @dev Withdrawable earnings of each address.
+credits: public(HashMap[address, uint256])
+
+_config: uint256
+_song: HashMap[bytes32, uint256]
+_split: HashMap[bytes32, HashMap[uint256, uint256]]
+
+
+event StrategyRegistered:
+    strategy_id: indexed(bytes32)
+    strategy: indexed(address)
+
+
+event StrategyEnabled:
+    strategy_id: indexed(bytes32)
+    enabled: bool
+
+
+event SongRegistered:
+    song_id: indexed(bytes32)
+    strategy_id: indexed(bytes32)
+    artist: indexed(address)
+
+
+event SongStrategyChanged:
+    song_id: indexed(bytes32)
+    strategy_id: indexed(bytes32)
+
+
+event SongTransferred:
+    song_id: indexed(bytes32)
+    previous_artist: indexed(address)
+    artist: indexed(address)
+
+
+event SplitsConfigured:
+    song_id: indexed(bytes32)
+    recipients: DynArray[address, MAX_SPLITS]
+    bps: DynArray[uint16, MAX_SPLITS]
+    roles: DynArray[uint8, MAX_SPLITS]
+
+
+# @dev One per payment, zero charges included (they record free plays).
+# `amount` is what was charged, `fee` what the treasury was credited;
+# the net `amount - fee` is credited by the distribution rule above.
+event Payment:
+    song_id: indexed(bytes32)
+    payer: indexed(address)
+    strategy: indexed(address)
+    payment_type: uint8
+    amount: uint256
+    fee: uint256
+
+
+event Withdrawal:
+    recipient: indexed(address)
+    amount: uint256
+
+
+event FeeChanged:
+    fee_bps: uint256
+
+
+event TreasuryChanged:
+    treasury: indexed(address)
+
+
+event Paused:
+    account: indexed(address)
+
+
+event Unpaused:
+    account: indexed(address)
+
+
+@deploy
+def __init__(token_: IERC20, treasury_: address):
+    """
+    @dev The deployer becomes the owner. The fee starts at 100 bps.
+    @param token_ The 20-byte address of the payment ERC-20.
+    @param treasury_ The 20-byte address credited with protocol fees.
+    """
+    assert token_.address.is_contract, "router: token is not a contract"
+    assert treasury_ != empty(address), "router: zero treasury"
+    ownable.__init__()
+    ownable_2step.__init__()
+    token = token_
+    self._config = convert(treasury_, uint256) | (DEFAULT_FEE_BPS << _FEE_SHIFT)
+    log TreasuryChanged(treasury=treasury_)
+    log FeeChanged(fee_bps=DEFAULT_FEE_BPS)
+
+
+# ---------------------------------------------------------------- admin
+
+
+@external
+def register_strategy(strategy_id: bytes32, strategy: address):
+    """
+    @dev Adds a strategy contract under a new id, enabled for new songs.
+         Owner only. Ids are never reused or remapped, so a song's
+         strategy can always be traced.
+    @param strategy_id The 32-byte id, keccak256 of a name such as
+           "pay-per-stream-v1".
+    @param strategy The 20-byte address of the strategy contract.
+    """
+    self._check_owner()
+    assert strategy_id != empty(bytes32), "router: empty strategy id"
+    assert strategy.is_contract, "router: strategy is not a contract"
+    assert self.strategies[strategy_id] == empty(address), "router: strategy id taken"
+    assert self.strategy_id_of[strategy] == empty(bytes32), "router: strategy already registered"
+    self.strategies[strategy_id] = strategy
+    self.strategy_id_of[strategy] = strategy_id
+    self.strategy_enabled[strategy_id] = True
+    log StrategyRegistered(strategy_id=strategy_id, strategy=strategy)
+    log StrategyEnabled(strategy_id=strategy_id, enabled=True)
+
+
+@external
+def set_strategy_enabled(strategy_id: bytes32, enabled: bool):
+    """
+    @dev Opens or closes a strategy to new songs. Owner only. Songs
+         already using it keep working either way.
+    @param strategy_id The 32-byte strategy id.
+    @param enabled True to allow new registrations.
+    """
+    self._check_owner()
+    assert self.strategies[strategy_id] != empty(address), "router: unknown strategy"
+    self.strategy_enabled[strategy_id] = enabled
+    log StrategyEnabled(strategy_id=strategy_id, enabled=enabled)
+
+
+@external
+def set_fee(fee_bps: uint256):
+    """
+    @dev Sets the protocol fee taken from every charged payment. Owner
+         only; at most `MAX_FEE_BPS` (5 %).
+    @param fee_bps The new fee in basis points.
+    """
+    self._check_owner()
+    assert fee_bps <= MAX_FEE_BPS, "router: fee above maximum"
+    config: uint256 = self._config
+    self._config = (config & ~(convert(max_value(uint16), uint256) << _FEE_SHIFT)) | (fee_bps << _FEE_SHIFT)
+    log FeeChanged(fee_bps=fee_bps)
+
+
+@external
+def set_treasury(treasury_: address):
+    """
+    @dev Sets the address credited with future fees. Owner only. Fees
+         already credited stay with the previous treasury.
+    @param treasury_ The 20-byte treasury address.
+    """
+    self._check_owner()
+    assert treasury_ != empty(address), "router: zero treasury"
+    self._config = (self._config & ~_ADDRESS_MASK) | convert(treasury_, uint256)
+    log TreasuryChanged(treasury=treasury_)
+
+
+@external
+def pause():
+    """
+    @dev Emergency stop of payments. Owner only. Withdrawals stay open.
+    """
+    self._check_owner()
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT == 0, "router: already paused"
+    self._config = config | _PAUSED_BIT
+    log Paused(account=msg.sender)
+
+
+@external
+def unpause():
+    """
+    @dev Resumes payments. Owner only.
+    """
+    self._check_owner()
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT != 0, "router: not paused"
+    self._config = config & ~_PAUSED_BIT
+    log Unpaused(account=msg.sender)
+
+
+# ---------------------------------------------------------------- songs
+
+
+@external
+def register_song(song_id: bytes32, strategy_id: bytes32, artist: address):
+    """
+    @dev Registers a song under an enabled strategy. Only the artist may
+         register their own song, so nobody can squat a song id.
+    @param song_id The 32-byte song id (non-zero).
+    @param strategy_id The 32-byte id of a registered, enabled strategy.
+    @param artist The 20-byte artist address; must be the caller.
+    """
+    assert msg.sender == artist, "router: caller is not the artist"
+    assert song_id != empty(bytes32), "router: empty song id"
+    assert self._song[song_id] == 0, "router: song already registered"
+    strategy: address = self._open_strategy(strategy_id)
+    self._song[song_id] = convert(strategy, uint256)
+    self.song_artist[song_id] = artist
+    log SongRegistered(song_id=song_id, strategy_id=strategy_id, artist=artist)
+
+
+@external
+def change_strategy(song_id: bytes32, strategy_id: bytes32):
+    """
+    @dev Moves a song to another enabled strategy. Artist only. Splits
+         are kept.
+    @param song_id The 32-byte song id.
+    @param strategy_id The 32-byte id of the new strategy.
+    """
+    info: uint256 = self._artist_song(song_id)
+    strategy: address = self._open_strategy(strategy_id)
+    self._song[song_id] = (info & ~_ADDRESS_MASK) | convert(strategy, uint256)
+    log SongStrategyChanged(song_id=song_id, strategy_id=strategy_id)
+
+
+@external
+def transfer_song(song_id: bytes32, new_artist: address):
+    """
+    @dev Hands a song to a new artist of record. Artist only. Configured
+         splits stay as they are (collaborators keep their shares); an
+         unsplit song pays its new artist from now on.
+    @param song_id The 32-byte song id.
+    @param new_artist The 20-byte address of the new artist.
+    """
+    self._artist_song(song_id)
+    assert new_artist != empty(address), "router: zero artist"
+    self.song_artist[song_id] = new_artist
+    log SongTransferred(song_id=song_id, previous_artist=msg.sender, artist=new_artist)
+
+
+@external
+def configure_splits(
+    song_id: bytes32,
+    recipients: DynArray[address, MAX_SPLITS],
+    bps: DynArray[uint16, MAX_SPLITS],
+    roles: DynArray[uint8, MAX_SPLITS],
+):
+    """
+    @dev Sets how a song's net income is divided. Artist only, and only
+         once: after that the artist alone cannot change them, so
+         collaborators are protected. Duplicate recipients are allowed
+         (they receive each share). The first recipient also receives
+         rounding dust.
+    @param song_id The 32-byte song id.
+    @param recipients The 20-byte recipient addresses, 1 to 64, non-zero.
+    @param bps The share of each recipient in basis points, each > 0,
+           summing to 10000.
+    @param roles A role code for each recipient (0 artist; the catalogue
+           names the others).
+    """
+    info: uint256 = self._artist_song(song_id)
+    assert (info >> _COUNT_SHIFT) & 255 == 0, "router: splits already configured"
+    n: uint256 = len(recipients)
+    assert n > 0, "router: no recipients"
+    assert len(bps) == n and len(roles) == n, "router: array lengths differ"
+    total: uint256 = 0
+    for i: uint256 in range(n, bound=MAX_SPLITS):
+        assert recipients[i] != empty(address), "router: zero recipient"
+        assert bps[i] > 0, "router: zero share"
+        total += convert(bps[i], uint256)
+        self._split[song_id][i] = (
+            convert(recipients[i], uint256)
+            | (convert(bps[i], uint256) << _BPS_SHIFT)
+            | (convert(roles[i], uint256) << _ROLE_SHIFT)
+        )
+    assert total == BPS, "router: shares must sum to 10000"
+    self._song[song_id] = info | (n << _COUNT_SHIFT)
+    log SplitsConfigured(song_id=song_id, recipients=recipients, bps=bps, roles=roles)
+
+
+# ------------------------------------------------------------- payments
+
+
+@external
+@nonreentrant
+def pay(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256 = 0) -> uint256:
+    """
+    @dev Pays for a song. The song's strategy decides the charge (at
+         most `amount`, e.g. the auction's current price); the router
+         pulls it from the caller (who must have approved the router),
+         credits the fee to the treasury and the net to the splits.
+         A zero charge records a free play and moves no tokens.
+    @param song_id The 32-byte song id.
+    @param amount The most the caller offers, in token units.
+    @param payment_type STREAM 0, DOWNLOAD 1, TIP 2, PATRONAGE 3, ACCESS 4.
+    @param option A strategy-specific choice (the patronage tier).
+    @return uint256 The amount charged.
+    """
+    config: uint256 = self._live_config()
+    charged: uint256 = self._process(song_id, amount, payment_type, option, config)
+    if charged != 0:
+        self._pull(charged)
+    return charged
+
+
+@external
+@nonreentrant
+def pay_batch(requests: DynArray[PaymentRequest, MAX_BATCH]) -> uint256:
+    """
+    @dev Several payments in one transaction, each processed exactly as
+         by `pay` (option 0), with one token pull for the total. All or
+         nothing: one failing payment reverts the batch.
+    @param requests The payments (song id, amount offered, type).
+    @return uint256 The total charged.
+    """
+    assert len(requests) > 0, "router: empty batch"
+    config: uint256 = self._live_config()
+    total: uint256 = 0
+    for r: PaymentRequest in requests:
+        total += self._process(r.song_id, r.amount, r.payment_type, 0, config)
+    if total != 0:
+        self._pull(total)
+    return total
+
+
+@external
+@nonreentrant
+def withdraw() -> uint256:
+    """
+    @dev Sends the caller all their credited earnings. Works while the
+         router is paused.
+    @return uint256 The amount sent.
+    """
+    amount: uint256 = self.credits[msg.sender]
+    assert amount != 0, "router: nothing to withdraw"
+    self.credits[msg.sender] = 0
+    assert extcall token.transfer(msg.sender, amount, default_return_value=True), "router: token transfer failed"
+    log Withdrawal(recipient=msg.sender, amount=amount)
+    return amount
+
+
+# ---------------------------------------------------------------- views
+
+
+@view
+@external
+def fee_bps() -> uint256:
+    """
+    @dev The protocol fee in basis points.
+    @return uint256 The fee.
+    """
+    return (self._config >> _FEE_SHIFT) & convert(max_value(uint16), uint256)
+
+
+@view
+@external
+def treasury() -> address:
+    """
+    @dev The address credited with protocol fees.
+    @return address The treasury.
+    """
+    return convert(convert(self._config & _ADDRESS_MASK, uint160), address)
+
+
+@view
+@external
+def paused() -> bool:
+    """
+    @dev Whether payments are stopped.
+    @return bool True if paused.
+    """
+    return self._config & _PAUSED_BIT != 0
+
+
+@view
+@external
+def song_strategy(song_id: bytes32) -> address:
+    """
+    @dev The strategy contract of a song, zero if unregistered.
+    @param song_id The 32-byte song id.
+    @return address The strategy.
+    """
+    return self._strategy_of(self._song[song_id])
+
+
+@view
+@external
+def song_strategy_id(song_id: bytes32) -> bytes32:
+    """
+    @dev The strategy id of a song, zero if unregistered.
+    @param song_id The 32-byte song id.
+    @return bytes32 The strategy id.
+    """
+    return self.strategy_id_of[self._strategy_of(self._song[song_id])]
+
+
+@view
+@external
+def splits(song_id: bytes32) -> DynArray[Split, MAX_SPLITS]:
+    """
+    @dev A song's splits; without configured splits, 100 % to the
+         artist. Reverts for an unregistered song.
+    @param song_id The 32-byte song id.
+    @return DynArray The recipients, shares and roles.
+    """
+    info: uint256 = self._registered(song_id)
+    result: DynArray[Split, MAX_SPLITS] = []
+    n: uint256 = (info >> _COUNT_SHIFT) & 255
+    if n == 0:
+        result.append(Split(recipient=self.song_artist[song_id], bps=10_000, role=ROLE_ARTIST))
+        return result
+    for i: uint256 in range(n, bound=MAX_SPLITS):
+        packed: uint256 = self._split[song_id][i]
+        result.append(
+            Split(
+                recipient=self._address_of(packed),
+                bps=convert((packed >> _BPS_SHIFT) & 65535, uint16),
+                role=convert((packed >> _ROLE_SHIFT) & 255, uint8),
+            )
+        )
+    return result
+
+
+@view
+@external
+def preview_distribution(song_id: bytes32, amount: uint256) -> (uint256, DynArray[Share, MAX_SPLITS]):
+    """
+    @dev How a charge of `amount` would be divided now: the protocol fee
+         and each recipient's credit (summing to `amount - fee`).
+    @param song_id The 32-byte song id.
+    @param amount The charged amount to divide.
+    @return uint256 The protocol fee.
+    @return DynArray The credit of each split recipient, in split order.
+    """
+    info: uint256 = self._registered(song_id)
+    fee: uint256 = amount * ((self._config >> _FEE_SHIFT) & 65535) // BPS
+    net: uint256 = amount - fee
+    shares: DynArray[Share, MAX_SPLITS] = []
+    n: uint256 = (info >> _COUNT_SHIFT) & 255
+    if n == 0:
+        shares.append(Share(recipient=self.song_artist[song_id], amount=net))
+        return fee, shares
+    others: uint256 = 0
+    for i: uint256 in range(1, n, bound=MAX_SPLITS):
+        others += net * ((self._split[song_id][i] >> _BPS_SHIFT) & 65535) // BPS
+    shares.append(Share(recipient=self._address_of(self._split[song_id][0]), amount=net - others))
+    for i: uint256 in range(1, n, bound=MAX_SPLITS):
+        packed: uint256 = self._split[song_id][i]
+        shares.append(Share(recipient=self._address_of(packed), amount=net * ((packed >> _BPS_SHIFT) & 65535) // BPS))
+    return fee, shares
+
+
+@view
+@external
+def quote(song_id: bytes32, payer: address, payment_type: uint8, option: uint256 = 0) -> uint256:
+    """
+    @dev What a payment would be charged now, from the song's strategy.
+    @param song_id The 32-byte song id.
+    @param payer The 20-byte address that would pay.
+    @param payment_type The payment type.
+    @param option The strategy-specific choice.
+    @return uint256 The charge.
+    """
+    info: uint256 = self._registered(song_id)
+    assert payment_type <= ACCESS, "router: unknown payment type"
+    return staticcall IStrategy(self._strategy_of(info)).quote(song_id, payer, payment_type, option)
+
+
+@view
+@external
+def is_authorized(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev Whether `listener` may stream `song_id` now without paying for
+         the play. False for an unregistered song.
+    @param song_id The 32-byte song id.
+    @param listener The 20-byte listener address.
+    @return bool True if authorised.
+    """
+    info: uint256 = self._song[song_id]
+    if info == 0:
+        return False
+    return staticcall IStrategy(self._strategy_of(info)).is_authorized(song_id, listener)
+
+
+# ------------------------------------------------------------ internals
+
+
+@internal
+def _check_owner():
+    assert msg.sender == ownable.owner, "router: caller is not the owner"
+
+
+@view
+@internal
+def _open_strategy(strategy_id: bytes32) -> address:
+    strategy: address = self.strategies[strategy_id]
+    assert strategy != empty(address), "router: unknown strategy"
+    assert self.strategy_enabled[strategy_id], "router: strategy disabled"
+    return strategy
+
+
+@view
+@internal
+def _registered(song_id: bytes32) -> uint256:
+    info: uint256 = self._song[song_id]
+    assert info != 0, "router: song not registered"
+    return info
+
+
+@view
+@internal
+def _artist_song(song_id: bytes32) -> uint256:
+    info: uint256 = self._registered(song_id)
+    assert self.song_artist[song_id] == msg.sender, "router: caller is not the artist"
+    return info
+
+
+@view
+@internal
+def _live_config() -> uint256:
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT == 0, "router: paused"
+    return config
+
+
+@pure
+@internal
+def _address_of(packed: uint256) -> address:
+    return convert(convert(packed & _ADDRESS_MASK, uint160), address)
+
+
+@pure
+@internal
+def _strategy_of(info: uint256) -> address:
+    return convert(convert(info & _ADDRESS_MASK, uint160), address)
+
+
+@internal
+def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256, config: uint256) -> uint256:
+    info: uint256 = self._registered(song_id)
+    assert payment_type <= ACCESS, "router: unknown payment type"
+    strategy: address = self._strategy_of(info)
+    charged: uint256 = extcall IStrategy(strategy).charge(song_id, msg.sender, amount, payment_type, option)
+    assert charged <= amount, "router: charge exceeds offer"
+    fee: uint256 = 0
+    if charged != 0:
+        fee = charged * ((config >> _FEE_SHIFT) & 65535) // BPS
+        if fee != 0:
+            treasury_: address = self._address_of(config)
+            self.credits[treasury_] += fee
+        self._distribute(song_id, info, charged - fee)
+    log Payment(
+        song_id=song_id, payer=msg.sender, strategy=strategy, payment_type=payment_type, amount=charged, fee=fee
+    )
+    return charged
+
+
+@internal
+def _distribute(song_id: bytes32, info: uint256, net: uint256):
+    n: uint256 = (info >> _COUNT_SHIFT) & 255
+    if n == 0:
+        self.credits[self.song_artist[song_id]] += net
+        return
+    rest: uint256 = net
+    for i: uint256 in range(1, n, bound=MAX_SPLITS):
+        packed: uint256 = self._split[song_id][i]
+        share: uint256 = net * ((packed >> _BPS_SHIFT) & 65535) // BPS
+        rest = unsafe_sub(rest, share)
+        self.credits[self._address_of(packed)] += share
+    self.credits[self._address_of(self._split[song_id][0])] += rest
+
+
+@internal
+def _pull(amount: uint256):
+    assert extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "router: token transfer failed"
