@@ -1,0 +1,417 @@
+# pragma version ~=0.4.3
+# pragma evm-version cancun
+"""
+@title Gift-economy strategy
+@custom:contract-name GiftEconomy
+@license GNU Affero General Public License v3.0 only
+@notice Listening is free and earns the listener CGC gift credits; a
+        listener may also tip, and the tip is charged in full (the
+        router takes the fee and splits the rest). This contract only
+        prices plays and mints CGC: it never holds or moves FLOW.
+
+        Rewards. A STREAM (charged 0) or a TIP (any non-zero amount)
+        is a listen. A listen earns CGC unless the same listener was
+        already rewarded for the same song less than `REWARD_INTERVAL`
+        (one hour) ago: that play or tip still succeeds, but it earns
+        nothing and counts for nothing (anti-farming). A rewarded listen
+        earns
+            reward = cgc_per_listen
+                     + early_bonus   if it is the listener's first
+                                     rewarded listen of the song and
+                                     fewer than `early_threshold`
+                                     unique listeners came before
+        and, from the listener's 6th rewarded listen on (5 or more
+        before it), reward = reward * repeat_multiplier_bps // 10000.
+        A threshold of 0 disables the early bonus. A zero reward still
+        counts as a listen (and is logged) but mints nothing.
+
+        Configuration. Until the artist of record configures a song,
+        the defaults apply (1 CGC per listen, 10 CGC early bonus for
+        the first 100 listeners, x1.5 from the 6th listen), so a song
+        works as soon as it is registered. The artist may reconfigure
+        at any time and as often as they like, also before the song
+        uses this strategy; a new configuration changes future rewards
+        only (profiles and the listener count are kept).
+
+        Storage is packed by hand because each cold slot costs 2,100
+        gas on the payment path:
+        - `_song[song_id]`: cgc per listen (bits 0-79) | early bonus
+          (80-159) | early threshold (160-191) | repeat multiplier bps
+          (192-215; zero means "not configured, defaults apply") |
+          unique listener count (216-255)
+        - `_profile[song_id][listener]`: rewarded listens (bits 0-31) |
+          time of the last reward (32-95) | total CGC earned from the
+          song (96-223) | early-listener flag (224)
+"""
+
+
+from .interfaces import IRouter
+from .interfaces import IStrategy
+
+implements: IStrategy
+
+
+interface IMintable:
+    def mint(owner: address, amount: uint256): nonpayable
+
+
+# @dev Defaults until the artist configures a song: 1 CGC per listen,
+# a 10 CGC bonus for each of the first 100 unique listeners, x1.5 from
+# a listener's 6th rewarded listen.
+DEFAULT_CGC_PER_LISTEN: public(constant(uint256)) = 10**18
+DEFAULT_EARLY_BONUS: public(constant(uint256)) = 10 * 10**18
+DEFAULT_EARLY_THRESHOLD: public(constant(uint256)) = 100
+DEFAULT_REPEAT_MULTIPLIER_BPS: public(constant(uint256)) = 15_000
+
+# @dev Configuration bounds: at most one million CGC per listen and as
+# early bonus, at most 2**32 - 1 early listeners, a multiplier from x1
+# (10000) to x10 (100000).
+MAX_CGC_PER_LISTEN: public(constant(uint256)) = 10**6 * 10**18
+MAX_EARLY_BONUS: public(constant(uint256)) = 10**6 * 10**18
+MAX_EARLY_THRESHOLD: public(constant(uint256)) = 2**32 - 1
+MIN_REPEAT_MULTIPLIER_BPS: public(constant(uint256)) = 10_000
+MAX_REPEAT_MULTIPLIER_BPS: public(constant(uint256)) = 100_000
+
+# @dev A listener is rewarded for a song at most once per this many
+# seconds.
+REWARD_INTERVAL: public(constant(uint256)) = 3600
+
+# @dev The multiplier applies once a listener has this many rewarded
+# listens of the song (i.e. from the 6th on).
+REPEAT_AFTER: public(constant(uint256)) = 5
+
+BPS: public(constant(uint256)) = 10_000
+
+_STREAM: constant(uint8) = 0
+_TIP: constant(uint8) = 2
+
+_MASK_32: constant(uint256) = (1 << 32) - 1
+_MASK_64: constant(uint256) = (1 << 64) - 1
+_MASK_80: constant(uint256) = (1 << 80) - 1
+_MASK_128: constant(uint256) = (1 << 128) - 1
+_MASK_24: constant(uint256) = (1 << 24) - 1
+
+_BONUS_SHIFT: constant(uint256) = 80
+_THRESHOLD_SHIFT: constant(uint256) = 160
+_MULT_SHIFT: constant(uint256) = 192
+_COUNT_SHIFT: constant(uint256) = 216
+_MAX_COUNT: constant(uint256) = (1 << 40) - 1
+_CONFIG_MASK: constant(uint256) = (1 << _COUNT_SHIFT) - 1
+
+_TIME_SHIFT: constant(uint256) = 32
+_TOTAL_SHIFT: constant(uint256) = 96
+_EARLY_BIT: constant(uint256) = 1 << 224
+
+
+struct GiftConfig:
+    cgc_per_listen: uint256
+    early_bonus: uint256
+    early_threshold: uint256
+    repeat_multiplier_bps: uint256
+    configured: bool
+
+
+struct ListenerProfile:
+    listens: uint256
+    last_reward_at: uint256
+    total_earned: uint256
+    early: bool
+
+
+# @dev The router, the only caller of `charge`.
+router: public(immutable(IRouter))
+
+# @dev The CGC token; this contract must be its (only) minter.
+cgc: public(immutable(IMintable))
+
+_song: HashMap[bytes32, uint256]
+_profile: HashMap[bytes32, HashMap[address, uint256]]
+
+
+# @dev Emitted on every configuration, with the values now in force.
+event GiftConfigured:
+    song_id: indexed(bytes32)
+    artist: indexed(address)
+    cgc_per_listen: uint256
+    early_bonus: uint256
+    early_threshold: uint256
+    repeat_multiplier_bps: uint256
+
+
+# @dev One per rewarded listen (also when `amount` is zero). `listens`
+# is the listener's rewarded listen count of the song after this one,
+# `payment_type` is STREAM 0 or TIP 2. `amount` CGC were minted to
+# `listener`.
+event ListenRewarded:
+    song_id: indexed(bytes32)
+    listener: indexed(address)
+    amount: uint256
+    early: bool
+    repeat: bool
+    listens: uint256
+    payment_type: uint8
+
+
+@deploy
+def __init__(router_: IRouter, cgc_: address):
+    """
+    @param router_ The 20-byte router address.
+    @param cgc_ The 20-byte address of the CGC token, which must make
+           this contract a minter before the first reward.
+    """
+    assert router_.address.is_contract, "gift: router is not a contract"
+    assert cgc_.is_contract, "gift: cgc is not a contract"
+    router = router_
+    cgc = IMintable(cgc_)
+
+
+@external
+def configure(
+    song_id: bytes32,
+    cgc_per_listen: uint256,
+    early_bonus: uint256,
+    early_threshold: uint256,
+    repeat_multiplier_bps: uint256,
+):
+    """
+    @dev Sets how a song rewards its listeners. Artist of record only;
+         may be called again at any time, and changes future rewards
+         only.
+    @param song_id The 32-byte song id.
+    @param cgc_per_listen CGC units per rewarded listen, zero allowed,
+           at most `MAX_CGC_PER_LISTEN`.
+    @param early_bonus CGC units added to the first rewarded listen of
+           each of the first `early_threshold` unique listeners, at most
+           `MAX_EARLY_BONUS`.
+    @param early_threshold How many unique listeners get the early
+           bonus (0 disables it), at most `MAX_EARLY_THRESHOLD`.
+    @param repeat_multiplier_bps Multiplier applied from a listener's 6th
+           rewarded listen, 10000 (x1) to 100000 (x10).
+    """
+    assert staticcall router.song_artist(song_id) == msg.sender, "gift: caller is not the artist"
+    assert cgc_per_listen <= MAX_CGC_PER_LISTEN, "gift: cgc per listen above maximum"
+    assert early_bonus <= MAX_EARLY_BONUS, "gift: early bonus above maximum"
+    assert early_threshold <= MAX_EARLY_THRESHOLD, "gift: early threshold above maximum"
+    assert repeat_multiplier_bps >= MIN_REPEAT_MULTIPLIER_BPS, "gift: multiplier below 10000"
+    assert repeat_multiplier_bps <= MAX_REPEAT_MULTIPLIER_BPS, "gift: multiplier above 100000"
+    count: uint256 = self._song[song_id] & ~_CONFIG_MASK
+    self._song[song_id] = (
+        count
+        | cgc_per_listen
+        | (early_bonus << _BONUS_SHIFT)
+        | (early_threshold << _THRESHOLD_SHIFT)
+        | (repeat_multiplier_bps << _MULT_SHIFT)
+    )
+    log GiftConfigured(
+        song_id=song_id,
+        artist=msg.sender,
+        cgc_per_listen=cgc_per_listen,
+        early_bonus=early_bonus,
+        early_threshold=early_threshold,
+        repeat_multiplier_bps=repeat_multiplier_bps,
+    )
+
+
+@external
+def charge(song_id: bytes32, payer: address, amount: uint256, payment_type: uint8, option: uint256) -> uint256:
+    """
+    @dev See `IStrategy.charge`. STREAM: free, charged 0 whatever is
+         offered. TIP: any non-zero amount, charged whole. Both reward
+         the payer with CGC as a listen (at most once per song per
+         hour). Other payment types are refused.
+    """
+    assert msg.sender == router.address, "gift: caller is not the router"
+    charged: uint256 = 0
+    if payment_type == _TIP:
+        assert amount != 0, "gift: zero tip"
+        charged = amount
+    else:
+        assert payment_type == _STREAM, "gift: unsupported payment type"
+
+    profile: uint256 = self._profile[song_id][payer]
+    listens: uint256 = profile & _MASK_32
+    if listens != 0 and block.timestamp < ((profile >> _TIME_SHIFT) & _MASK_64) + REWARD_INTERVAL:
+        return charged  # anti-farming: the play counts, the reward does not
+
+    song: uint256 = self._song[song_id]
+    reward: uint256 = 0
+    early: bool = False
+    repeat: bool = False
+    reward, early, repeat = self._reward_of(song, listens)
+    if listens == 0:
+        count: uint256 = song >> _COUNT_SHIFT
+        if count < _MAX_COUNT:
+            self._song[song_id] = song + (1 << _COUNT_SHIFT)
+        if early:
+            profile |= _EARLY_BIT
+    listens += 1
+    total: uint256 = ((profile >> _TOTAL_SHIFT) & _MASK_128) + reward
+    self._profile[song_id][payer] = (
+        listens | (block.timestamp << _TIME_SHIFT) | (total << _TOTAL_SHIFT) | (profile & _EARLY_BIT)
+    )
+    log ListenRewarded(
+        song_id=song_id,
+        listener=payer,
+        amount=reward,
+        early=early,
+        repeat=repeat,
+        listens=listens,
+        payment_type=payment_type,
+    )
+    if reward != 0:
+        extcall cgc.mint(payer, reward)
+    return charged
+
+
+@view
+@external
+def quote(song_id: bytes32, payer: address, payment_type: uint8, option: uint256) -> uint256:
+    """
+    @dev See `IStrategy.quote`: 0 for a STREAM (listening is free), 1
+         unit (the smallest tip) for a TIP.
+    """
+    if payment_type == _STREAM:
+        return 0
+    assert payment_type == _TIP, "gift: unsupported payment type"
+    return 1
+
+
+@view
+@external
+def is_authorized(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev See `IStrategy.is_authorized`: always, listening is free.
+    """
+    return True
+
+
+@view
+@external
+def config(song_id: bytes32) -> GiftConfig:
+    """
+    @dev The configuration in force for a song, defaults applied.
+    @param song_id The 32-byte song id.
+    @return GiftConfig CGC per listen, early bonus, early threshold,
+            repeat multiplier in bps, and whether the artist has
+            configured the song (False: these are the defaults).
+    """
+    song: uint256 = self._song[song_id]
+    cgc_per_listen: uint256 = 0
+    early_bonus: uint256 = 0
+    early_threshold: uint256 = 0
+    multiplier: uint256 = 0
+    cgc_per_listen, early_bonus, early_threshold, multiplier = self._config_of(song)
+    return GiftConfig(
+        cgc_per_listen=cgc_per_listen,
+        early_bonus=early_bonus,
+        early_threshold=early_threshold,
+        repeat_multiplier_bps=multiplier,
+        configured=(song >> _MULT_SHIFT) & _MASK_24 != 0,
+    )
+
+
+@view
+@external
+def listener_count(song_id: bytes32) -> uint256:
+    """
+    @dev How many unique listeners have been rewarded for a song.
+    @param song_id The 32-byte song id.
+    @return uint256 The unique listener count.
+    """
+    return self._song[song_id] >> _COUNT_SHIFT
+
+
+@view
+@external
+def profile(song_id: bytes32, listener: address) -> ListenerProfile:
+    """
+    @dev A listener's record for a song.
+    @param song_id The 32-byte song id.
+    @param listener The 20-byte listener address.
+    @return ListenerProfile Rewarded listens, time of the last reward
+            (0: never), total CGC earned from the song, and whether the
+            listener was one of the first `early_threshold` unique
+            listeners (flagged even when the bonus is zero).
+    """
+    profile: uint256 = self._profile[song_id][listener]
+    return ListenerProfile(
+        listens=profile & _MASK_32,
+        last_reward_at=(profile >> _TIME_SHIFT) & _MASK_64,
+        total_earned=(profile >> _TOTAL_SHIFT) & _MASK_128,
+        early=profile & _EARLY_BIT != 0,
+    )
+
+
+@view
+@external
+def next_reward_at(song_id: bytes32, listener: address) -> uint256:
+    """
+    @dev The earliest time a listen of a song earns the listener CGC
+         again.
+    @param song_id The 32-byte song id.
+    @param listener The 20-byte listener address.
+    @return uint256 A Unix time; 0 if the listener was never rewarded
+            (their next listen is rewarded).
+    """
+    profile: uint256 = self._profile[song_id][listener]
+    if profile & _MASK_32 == 0:
+        return 0
+    return ((profile >> _TIME_SHIFT) & _MASK_64) + REWARD_INTERVAL
+
+
+@view
+@external
+def preview_reward(song_id: bytes32, listener: address) -> uint256:
+    """
+    @dev The CGC a STREAM or TIP by `listener` would earn now, under
+         the current configuration (0 within the anti-farming hour).
+    @param song_id The 32-byte song id.
+    @param listener The 20-byte listener address.
+    @return uint256 The reward in CGC units.
+    """
+    profile: uint256 = self._profile[song_id][listener]
+    listens: uint256 = profile & _MASK_32
+    if listens != 0 and block.timestamp < ((profile >> _TIME_SHIFT) & _MASK_64) + REWARD_INTERVAL:
+        return 0
+    reward: uint256 = 0
+    early: bool = False
+    repeat: bool = False
+    reward, early, repeat = self._reward_of(self._song[song_id], listens)
+    return reward
+
+
+@pure
+@internal
+def _config_of(song: uint256) -> (uint256, uint256, uint256, uint256):
+    multiplier: uint256 = (song >> _MULT_SHIFT) & _MASK_24
+    if multiplier == 0:
+        return DEFAULT_CGC_PER_LISTEN, DEFAULT_EARLY_BONUS, DEFAULT_EARLY_THRESHOLD, DEFAULT_REPEAT_MULTIPLIER_BPS
+    return (
+        song & _MASK_80,
+        (song >> _BONUS_SHIFT) & _MASK_80,
+        (song >> _THRESHOLD_SHIFT) & _MASK_32,
+        multiplier,
+    )
+
+
+@pure
+@internal
+def _reward_of(song: uint256, listens: uint256) -> (uint256, bool, bool):
+    """
+    @dev The reward of a rewarded listen of a song whose packed slot is
+         `song`, by a listener with `listens` prior rewarded listens,
+         and whether the early bonus and the multiplier applied.
+    """
+    cgc_per_listen: uint256 = 0
+    early_bonus: uint256 = 0
+    early_threshold: uint256 = 0
+    multiplier: uint256 = 0
+    cgc_per_listen, early_bonus, early_threshold, multiplier = self._config_of(song)
+    reward: uint256 = cgc_per_listen
+    early: bool = listens == 0 and (song >> _COUNT_SHIFT) < early_threshold
+    if early:
+        reward += early_bonus
+    repeat: bool = listens >= REPEAT_AFTER
+    if repeat:
+        reward = reward * multiplier // BPS
+    return reward, early, repeat
