@@ -24,7 +24,10 @@
         slot) because each cold slot read costs 2,100 gas on the hot
         payment path:
         - `_config`: treasury (bits 0-159) | fee bps (160-175) | paused (176)
-        - `_song`: strategy (0-159) | number of splits (160-167)
+        - `_song`: artist (0-159) | number of splits (160-167) |
+          strategy index (168-183), so registering a song writes one
+          new slot and a payment reads one slot for the song
+        - `_strategy`: contract (0-159) | index (160-175) | enabled (176)
         - `_split`: recipient (0-159) | bps (160-175) | role (176-183)
 """
 
@@ -70,6 +73,10 @@ _ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 _FEE_SHIFT: constant(uint256) = 160
 _PAUSED_BIT: constant(uint256) = 1 << 176
 _COUNT_SHIFT: constant(uint256) = 160
+_INDEX_SHIFT: constant(uint256) = 168
+_REGISTRY_INDEX_SHIFT: constant(uint256) = 160
+_ENABLED_BIT: constant(uint256) = 1 << 176
+_INDEX_MASK: constant(uint256) = 65535
 _BPS_SHIFT: constant(uint256) = 160
 _ROLE_SHIFT: constant(uint256) = 176
 
@@ -94,20 +101,18 @@ struct PaymentRequest:
 # @dev The ERC-20 every payment is made in (FLOW on a dev chain).
 token: public(immutable(IERC20))
 
-# @dev Strategy registry: id -> contract, contract -> id, id -> open
-# for new songs.
-strategies: public(HashMap[bytes32, address])
+# @dev Strategy registry: contract -> id, and the number of strategies
+# ever registered (indices start at 1).
 strategy_id_of: public(HashMap[address, bytes32])
-strategy_enabled: public(HashMap[bytes32, bool])
-
-# @dev Artist of record of each song (zero: unregistered).
-song_artist: public(HashMap[bytes32, address])
+strategy_count: public(uint256)
 
 # @dev Withdrawable earnings of each address.
 credits: public(HashMap[address, uint256])
 
 _config: uint256
 _song: HashMap[bytes32, uint256]
+_strategy: HashMap[bytes32, uint256]
+_strategy_at: HashMap[uint256, address]
 _split: HashMap[bytes32, HashMap[uint256, uint256]]
 
 
@@ -211,11 +216,14 @@ def register_strategy(strategy_id: bytes32, strategy: address):
     self._check_owner()
     assert strategy_id != empty(bytes32), "router: empty strategy id"
     assert strategy.is_contract, "router: strategy is not a contract"
-    assert self.strategies[strategy_id] == empty(address), "router: strategy id taken"
+    assert self._strategy[strategy_id] == 0, "router: strategy id taken"
     assert self.strategy_id_of[strategy] == empty(bytes32), "router: strategy already registered"
-    self.strategies[strategy_id] = strategy
+    index: uint256 = self.strategy_count + 1
+    assert index <= _INDEX_MASK, "router: strategy registry full"
+    self.strategy_count = index
+    self._strategy[strategy_id] = convert(strategy, uint256) | (index << _REGISTRY_INDEX_SHIFT) | _ENABLED_BIT
+    self._strategy_at[index] = strategy
     self.strategy_id_of[strategy] = strategy_id
-    self.strategy_enabled[strategy_id] = True
     log StrategyRegistered(strategy_id=strategy_id, strategy=strategy)
     log StrategyEnabled(strategy_id=strategy_id, enabled=True)
 
@@ -229,8 +237,12 @@ def set_strategy_enabled(strategy_id: bytes32, enabled: bool):
     @param enabled True to allow new registrations.
     """
     self._check_owner()
-    assert self.strategies[strategy_id] != empty(address), "router: unknown strategy"
-    self.strategy_enabled[strategy_id] = enabled
+    packed: uint256 = self._strategy[strategy_id]
+    assert packed != 0, "router: unknown strategy"
+    if enabled:
+        self._strategy[strategy_id] = packed | _ENABLED_BIT
+    else:
+        self._strategy[strategy_id] = packed & ~_ENABLED_BIT
     log StrategyEnabled(strategy_id=strategy_id, enabled=enabled)
 
 
@@ -300,9 +312,8 @@ def register_song(song_id: bytes32, strategy_id: bytes32, artist: address):
     assert msg.sender == artist, "router: caller is not the artist"
     assert song_id != empty(bytes32), "router: empty song id"
     assert self._song[song_id] == 0, "router: song already registered"
-    strategy: address = self._open_strategy(strategy_id)
-    self._song[song_id] = convert(strategy, uint256)
-    self.song_artist[song_id] = artist
+    index: uint256 = self._open_strategy(strategy_id)
+    self._song[song_id] = convert(artist, uint256) | (index << _INDEX_SHIFT)
     log SongRegistered(song_id=song_id, strategy_id=strategy_id, artist=artist)
 
 
@@ -315,8 +326,8 @@ def change_strategy(song_id: bytes32, strategy_id: bytes32):
     @param strategy_id The 32-byte id of the new strategy.
     """
     info: uint256 = self._artist_song(song_id)
-    strategy: address = self._open_strategy(strategy_id)
-    self._song[song_id] = (info & ~_ADDRESS_MASK) | convert(strategy, uint256)
+    index: uint256 = self._open_strategy(strategy_id)
+    self._song[song_id] = (info & ~(_INDEX_MASK << _INDEX_SHIFT)) | (index << _INDEX_SHIFT)
     log SongStrategyChanged(song_id=song_id, strategy_id=strategy_id)
 
 
@@ -329,9 +340,9 @@ def transfer_song(song_id: bytes32, new_artist: address):
     @param song_id The 32-byte song id.
     @param new_artist The 20-byte address of the new artist.
     """
-    self._artist_song(song_id)
+    info: uint256 = self._artist_song(song_id)
     assert new_artist != empty(address), "router: zero artist"
-    self.song_artist[song_id] = new_artist
+    self._song[song_id] = (info & ~_ADDRESS_MASK) | convert(new_artist, uint256)
     log SongTransferred(song_id=song_id, previous_artist=msg.sender, artist=new_artist)
 
 
@@ -471,13 +482,46 @@ def paused() -> bool:
 
 @view
 @external
+def strategies(strategy_id: bytes32) -> address:
+    """
+    @dev The contract registered under a strategy id, zero if none.
+    @param strategy_id The 32-byte strategy id.
+    @return address The strategy contract.
+    """
+    return self._address_of(self._strategy[strategy_id])
+
+
+@view
+@external
+def strategy_enabled(strategy_id: bytes32) -> bool:
+    """
+    @dev Whether new songs may use a strategy.
+    @param strategy_id The 32-byte strategy id.
+    @return bool True if open to new songs.
+    """
+    return self._strategy[strategy_id] & _ENABLED_BIT != 0
+
+
+@view
+@external
+def song_artist(song_id: bytes32) -> address:
+    """
+    @dev The artist of record of a song, zero if unregistered.
+    @param song_id The 32-byte song id.
+    @return address The artist.
+    """
+    return self._address_of(self._song[song_id])
+
+
+@view
+@external
 def song_strategy(song_id: bytes32) -> address:
     """
     @dev The strategy contract of a song, zero if unregistered.
     @param song_id The 32-byte song id.
     @return address The strategy.
     """
-    return self._strategy_of(self._song[song_id])
+    return self._strategy_at[(self._song[song_id] >> _INDEX_SHIFT) & _INDEX_MASK]
 
 
 @view
@@ -488,7 +532,7 @@ def song_strategy_id(song_id: bytes32) -> bytes32:
     @param song_id The 32-byte song id.
     @return bytes32 The strategy id.
     """
-    return self.strategy_id_of[self._strategy_of(self._song[song_id])]
+    return self.strategy_id_of[self._strategy_at[(self._song[song_id] >> _INDEX_SHIFT) & _INDEX_MASK]]
 
 
 @view
@@ -504,7 +548,7 @@ def splits(song_id: bytes32) -> DynArray[Split, MAX_SPLITS]:
     result: DynArray[Split, MAX_SPLITS] = []
     n: uint256 = (info >> _COUNT_SHIFT) & 255
     if n == 0:
-        result.append(Split(recipient=self.song_artist[song_id], bps=10_000, role=ROLE_ARTIST))
+        result.append(Split(recipient=self._address_of(info), bps=10_000, role=ROLE_ARTIST))
         return result
     for i: uint256 in range(n, bound=MAX_SPLITS):
         packed: uint256 = self._split[song_id][i]
@@ -535,7 +579,7 @@ def preview_distribution(song_id: bytes32, amount: uint256) -> (uint256, DynArra
     shares: DynArray[Share, MAX_SPLITS] = []
     n: uint256 = (info >> _COUNT_SHIFT) & 255
     if n == 0:
-        shares.append(Share(recipient=self.song_artist[song_id], amount=net))
+        shares.append(Share(recipient=self._address_of(info), amount=net))
         return fee, shares
     others: uint256 = 0
     for i: uint256 in range(1, n, bound=MAX_SPLITS):
@@ -589,11 +633,11 @@ def _check_owner():
 
 @view
 @internal
-def _open_strategy(strategy_id: bytes32) -> address:
-    strategy: address = self.strategies[strategy_id]
-    assert strategy != empty(address), "router: unknown strategy"
-    assert self.strategy_enabled[strategy_id], "router: strategy disabled"
-    return strategy
+def _open_strategy(strategy_id: bytes32) -> uint256:
+    packed: uint256 = self._strategy[strategy_id]
+    assert packed != 0, "router: unknown strategy"
+    assert packed & _ENABLED_BIT != 0, "router: strategy disabled"
+    return (packed >> _REGISTRY_INDEX_SHIFT) & _INDEX_MASK
 
 
 @view
@@ -608,7 +652,7 @@ def _registered(song_id: bytes32) -> uint256:
 @internal
 def _artist_song(song_id: bytes32) -> uint256:
     info: uint256 = self._registered(song_id)
-    assert self.song_artist[song_id] == msg.sender, "router: caller is not the artist"
+    assert self._address_of(info) == msg.sender, "router: caller is not the artist"
     return info
 
 
@@ -626,10 +670,10 @@ def _address_of(packed: uint256) -> address:
     return convert(convert(packed & _ADDRESS_MASK, uint160), address)
 
 
-@pure
+@view
 @internal
 def _strategy_of(info: uint256) -> address:
-    return convert(convert(info & _ADDRESS_MASK, uint160), address)
+    return self._strategy_at[(info >> _INDEX_SHIFT) & _INDEX_MASK]
 
 
 @internal
@@ -656,7 +700,7 @@ def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uin
 def _distribute(song_id: bytes32, info: uint256, net: uint256):
     n: uint256 = (info >> _COUNT_SHIFT) & 255
     if n == 0:
-        self.credits[self.song_artist[song_id]] += net
+        self.credits[self._address_of(info)] += net
         return
     rest: uint256 = net
     for i: uint256 in range(1, n, bound=MAX_SPLITS):

@@ -1,0 +1,213 @@
+"""Gas per operation, measured as real transactions on a live chain.
+
+Deploys the whole system on an in-process py-evm chain (web3.py's eth-tester backend) or on
+any JSON-RPC dev node (`--rpc-url`, e.g. anvil, whose dev accounts are unlocked), brings it
+to a steady state (accounts funded and approved, every recipient already holding credits,
+the router holding a balance), then sends each measured operation as its own transaction,
+so every storage slot starts cold, and prints the receipt's gasUsed beside the figure the
+earlier attempt's contracts needed for the same operation.
+
+    python bench/gas.py                        # in-process py-evm
+    python bench/gas.py --rpc-url http://127.0.0.1:8545   # a running anvil
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from web3 import Web3
+from web3.providers.eth_tester import EthereumTesterProvider
+
+from mycelix.chain.deploy import deploy_system
+from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
+from mycelix.strategies.ids import song_id, strategy_id
+
+ALLOWANCE = 10**30  # large but finite, as a wallet would approve: the allowance is written
+
+
+@dataclass
+class Row:
+    operation: str
+    gas: int
+    reference: int
+    target: int
+
+    @property
+    def ratio(self) -> float:
+        return self.gas / self.reference
+
+
+class Bench:
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+        accounts = w3.eth.accounts
+        (self.owner, self.artist, self.listener, self.patron1, self.patron2, self.buyer1, self.buyer2) = (
+            accounts[:7]
+        )
+        self.members = [Web3.to_checksum_address(song_id(f"member {i}")[:20]) for i in range(5)]
+        self.deployment = deploy_system(w3, self.owner)
+        self.c = {name: self.deployment.contract(w3, name) for name in self.deployment.addresses}
+        self.router = self.c["EconomicStrategyRouter"]
+        self.rows: list[Row] = []
+
+    # -- plumbing
+
+    def send(self, sender: str, fn: Any) -> Any:
+        receipt = self.w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender}))
+        if receipt["status"] != 1:
+            raise RuntimeError(f"{fn.fn_name} reverted")
+        return receipt
+
+    def measure(self, operation: str, reference: int, target: int, sender: str, fn: Any, per: int = 1) -> None:
+        gas = self.send(sender, fn)["gasUsed"] // per
+        self.rows.append(Row(operation, gas, reference, target))
+
+    def advance(self, seconds: int) -> None:
+        provider = self.w3.provider
+        if isinstance(provider, EthereumTesterProvider):
+            tester = provider.ethereum_tester
+            tester.time_travel(self.w3.eth.get_block("latest")["timestamp"] + seconds)
+            tester.mine_blocks(1)
+        else:
+            self.w3.provider.make_request("evm_increaseTime", [seconds])
+            self.w3.provider.make_request("evm_mine", [])
+
+    def register(self, name: str, strategy: str) -> bytes:
+        sid = song_id(name)
+        self.send(self.artist, self.router.functions.register_song(sid, strategy_id(strategy), self.artist))
+        return sid
+
+    def split(self, sid: bytes, n: int) -> None:
+        recipients = [self.artist, *self.members[: n - 1]]
+        bps = [10_000 - 1_000 * (n - 1)] + [1_000] * (n - 1)
+        self.send(self.artist, self.router.functions.configure_splits(sid, recipients, bps, list(range(n))))
+
+    def pay(self, sender: str, sid: bytes, amount: int, ptype: int, option: int = 0) -> Any:
+        return self.router.functions.pay(sid, amount, ptype, option)
+
+    # -- the operations
+
+    def run(self) -> list[Row]:
+        flow = self.c["FlowToken"]
+        for account in (self.listener, self.patron1, self.patron2, self.buyer1, self.buyer2):
+            self.send(account, flow.functions.faucet(1_000_000 * ONE))
+            self.send(account, flow.functions.approve(self.router.address, ALLOWANCE))
+        pps, price = "pay-per-stream-v1", 10**16
+
+        self.register("warm-up", pps)
+        self.measure(
+            "register a song", 93_441, 70_000, self.artist,
+            self.router.functions.register_song(song_id("registered"), strategy_id(pps), self.artist),
+        )
+
+        three = self.register("three-way", pps)
+        recipients = [self.artist, *self.members[:2]]
+        self.measure(
+            "configure a 3-recipient split", 325_463, 160_000, self.artist,
+            self.router.functions.configure_splits(three, recipients, [8_000, 1_000, 1_000], [0, 1, 2]),
+        )
+        self.send(self.listener, self.pay(self.listener, three, price, PaymentType.STREAM))
+        self.measure(
+            "stream payment, 3-recipient split", 315_857, 90_000, self.listener,
+            self.pay(self.listener, three, price, PaymentType.STREAM),
+        )
+
+        five = self.register("five-way", pps)
+        self.split(five, 5)
+        self.send(self.listener, self.pay(self.listener, five, price, PaymentType.STREAM))
+        self.measure(
+            "stream payment, 5-recipient split", 353_335, 110_000, self.listener,
+            self.pay(self.listener, five, price, PaymentType.STREAM),
+        )
+
+        album = [self.register(f"album track {i}", pps) for i in range(50)]
+        for track in album:
+            self.split(track, 3)
+        batch = [(track, price, PaymentType.STREAM) for track in album]
+        self.send(self.listener, self.router.functions.pay_batch(batch))
+        self.measure(
+            "batch of 50 streams, 3-recipient split, per stream", 210_086, 25_000, self.listener,
+            self.router.functions.pay_batch(batch), per=50,
+        )
+
+        gift = self.register("gift song", "gift-economy-v1")
+        self.send(self.artist, self.c["GiftEconomy"].functions.configure(gift, ONE, 10 * ONE, 100, 15_000))
+        self.send(self.listener, self.pay(self.listener, gift, 0, PaymentType.STREAM))
+        self.advance(HOUR)
+        self.measure(
+            "gift tip", 275_017, 100_000, self.listener,
+            self.pay(self.listener, gift, ONE, PaymentType.TIP),
+        )
+
+        patronage = self.c["Patronage"]
+        self.send(
+            self.artist,
+            patronage.functions.configure(
+                ["supporter", "inner circle"], [5 * ONE, 20 * ONE], [False, True], [0, 500, 1_000, 2_000], 0
+            ),
+        )
+        channel = self.register("patron channel", "patronage-v1")
+        self.send(self.patron1, self.pay(self.patron1, channel, 20 * ONE, PaymentType.PATRONAGE, 1))
+        self.measure(
+            "patronage: second patron joins", 140_809, 110_000, self.patron2,
+            self.pay(self.patron2, channel, 20 * ONE, PaymentType.PATRONAGE, 1),
+        )
+        self.advance(30 * DAY)
+        self.measure(
+            "patronage: renewal", 74_918, 90_000, self.patron1,
+            self.pay(self.patron1, channel, 20 * ONE, PaymentType.PATRONAGE, 1),
+        )
+
+        release = self.register("limited release", "dutch-auction-v1")
+        now = self.w3.eth.get_block("latest")["timestamp"]
+        self.send(
+            self.artist,
+            self.c["DutchAuction"].functions.create_auction(release, 100 * ONE, 10 * ONE, now + 1, 7 * DAY, 100),
+        )
+        self.advance(HOUR)
+        self.send(self.buyer1, self.pay(self.buyer1, release, 100 * ONE, PaymentType.ACCESS))
+        self.measure(
+            "Dutch auction purchase", 82_022, 110_000, self.buyer2,
+            self.pay(self.buyer2, release, 100 * ONE, PaymentType.ACCESS),
+        )
+        return self.rows
+
+
+def connect(rpc_url: str | None) -> Web3:
+    if rpc_url:
+        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 60}))
+        if not w3.is_connected():
+            raise SystemExit(f"cannot reach {rpc_url}")
+        return w3
+    return Web3(EthereumTesterProvider())
+
+
+def render(rows: list[Row], chain: str) -> str:
+    lines = [
+        f"chain: {chain}",
+        "",
+        "| operation | gasUsed | reference | ratio | target | met |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for r in rows:
+        met = "yes" if r.gas <= r.target else f"no (+{r.gas - r.target:,})"
+        lines.append(
+            f"| {r.operation} | {r.gas:,} | {r.reference:,} | {r.ratio:.2f} | ≤ {r.target:,} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rpc-url", help="a JSON-RPC dev node with unlocked accounts (anvil)")
+    args = parser.parse_args()
+    w3 = connect(args.rpc_url)
+    client = w3.client_version
+    rows = Bench(w3).run()
+    print(render(rows, f"{client} (chain id {w3.eth.chain_id})"))
+
+
+if __name__ == "__main__":
+    main()
