@@ -22,7 +22,10 @@ and chain id exist on both):
   ``0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266``. These keys are public knowledge: never use
   them for anything of value;
 - fork rules: Prague from genesis; block gas limit 30,029,122 (eth-tester's);
-- automine: every transaction is mined in its own block.
+- automine: every transaction is mined in its own block;
+- a failing ``eth_call``/``eth_estimateGas`` answers with the JSON-RPC error a node sends
+  (code 3 plus the revert data), so web3 raises ``ContractLogicError`` here as it does on anvil;
+- ``evm_snapshot``/``evm_revert`` work, and a revert is persisted like any other head change.
 
 Time. Block timestamps follow the chain clock ``wall clock + offset``; a block's timestamp is
 taken when its first transaction arrives (py-evm would otherwise stamp the pending block when
@@ -43,7 +46,7 @@ rebuilt from that stored canonical head.
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import fcntl
 import json
 import os
@@ -53,18 +56,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from eth.chains.base import MiningChain
+from eth.exceptions import Revert as EVMRevert
 from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
 from eth.vm.forks import PragueVM
 from eth.vm.forks.cancun import get_total_blob_gas
+from eth.vm.spoof import SpoofTransaction
+from eth_abi import abi
+from eth_abi.exceptions import DecodingError
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_keys.datatypes import PrivateKey
 from eth_tester import EthereumTester
 from eth_tester.backends.pyevm import PyEVMBackend
 from eth_tester.backends.pyevm.main import (
+    _execute_and_revert_transaction,
     get_account_keys_from_mnemonic,
     get_default_genesis_params,
 )
@@ -72,8 +80,8 @@ from eth_tester.backends.pyevm.serializers import (
     serialize_transaction,
     serialize_transaction_receipt,
 )
-from eth_tester.exceptions import TransactionNotFound, ValidationError
-from eth_typing import ChecksumAddress
+from eth_tester.exceptions import TransactionFailed, TransactionNotFound, ValidationError
+from eth_typing import Address, BlockNumber, ChecksumAddress, Hash32
 from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
@@ -126,6 +134,36 @@ class ChainClosedError(EmbeddedChainError):
     """The chain was closed; its ``Web3`` instance can no longer be used."""
 
 
+_ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
+
+
+class _CallFailed(Exception):
+    """An ``eth_call``/``eth_estimateGas`` failure, carried past eth-tester's error handling
+    (which flattens revert data into a message) so the provider can answer like a node."""
+
+    def __init__(self, message: str, revert_data: bytes | None) -> None:
+        super().__init__(message)
+        self.revert_data = revert_data
+
+    @classmethod
+    def from_vm_error(cls, error: BaseException) -> _CallFailed:
+        if not isinstance(error, EVMRevert):
+            return cls(str(error) or type(error).__name__, None)
+        data = error.args[0] if error.args and isinstance(error.args[0], bytes) else b""
+        message = "execution reverted"
+        if data[:4] == _ERROR_STRING_SELECTOR:
+            with contextlib.suppress(DecodingError):
+                message += ": " + abi.decode(["string"], data[4:])[0]
+        return cls(message, data)
+
+    def rpc_error(self) -> dict[str, Any]:
+        """The JSON-RPC error object geth/anvil send, which web3 turns into
+        ``ContractLogicError`` (reverts) or ``Web3RPCError`` (other failures)."""
+        if self.revert_data is None:
+            return {"code": -32000, "message": str(self)}
+        return {"code": 3, "message": str(self), "data": "0x" + self.revert_data.hex()}
+
+
 @dataclass(frozen=True)
 class DevAccount:
     """One funded dev account. The private key is left out of ``repr`` so it is never printed
@@ -165,7 +203,7 @@ class _DevChain(MiningChain):
     """eth-tester's post-merge tester chain, with the dev chain id."""
 
     chain_id = DEV_CHAIN_ID
-    vm_configuration = ((0, PragueVM),)
+    vm_configuration = ((BlockNumber(0), PragueVM),)
 
     def create_header_from_parent(self, parent_header: Any, **header_params: Any) -> Any:
         # As eth-tester does: keep the gas limit constant instead of letting it drift.
@@ -176,7 +214,7 @@ class _DevChain(MiningChain):
         return super().get_vm().get_transaction_builder()
 
 
-class _PersistentBackend(PyEVMBackend):  # type: ignore[misc]
+class _PersistentBackend(PyEVMBackend):
     """``PyEVMBackend`` over a persistent chain: commits each block, owns the block clock."""
 
     def __init__(
@@ -195,6 +233,8 @@ class _PersistentBackend(PyEVMBackend):  # type: ignore[misc]
         self.clock = clock
         self.time_offset = time_offset
         self.pinned_timestamp: int | None = None
+        # py-evm stamped the pending block with its own wall clock; "pending" should show ours.
+        self._stamp_pending_block()
 
     # -- block clock ---------------------------------------------------------------------------
 
@@ -215,8 +255,9 @@ class _PersistentBackend(PyEVMBackend):  # type: ignore[misc]
         if header.timestamp != timestamp:
             self.chain.header = header.copy(timestamp=timestamp)
 
-    def _commit(self) -> None:
-        head = self.chain.get_canonical_head()
+    def _commit(self, head: Any = None) -> None:
+        if head is None:
+            head = self.chain.get_canonical_head()
         self.store.commit(
             {
                 "head_hash": head.hash.hex(),
@@ -246,8 +287,9 @@ class _PersistentBackend(PyEVMBackend):  # type: ignore[misc]
                 kwargs["blob_gas_used"] = 0
             block = self.chain.mine_block(**kwargs)
             self.pinned_timestamp = None
-            self._commit()
+            self._commit(block.header)
             hashes.append(block.hash)
+        self._stamp_pending_block()
         return tuple(hashes)
 
     def time_travel(self, to_timestamp: int) -> int:
@@ -278,7 +320,7 @@ class _PersistentBackend(PyEVMBackend):  # type: ignore[misc]
 
     def send_raw_transaction(self, raw_transaction: bytes) -> bytes:
         self._stamp_pending_block()
-        return super().send_raw_transaction(raw_transaction)  # type: ignore[no-any-return]
+        return super().send_raw_transaction(raw_transaction)
 
     def send_signed_transaction(self, signed_transaction: Any, block_number: Any = "latest") -> Any:
         self._stamp_pending_block()
@@ -298,6 +340,27 @@ class _PersistentBackend(PyEVMBackend):  # type: ignore[misc]
         super().revert_to_snapshot(snapshot)
         self._commit()
 
+    # -- calls: keep revert data so the provider can answer like a node -----------------------
+
+    def call(self, transaction: Any, block_number: Any = "latest") -> bytes:
+        """``eth_call``; a failure raises :class:`_CallFailed` with the raw revert data."""
+        # Mirrors PyEVMBackend.call, which turns revert data into a message string.
+        if "gas" not in transaction:
+            transaction = {**transaction, "gas": self._max_available_gas()}
+        unsigned = self._get_normalized_and_unsigned_evm_transaction(transaction, block_number)
+        spoofed = SpoofTransaction(unsigned, from_=transaction["from"])
+        computation = _execute_and_revert_transaction(self.chain, spoofed, block_number)
+        if computation.is_error:
+            raise _CallFailed.from_vm_error(computation.error)
+        return computation.output
+
+    def estimate_gas(self, transaction: Any, block_number: Any = "latest") -> int:
+        """``eth_estimateGas``; a failure raises :class:`_CallFailed` with the revert data."""
+        try:
+            return super().estimate_gas(transaction, block_number)
+        except TransactionFailed as exc:
+            raise _CallFailed.from_vm_error(exc.__cause__ or exc) from exc
+
     # -- lookups by transaction hash -----------------------------------------------------------
 
     def _find_transaction(self, transaction_hash: bytes) -> tuple[Any, Any, int]:
@@ -310,7 +373,7 @@ class _PersistentBackend(PyEVMBackend):  # type: ignore[misc]
                 if transaction.hash == transaction_hash:
                     return pending, transaction, index
         try:
-            block_number, index = chain.chaindb.get_transaction_index(transaction_hash)
+            block_number, index = chain.chaindb.get_transaction_index(Hash32(transaction_hash))
         except EVMTransactionNotFound:
             raise TransactionNotFound(
                 f"No transaction found for transaction hash: 0x{transaction_hash.hex()}"
@@ -355,12 +418,18 @@ class _EmbeddedProvider(EthereumTesterProvider):
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         with self._guard.lock:
             self._guard.check_open()
-            return super().make_request(method, params)
+            try:
+                return super().make_request(method, params)
+            except _CallFailed as failure:
+                request_id = self._current_request_id
+                self._current_request_id += 1
+                error = failure.rpc_error()
+                return cast(RPCResponse, {"jsonrpc": "2.0", "id": request_id, "error": error})
 
 
 def _api_endpoints() -> dict[str, dict[str, Callable[..., Any]]]:
     # web3's eth-tester endpoints hard-code eth-tester's chain id; report the dev chain id.
-    endpoints = copy.copy(API_ENDPOINTS)
+    endpoints = dict(API_ENDPOINTS)
     endpoints["eth"] = {**API_ENDPOINTS["eth"], "chainId": lambda *_: DEV_CHAIN_ID}
     endpoints["net"] = {**API_ENDPOINTS["net"], "version": lambda *_: str(DEV_CHAIN_ID)}
     return endpoints
@@ -449,10 +518,8 @@ class EmbeddedChain:
         try:
             store = SQLiteKV(data_dir / CHAIN_DB_FILENAME)
             meta = store.all_meta()
-            if meta:
-                backend = _load_existing(store, meta, clock)
-            else:
-                backend = _create_genesis(store, clock)
+            # An empty meta table means a new file (or one whose genesis never committed).
+            backend = _load_existing(store, meta, clock) if meta else _create_genesis(store, clock)
             accounts = tuple(_dev_account(i, key) for i, key in enumerate(backend.account_keys))
             return cls(data_dir, store, backend, lock_fd, accounts)
         except BaseException:
@@ -531,8 +598,8 @@ class EmbeddedChain:
 
 def _create_genesis(store: SQLiteKV, clock: Callable[[], float]) -> _PersistentBackend:
     keys = _derive_keys(DEV_ACCOUNT_COUNT, DEV_MNEMONIC, DEV_HD_PATH)
-    genesis_state = {
-        key.public_key.to_canonical_address(): {
+    genesis_state: dict[Address, Any] = {
+        Address(key.public_key.to_canonical_address()): {
             "balance": DEV_ACCOUNT_BALANCE,
             "nonce": 0,
             "code": b"",
@@ -541,7 +608,7 @@ def _create_genesis(store: SQLiteKV, clock: Callable[[], float]) -> _PersistentB
         for key in keys
     }
     genesis_params = get_default_genesis_params(overrides={"timestamp": int(clock())})
-    chain = _DevChain.from_genesis(store, genesis_params, genesis_state)
+    chain = cast(_DevChain, _DevChain.from_genesis(store, genesis_params, genesis_state))
     genesis = chain.get_canonical_head()
     backend = _PersistentBackend(chain, keys, store, clock, time_offset=0)
     # Genesis and every piece of metadata land in the same SQLite transaction: a crash while

@@ -25,6 +25,7 @@ from pathlib import Path
 from eth.abc import AtomicWriteBatchAPI
 from eth.db.atomic import AtomicDBWriteBatch
 from eth.db.backends.base import BaseAtomicDB
+from lru import LRU
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -34,6 +35,10 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 # Sentinel stored in the overlay for a key deleted since the last commit.
 _DELETED = None
 
+# Committed values kept in memory: py-evm re-reads the same upper trie nodes and recent
+# headers for every block, and a dict hit is far cheaper than a SELECT through sqlite3.
+DEFAULT_CACHE_ENTRIES = 32_768
+
 
 class SQLiteKV(BaseAtomicDB):
     """An ``AtomicDatabaseAPI`` whose data lives in a SQLite file (WAL mode).
@@ -41,7 +46,7 @@ class SQLiteKV(BaseAtomicDB):
     Reads see uncommitted writes; nothing reaches the file until :meth:`commit`.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_entries: int = DEFAULT_CACHE_ENTRIES) -> None:
         """Open (creating if needed) the SQLite file at ``path``."""
         self.path = path
         # The embedded chain serialises all access behind one lock, and web3 callers (e.g. an
@@ -54,6 +59,7 @@ class SQLiteKV(BaseAtomicDB):
         self._conn.execute("PRAGMA cache_size=-65536")
         self._conn.executescript(_SCHEMA)
         self._overlay: dict[bytes, bytes | None] = {}
+        self._cache: LRU = LRU(cache_entries)
 
     # -- DatabaseAPI -------------------------------------------------------------------------
 
@@ -63,10 +69,15 @@ class SQLiteKV(BaseAtomicDB):
             if value is _DELETED:
                 raise KeyError(key)
             return value
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         row = self._conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
-        return bytes(row[0])
+        value = bytes(row[0])
+        self._cache[key] = value
+        return value
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         self._overlay[key] = value
@@ -79,6 +90,8 @@ class SQLiteKV(BaseAtomicDB):
     def _exists(self, key: bytes) -> bool:
         if key in self._overlay:
             return self._overlay[key] is not _DELETED
+        if key in self._cache:
+            return True
         row = self._conn.execute("SELECT 1 FROM kv WHERE key = ?", (key,)).fetchone()
         return row is not None
 
@@ -115,6 +128,12 @@ class SQLiteKV(BaseAtomicDB):
             conn.execute("ROLLBACK")
             raise
         # Cleared only after success, so a failed commit is retried by the next one.
+        cache = self._cache
+        for key, value in self._overlay.items():
+            if value is _DELETED:
+                cache.pop(key, None)
+            else:
+                cache[key] = value
         self._overlay.clear()
 
     def discard(self) -> None:
@@ -133,4 +152,5 @@ class SQLiteKV(BaseAtomicDB):
     def close(self) -> None:
         """Close the file; uncommitted writes are dropped."""
         self._overlay.clear()
+        self._cache.clear()
         self._conn.close()
