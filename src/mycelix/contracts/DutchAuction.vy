@@ -21,8 +21,8 @@
 
         Price at time `t`, for `start_time <= t < start_time + duration`:
         `start - (start - floor) * (t - start_time) // duration`
-        (never below the floor; a buyer never pays more than one unit
-        above the exact linear price). Before the start the price is
+        (never below the floor; rounded up, in the artist's favour, by
+        less than one unit). Before the start the price is
         the start price (no sales); from the end on it is the floor
         (no sales).
 
