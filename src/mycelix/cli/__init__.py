@@ -1,0 +1,1 @@
+"""The `mycelix` command line: a thin layer turning flags into `Settings`."""

@@ -1,0 +1,22 @@
+"""Entry point: `mycelix COMMAND`. Each command builds `Settings` and calls into the package."""
+
+from __future__ import annotations
+
+import typer
+
+from mycelix.cli.chain_cmds import chain_app, deploy
+from mycelix.cli.demo_cmd import demo
+
+app = typer.Typer(
+    name="mycelix",
+    help="Mycelix Music: a self-hostable music platform where every song carries its own economics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(deploy)
+app.command()(demo)
+app.add_typer(chain_app, name="chain")
+
+
+if __name__ == "__main__":
+    app()

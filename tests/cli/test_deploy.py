@@ -1,0 +1,61 @@
+"""`mycelix deploy`: the first run deploys and writes the manifest, the second verifies and changes
+nothing; a manifest that does not match the chain is a clear error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mycelix.chain.connect import open_chain
+from mycelix.cli.main import app
+from mycelix.config import Settings
+
+runner = CliRunner()
+
+
+def head(data_dir: Path) -> int:
+    with open_chain(Settings(data_dir=data_dir)) as chain:
+        return chain.w3.eth.block_number
+
+
+def test_deploy_twice_verifies_the_second_time(tmp_path: Path) -> None:
+    first = runner.invoke(app, ["deploy", "--data-dir", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    assert "deployed" in first.output
+    manifest = json.loads((tmp_path / "deployment.json").read_text())
+    assert set(manifest["addresses"]) >= {"EconomicStrategyRouter", "FlowToken", "GiftCredits"}
+    block = head(tmp_path)
+    second = runner.invoke(app, ["deploy", "--data-dir", str(tmp_path)])
+    assert second.exit_code == 0, second.output
+    assert "verified (nothing changed)" in second.output
+    assert head(tmp_path) == block
+    assert json.loads((tmp_path / "deployment.json").read_text()) == manifest
+
+
+def test_a_tampered_manifest_is_refused(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["deploy", "--data-dir", str(tmp_path)]).exit_code == 0
+    path = tmp_path / "deployment.json"
+    manifest = json.loads(path.read_text())
+    manifest["addresses"]["PayPerStream"] = manifest["addresses"]["Patronage"]
+    path.write_text(json.dumps(manifest))
+    result = runner.invoke(app, ["deploy", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "PayPerStream: code at" in result.output and "differs from the manifest" in result.output
+
+
+def test_chain_status_and_advance(tmp_path: Path) -> None:
+    runner.invoke(app, ["deploy", "--data-dir", str(tmp_path)])
+    status = runner.invoke(app, ["chain", "status", "--data-dir", str(tmp_path)])
+    assert status.exit_code == 0 and "deployment verified" in status.output
+    bad = runner.invoke(app, ["chain", "advance", "0", "--data-dir", str(tmp_path)])
+    assert bad.exit_code == 2
+    ok = runner.invoke(app, ["chain", "advance", "3600", "--data-dir", str(tmp_path)])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_unknown_token_address_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["deploy", "--data-dir", str(tmp_path), "--token", "0x" + "11" * 20])
+    assert result.exit_code == 1
+    assert "no contract at that address" in result.output

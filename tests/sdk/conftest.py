@@ -1,0 +1,62 @@
+"""The SDK suite runs twice: on the embedded chain and on anvil as a real JSON-RPC node.
+
+One deployment per backend per session; tests use their own song ids and measure balances as
+differences, so they do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from mycelix.chain.anvil import anvil_binary, run_anvil
+from mycelix.chain.connect import Chain
+from mycelix.config import Settings
+from mycelix.sdk import Mycelix, connect
+
+_counter = itertools.count()
+
+
+@dataclass
+class Actors:
+    chain: Chain
+    owner: Mycelix
+    artist: Mycelix
+    listener: Mycelix
+    producer: Mycelix
+    patron: Mycelix
+    buyer: Mycelix
+    stranger: Mycelix
+
+    def song(self, title: str = "song") -> bytes:
+        """A fresh song id for this test."""
+        from mycelix.sdk import song_id_for
+
+        return song_id_for(f"{title} #{next(_counter)}", self.artist.address)
+
+
+def _actors(sdk: Mycelix, chain: Chain) -> Actors:
+    accounts = chain.dev_accounts
+    clients = [sdk.as_account(a) for a in accounts[:7]]
+    actors = Actors(chain, *clients)
+    for who in (actors.listener, actors.patron, actors.buyer, actors.stranger):
+        who.faucet(Decimal(10_000))
+    return actors
+
+
+@pytest.fixture(scope="session", params=["embedded", "anvil"])
+def actors(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Actors]:
+    data_dir: Path = tmp_path_factory.mktemp(f"sdk-{request.param}")
+    if request.param == "embedded":
+        with connect(Settings(data_dir=data_dir), deploy=True) as (sdk, chain):
+            yield _actors(sdk, chain)
+        return
+    if anvil_binary() is None:
+        pytest.skip("anvil is not installed: run `./dev test`, which installs it with npm")
+    with run_anvil() as url, connect(Settings(data_dir=data_dir, rpc_url=url), deploy=True) as (sdk, chain):
+        yield _actors(sdk, chain)
