@@ -7,12 +7,13 @@ from dataclasses import dataclass, replace
 
 import boa
 import pytest
-from hypothesis import given, settings
+from boa.contracts.base_evm_contract import BoaError
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from mycelix.chain.units import BPS, DAY, ONE, PaymentType
 
-from .conftest import System, load
+from .conftest import System, build_system, load
 
 PAT = "patronage-v1"
 PERIOD = 30 * DAY
@@ -22,7 +23,6 @@ FEES = [10 * ONE, 25 * ONE]
 EXCLUSIVE = [False, True]
 NAMES = ["Supporter", "Inner circle"]
 DEFAULT_DISCOUNTS = [0, 500, 1_000, 2_000]
-ZERO = "0x" + "00" * 20
 GAS_JOIN_TARGET = 110_000
 GAS_RENEW_TARGET = 90_000
 
@@ -61,16 +61,23 @@ def pay(
     ptype: int = PaymentType.PATRONAGE,
 ) -> int:
     with boa.env.prank(who):
-        return system.router.pay(song, amount, ptype, option)
+        charged = system.router.pay(song, amount, ptype, option)
+    _last_logs[:] = system.router.get_logs()
+    return charged
 
 
 def state(system: System, artist: str, who: str):
     return system.patronage.patron(artist, who)
 
 
-def events(system: System, name: str) -> list:
-    """Logs of the last router call (strategy events included) with this event name."""
-    return [log for log in system.router.get_logs() if type(log).__name__ == name]
+# Logs of the last successful `pay` (router and strategy events), kept because any later call
+# through the same contract object, views included, replaces what `get_logs` returns.
+_last_logs: list = []
+
+
+def events(name: str) -> list:
+    """The events called `name` emitted by the last successful `pay`."""
+    return [log for log in _last_logs if type(log).__name__ == name]
 
 
 def discounted(fee: int, discount_bps: int) -> int:
@@ -84,7 +91,9 @@ def net(amount: int) -> int:
 
 def tx_gas(system: System, who: str, song: bytes, amount: int, ptype: int, option: int) -> int:
     """Gas of a whole `router.pay` transaction from cold storage: execution plus the 21,000
-    intrinsic gas and the calldata cost (16 per non-zero byte, 4 per zero byte)."""
+    intrinsic gas and the calldata cost (16 per non-zero byte, 4 per zero byte). Only for a
+    private `boa.Env`: resetting the access counters drops the journal that the snapshots of the
+    titanoboa plugin rely on."""
     calldata = system.router.pay.prepare_calldata(song, amount, ptype, option)
     intrinsic = 21_000 + sum(16 if b else 4 for b in calldata)
     boa.env.reset_gas_used()
@@ -142,7 +151,11 @@ def test_constants(system: System) -> None:
     p = system.patronage
     assert p.router() == system.router.address
     assert (p.PERIOD(), p.GRACE()) == (2_592_000, 604_800)
-    assert (p.LEVEL_2_AFTER(), p.LEVEL_3_AFTER(), p.LEVEL_4_AFTER()) == (90 * DAY, 180 * DAY, 365 * DAY)
+    assert (p.LEVEL_2_AFTER(), p.LEVEL_3_AFTER(), p.LEVEL_4_AFTER()) == (
+        90 * DAY,
+        180 * DAY,
+        365 * DAY,
+    )
     assert (p.MAX_TIERS(), p.MAX_DISCOUNT_BPS(), p.MAX_COMMITMENT()) == (8, 5_000, 365 * DAY)
     assert [p.DEFAULT_DISCOUNTS(i) for i in range(4)] == DEFAULT_DISCOUNTS
 
@@ -158,12 +171,14 @@ def test_charge_is_router_only(system: System, song: bytes, patron: str) -> None
 def test_configure_patronage(system: System, artist: str) -> None:
     """testConfigurePatronage: the artist's tiers, discounts and commitment are readable."""
     configure(system, artist, discounts=[0, 500, 1_000, 2_000], min_commitment=90 * DAY)
-    tiers = system.patronage.tiers(artist)
-    assert [(t.name, t.fee, t.exclusive) for t in tiers] == list(zip(NAMES, FEES, EXCLUSIVE, strict=True))
-    assert list(system.patronage.discounts(artist)) == DEFAULT_DISCOUNTS
-    assert system.patronage.min_commitment(artist) == 90 * DAY
     (log,) = system.patronage.get_logs()
     assert type(log).__name__ == "PatronageConfigured"
+    tiers = system.patronage.tiers(artist)
+    assert [(t.name, t.fee, t.exclusive) for t in tiers] == list(
+        zip(NAMES, FEES, EXCLUSIVE, strict=True)
+    )
+    assert list(system.patronage.discounts(artist)) == DEFAULT_DISCOUNTS
+    assert system.patronage.min_commitment(artist) == 90 * DAY
     assert log.artist == artist
     assert list(log.names) == NAMES and list(log.fees) == FEES and list(log.exclusive) == EXCLUSIVE
     assert list(log.discounts) == DEFAULT_DISCOUNTS and log.min_commitment == 90 * DAY
@@ -177,12 +192,18 @@ def test_no_discounts_means_the_defaults(system: System, artist: str) -> None:
 
 
 def test_eight_tiers_is_the_maximum(system: System, artist: str) -> None:
+    """The ABI bounds (8 tiers, 32-byte names) are enforced by the contract's ABI decoder, which
+    reverts without a reason string: no contract code runs and nothing changes."""
     names = [f"Tier {i}" for i in range(8)]
-    configure(system, artist, names, [ONE * (i + 1) for i in range(8)], [i % 2 == 1 for i in range(8)])
+    configure(
+        system, artist, names, [ONE * (i + 1) for i in range(8)], [i % 2 == 1 for i in range(8)]
+    )
     assert len(system.patronage.tiers(artist)) == 8
-    with pytest.raises(Exception):  # noqa: B017 - the ABI bound (8) rejects it before the contract runs
+    with pytest.raises(BoaError):
         configure(system, artist, [*names, "ninth"], [ONE] * 9, [False] * 9)
-    assert len(system.patronage.tiers(artist)) == 8
+    with pytest.raises(BoaError):
+        configure(system, artist, ["x" * 33], [ONE], [False])
+    assert [t.name for t in system.patronage.tiers(artist)] == names
 
 
 def test_unconfigured_artist_has_nothing(system: System, stranger: str) -> None:
@@ -260,7 +281,9 @@ def test_reconfiguring_replaces_the_table(
     tier's current fee; a removed tier can no longer be paid for."""
     pay(system, patron, song, FEES[INNER], INNER)
     configure(system, artist, ["Solo"], [12 * ONE], [False])
-    assert [(t.name, t.fee, t.exclusive) for t in system.patronage.tiers(artist)] == [("Solo", 12 * ONE, False)]
+    assert [(t.name, t.fee, t.exclusive) for t in system.patronage.tiers(artist)] == [
+        ("Solo", 12 * ONE, False)
+    ]
     assert system.patronage.is_authorized(exclusive_song, patron)  # paid for, kept
     with boa.reverts("patronage: tier does not exist"):
         pay(system, second_patron, song, FEES[INNER], INNER)
@@ -289,7 +312,12 @@ def test_only_the_artist_marks_songs_patron_only(
     with boa.env.prank(artist):
         system.patronage.set_patron_only(song, True)
     (log,) = system.patronage.get_logs()
-    assert (type(log).__name__, log.song_id, log.artist, log.patron_only) == ("PatronOnlySet", song, artist, True)
+    assert (type(log).__name__, log.song_id, log.artist, log.patron_only) == (
+        "PatronOnlySet",
+        song,
+        artist,
+        True,
+    )
     assert system.patronage.is_patron_only(song)
     with boa.env.prank(artist):
         system.patronage.set_patron_only(song, False)
@@ -301,7 +329,7 @@ def test_public_songs_stream_free_for_everyone(system: System, stranger: str, so
     assert system.router.is_authorized(song, stranger)
     assert system.router.quote(song, stranger, PaymentType.STREAM) == 0
     assert pay(system, stranger, song, 0, ptype=PaymentType.STREAM) == 0
-    (log,) = events(system, "Payment")
+    (log,) = events("Payment")
     assert (log.amount, log.fee, log.payer) == (0, 0, stranger)
     assert system.flow.balanceOf(system.router.address) == 0
 
@@ -368,10 +396,22 @@ def test_subscribe(system: System, artist: str, patron: str, treasury: str, song
     assert system.router.credits(artist) == net(FEES[SUPPORTER])
     assert system.router.credits(treasury) == FEES[SUPPORTER] // 100
     s = state(system, artist, patron)
-    assert (s.tier, s.exclusive, s.start, s.paid_until, s.commitment_end) == (0, False, t0, t0 + PERIOD, t0)
+    assert (s.tier, s.exclusive, s.start, s.paid_until, s.commitment_end) == (
+        0,
+        False,
+        t0,
+        t0 + PERIOD,
+        t0,
+    )
     assert (s.cancelled, s.active, s.level) == (False, True, 1)
-    (log,) = events(system, "PatronJoined")
-    assert (log.artist, log.patron, log.song_id, log.tier, log.amount) == (artist, patron, song, 0, FEES[0])
+    (log,) = events("PatronJoined")
+    assert (log.artist, log.patron, log.song_id, log.tier, log.amount) == (
+        artist,
+        patron,
+        song,
+        0,
+        FEES[0],
+    )
     assert (log.start, log.paid_until, log.commitment_end) == (t0, t0 + PERIOD, t0)
 
 
@@ -471,7 +511,7 @@ def test_renew_subscription(system: System, artist: str, patron: str, song: byte
     assert system.router.credits(artist) == 2 * net(FEES[SUPPORTER])
     s = state(system, artist, patron)
     assert (s.start, s.paid_until, s.level) == (t0, t0 + 2 * PERIOD, 1)
-    (log,) = events(system, "PatronRenewed")
+    (log,) = events("PatronRenewed")
     assert (log.patron, log.tier, log.level, log.amount) == (patron, 0, 1, FEES[SUPPORTER])
     assert (log.start, log.paid_until, log.song_id) == (t0, t0 + 2 * PERIOD, song)
 
@@ -491,7 +531,7 @@ def test_grace_keeps_continuity(system: System, artist: str, patron: str, song: 
     travel_to(t0 + PERIOD + GRACE)
     assert system.patronage.is_active(artist, patron)
     pay(system, patron, song, FEES[SUPPORTER])
-    assert events(system, "PatronRenewed")
+    assert events("PatronRenewed")
     s = state(system, artist, patron)
     assert (s.start, s.paid_until) == (t0, t0 + 2 * PERIOD)
 
@@ -505,12 +545,14 @@ def test_a_lapse_resets_continuity(system: System, artist: str, patron: str, son
     assert not system.patronage.is_active(artist, patron)
     assert system.patronage.price_for(artist, patron, SUPPORTER) == FEES[SUPPORTER]
     assert pay(system, patron, song, FEES[SUPPORTER]) == FEES[SUPPORTER]  # no level-1 discount
-    assert events(system, "PatronJoined") and not events(system, "PatronRenewed")
+    assert events("PatronJoined") and not events("PatronRenewed")
     s = state(system, artist, patron)
     assert (s.start, s.paid_until, s.level) == (now(), now() + PERIOD, 1)
 
 
-def test_subscription_expiry(system: System, artist: str, patron: str, song: bytes, exclusive_song: bytes) -> None:
+def test_subscription_expiry(
+    system: System, artist: str, patron: str, song: bytes, exclusive_song: bytes
+) -> None:
     """testHasActiveSubscription + testSubscriptionExpiry: active at +0, +30 d and +37 d (grace
     included), not at +37 d + 1 s; patron-only access follows."""
     assert not system.patronage.is_active(artist, patron)
@@ -546,11 +588,19 @@ def test_subscription_tiers(system: System, artist: str, patron: str, song: byte
     travel_to(t0 + 400 * DAY)
     assert state(system, artist, patron).level == 4
     p = system.patronage
-    assert [p.loyalty_level(d) for d in (0, 90 * DAY - 1, 90 * DAY, 180 * DAY - 1, 180 * DAY)] == [1, 1, 2, 2, 3]
+    assert [p.loyalty_level(d) for d in (0, 90 * DAY - 1, 90 * DAY, 180 * DAY - 1, 180 * DAY)] == [
+        1,
+        1,
+        2,
+        2,
+        3,
+    ]
     assert [p.loyalty_level(d) for d in (365 * DAY - 1, 365 * DAY, 10 * 365 * DAY)] == [3, 4, 4]
 
 
-def test_loyalty_discounts_on_renewal(system: System, artist: str, patron: str, song: bytes) -> None:
+def test_loyalty_discounts_on_renewal(
+    system: System, artist: str, patron: str, song: bytes
+) -> None:
     """Renewals at 90 d and 180 d get 5 % and 10 % off; the renewal window at 360 d straddles 365 d:
     at 364 d 23:59:59 it is 10 % off, at 365 d 20 % off."""
     t0 = now()
@@ -560,7 +610,7 @@ def test_loyalty_discounts_on_renewal(system: System, artist: str, patron: str, 
     travel_to(t0 + 90 * DAY)
     assert system.patronage.price_for(artist, patron, SUPPORTER) == discounted(fee, 500)
     assert pay(system, patron, song, fee) == discounted(fee, 500)
-    (log,) = events(system, "PatronRenewed")
+    (log,) = events("PatronRenewed")
     assert (log.level, log.amount) == (2, discounted(fee, 500))
     renew_through(system, patron, song, artist, t0 + 180 * DAY - 1)
     travel_to(t0 + 180 * DAY)
@@ -572,17 +622,17 @@ def test_loyalty_discounts_on_renewal(system: System, artist: str, patron: str, 
         with boa.reverts("patronage: payment below fee"):
             pay(system, patron, song, discounted(fee, 1_000) - 1)
         assert pay(system, patron, song, discounted(fee, 1_000)) == discounted(fee, 1_000)
-        assert events(system, "PatronRenewed")[0].level == 3
+        assert events("PatronRenewed")[0].level == 3
     travel_to(t0 + 365 * DAY)
-    assert system.router.quote(song, patron, PaymentType.PATRONAGE, SUPPORTER) == discounted(fee, 2_000)
+    assert system.router.quote(song, patron, PaymentType.PATRONAGE, SUPPORTER) == discounted(
+        fee, 2_000
+    )
     assert pay(system, patron, song, fee) == discounted(fee, 2_000)
-    assert events(system, "PatronRenewed")[0].level == 4
+    assert events("PatronRenewed")[0].level == 4
 
 
-def test_discounts_round_down_in_the_patrons_disfavour(
-    system: System, artist: str, patron: str, song: bytes
-) -> None:
-    """price = fee - floor(fee * discount / 10000), here with an awkward fee and a level-1 discount."""
+def test_the_discount_is_floored(system: System, artist: str, patron: str, song: bytes) -> None:
+    """price = fee - floor(fee * discount / 10000), with an awkward fee and a level-1 discount."""
     configure(system, artist, ["Odd"], [999], [False], discounts=[333, 500, 1_000, 2_000])
     t0 = now()
     assert pay(system, patron, song, 999) == 999  # joining is always full price
@@ -665,9 +715,14 @@ def test_cancel_subscription(
     travel_to(t0 + 20 * DAY)
     assert system.router.quote(song, patron, PaymentType.PATRONAGE, INNER) == FEES[INNER]
     assert pay(system, patron, song, FEES[INNER], INNER) == FEES[INNER]
-    assert events(system, "PatronJoined")
+    assert events("PatronJoined")
     s = state(system, artist, patron)
-    assert (s.start, s.paid_until, s.cancelled, s.level) == (t0 + 20 * DAY, t0 + 2 * PERIOD, False, 1)
+    assert (s.start, s.paid_until, s.cancelled, s.level) == (
+        t0 + 20 * DAY,
+        t0 + 2 * PERIOD,
+        False,
+        1,
+    )
 
 
 def test_cannot_cancel_without_patronage(
@@ -737,7 +792,9 @@ def test_commitment_is_fixed_when_the_patronage_starts(
 # ------------------------------------------------------------------ quote
 
 
-def test_quote_and_price_for(system: System, artist: str, patron: str, stranger: str, song: bytes) -> None:
+def test_quote_and_price_for(
+    system: System, artist: str, patron: str, stranger: str, song: bytes
+) -> None:
     p = system.patronage
     assert p.quote(song, stranger, PaymentType.PATRONAGE, INNER) == FEES[INNER]
     assert p.price_for(artist, stranger, INNER) == FEES[INNER]
@@ -761,14 +818,23 @@ def test_quote_and_price_for(system: System, artist: str, patron: str, stranger:
 
 
 def test_gas_of_a_second_patron_joining_and_of_a_renewal(
-    system: System, artist: str, patron: str, second_patron: str, song: bytes
+    owner: str, treasury: str, artist: str, patron: str, second_patron: str
 ) -> None:
-    pay(system, patron, song, FEES[SUPPORTER])
-    join = tx_gas(system, second_patron, song, FEES[INNER], PaymentType.PATRONAGE, INNER)
-    assert join <= GAS_JOIN_TARGET, join
-    travel_to(state(system, artist, patron).paid_until)
-    renew = tx_gas(system, patron, song, FEES[SUPPORTER], PaymentType.PATRONAGE, SUPPORTER)
-    assert renew <= GAS_RENEW_TARGET, renew
+    """Measured in a fresh environment: resetting the warm/cold access counters there does not
+    disturb the snapshots the titanoboa plugin keeps of the shared one."""
+    with boa.swap_env(boa.Env()):
+        system = build_system(owner, treasury)
+        song = system.register("gas song", PAT, artist)
+        configure(system, artist)
+        system.fund(patron)
+        system.fund(second_patron)
+        pay(system, patron, song, FEES[SUPPORTER])
+        join = tx_gas(system, second_patron, song, FEES[INNER], PaymentType.PATRONAGE, INNER)
+        assert join <= GAS_JOIN_TARGET, join
+        travel_to(state(system, artist, patron).paid_until)
+        renew = tx_gas(system, patron, song, FEES[SUPPORTER], PaymentType.PATRONAGE, SUPPORTER)
+        assert renew <= GAS_RENEW_TARGET, renew
+        print(f"patronage gas: second patron joining {join}, renewal {renew}")
 
 
 # ---------------------------------------------------------------- property
@@ -794,7 +860,9 @@ def model_active(rec: Record | None, t: int) -> bool:
 
 
 def model_level(elapsed: int) -> int:
-    return 1 if elapsed < 90 * DAY else 2 if elapsed < 180 * DAY else 3 if elapsed < 365 * DAY else 4
+    return (
+        1 if elapsed < 90 * DAY else 2 if elapsed < 180 * DAY else 3 if elapsed < 365 * DAY else 4
+    )
 
 
 def model_pay(rec: Record | None, t: int, tier: int) -> tuple[str | None, int, Record | None]:
@@ -806,35 +874,46 @@ def model_pay(rec: Record | None, t: int, tier: int) -> tuple[str | None, int, R
         if t < rec.paid_until:
             return "patronage: too early to renew", 0, rec
         price = discounted(fee, DEFAULT_DISCOUNTS[model_level(t - rec.start) - 1])
-        return None, price, replace(rec, paid_until=rec.paid_until + PERIOD, tier=tier, exclusive=EXCLUSIVE[tier])
+        return (
+            None,
+            price,
+            replace(rec, paid_until=rec.paid_until + PERIOD, tier=tier, exclusive=EXCLUSIVE[tier]),
+        )
     base = rec.paid_until if rec is not None else 0
-    return None, fee, Record(max(base, t) + PERIOD, t, t + MODEL_COMMITMENT, tier, EXCLUSIVE[tier], False)
+    return (
+        None,
+        fee,
+        Record(max(base, t) + PERIOD, t, t + MODEL_COMMITMENT, tier, EXCLUSIVE[tier], False),
+    )
 
 
 TIME_STEPS = st.one_of(
-    st.sampled_from(
-        [0, 1, DAY, GRACE, GRACE + 1, 15 * DAY, PERIOD - 1, PERIOD, PERIOD + 1, PERIOD + GRACE, PERIOD + GRACE + 1]
-    ),
+    st.sampled_from([0, 0, 0, 1, DAY, 3 * DAY, GRACE, GRACE + 1, 15 * DAY]),
+    st.sampled_from([PERIOD - 1, PERIOD, PERIOD + 1, PERIOD + GRACE, PERIOD + GRACE + 1]),
     st.integers(min_value=0, max_value=60 * DAY),
 )
 STEPS = st.lists(
     st.tuples(
         TIME_STEPS,
-        st.sampled_from(["pay", "pay", "pay", "underpay", "cancel", "stream"]),
+        st.sampled_from(
+            ["pay", "renew", "renew", "renew", "renew", "underpay", "cancel", "stream"]
+        ),
         st.integers(min_value=0, max_value=1),  # which patron
         st.sampled_from([0, 0, 1, 1, 2]),  # tier option; 2 does not exist
+        st.sampled_from([0, 0, 1, DAY, GRACE - 1, GRACE, GRACE + 1]),  # "renew": after paid-until
     ),
     min_size=1,
-    max_size=25,
+    max_size=40,
 )
 
 
-@given(steps=STEPS)
-@settings(max_examples=60, deadline=None)
+@given(loyal_periods=st.integers(min_value=0, max_value=15), steps=STEPS)
+@settings(max_examples=80, deadline=None)
 def test_access_and_charges_match_a_model(
-    system: System, artist: str, patron: str, second_patron: str, steps: list
+    system: System, artist: str, patron: str, second_patron: str, loyal_periods: int, steps: list
 ) -> None:
-    """Random time steps, payments (enough or one unit short), cancels and patron-only streams:
+    """Random time steps, payments (enough, one unit short, or around the due date), cancels and
+    patron-only streams:
     after every step `is_authorized`, `is_active` and the patron record match the model, every
     charge is the model's price, and the router holds exactly what was charged."""
     song = system.register("model song", PAT, artist)
@@ -847,16 +926,24 @@ def test_access_and_charges_match_a_model(
         system.fund(who, 10**6 * ONE)
     model: dict[str, Record | None] = dict.fromkeys(patrons)
     charged_total = 0
-    for dt, action, index, tier in steps:
-        boa.env.time_travel(seconds=dt)
-        t = now()
+    # The first patron may start with a history of on-time payments, so that random sequences
+    # also reach the higher loyalty levels.
+    history = [(0, "renew", 0, SUPPORTER, 0)] * loyal_periods
+    for dt, action, index, tier, offset in history + steps:
         who = patrons[index]
         rec = model[who]
-        if action in ("pay", "underpay"):
+        if action != "renew":
+            boa.env.time_travel(seconds=dt)
+        elif rec is not None and rec.paid_until + offset > now():
+            travel_to(rec.paid_until + offset)  # pay around the due date, as a loyal patron does
+        t = now()
+        if action in ("pay", "renew", "underpay"):
             reason, price, new = model_pay(rec, t, tier)
             if reason is None and action == "underpay":
                 reason, new = "patronage: payment below fee", rec
             if reason is None:
+                if action == "renew" and new.start != t:
+                    event(f"renewal at level {model_level(t - new.start)}")
                 assert system.router.quote(song, who, PaymentType.PATRONAGE, tier) == price
                 assert pay(system, who, song, price + 1, tier) == price
                 charged_total += price
@@ -898,7 +985,11 @@ def test_access_and_charges_match_a_model(
             if r is None:
                 assert s.paid_until == 0
             else:
-                assert (s.paid_until, s.start, s.commitment_end) == (r.paid_until, r.start, r.commitment_end)
+                assert (s.paid_until, s.start, s.commitment_end) == (
+                    r.paid_until,
+                    r.start,
+                    r.commitment_end,
+                )
                 assert (s.tier, s.exclusive, s.cancelled) == (r.tier, r.exclusive, r.cancelled)
                 assert s.level == (model_level(t - r.start) if s.active else 0)
         assert system.patronage.is_authorized(gated, artist)
