@@ -7,20 +7,28 @@ the router holding a balance), then sends each measured operation as its own tra
 so every storage slot starts cold, and prints the receipt's gasUsed beside the figure the
 earlier attempt's contracts needed for the same operation.
 
-    python bench/gas.py                        # in-process py-evm
-    python bench/gas.py --rpc-url http://127.0.0.1:8545   # a running anvil
+    python bench/gas.py                        # embedded py-evm chain (in a temp dir)
+    python bench/gas.py --anvil                # anvil from node_modules, started and stopped here
+    python bench/gas.py --rpc-url http://127.0.0.1:8545   # a running dev node
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from web3 import Web3
-from web3.providers.eth_tester import EthereumTesterProvider
 
+from mycelix.chain.anvil import run_anvil
+from mycelix.chain.connect import Chain, open_chain
 from mycelix.chain.deploy import deploy_system
+from mycelix.chain.tx import Sender
+from mycelix.config import Settings
+from mycelix.chain import artifacts
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
 from mycelix.strategies.ids import song_id, strategy_id
 
@@ -40,15 +48,19 @@ class Row:
 
 
 class Bench:
-    def __init__(self, w3: Web3) -> None:
-        self.w3 = w3
-        accounts = w3.eth.accounts
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        w3 = self.w3 = chain.w3
+        accounts = [a.address for a in chain.dev_accounts]
         (self.owner, self.artist, self.listener, self.patron1, self.patron2, self.buyer1, self.buyer2) = (
             accounts[:7]
         )
         self.members = [Web3.to_checksum_address(song_id(f"member {i}")[:20]) for i in range(5)]
-        self.deployment = deploy_system(w3, self.owner)
-        self.c = {name: self.deployment.contract(w3, name) for name in self.deployment.addresses}
+        self.manifest = deploy_system(w3, Sender(w3, chain.dev_accounts[0]))
+        self.c = {
+            name: w3.eth.contract(address=address, abi=artifacts.load(name).abi)
+            for name, address in self.manifest.addresses.items()
+        }
         self.router = self.c["EconomicStrategyRouter"]
         self.rows: list[Row] = []
 
@@ -65,14 +77,7 @@ class Bench:
         self.rows.append(Row(operation, gas, reference, target))
 
     def advance(self, seconds: int) -> None:
-        provider = self.w3.provider
-        if isinstance(provider, EthereumTesterProvider):
-            tester = provider.ethereum_tester
-            tester.time_travel(self.w3.eth.get_block("latest")["timestamp"] + seconds)
-            tester.mine_blocks(1)
-        else:
-            self.w3.provider.make_request("evm_increaseTime", [seconds])
-            self.w3.provider.make_request("evm_mine", [])
+        self.chain.advance_time(seconds)
 
     def register(self, name: str, strategy: str) -> bytes:
         sid = song_id(name)
@@ -125,7 +130,7 @@ class Bench:
         album = [self.register(f"album track {i}", pps) for i in range(50)]
         for track in album:
             self.split(track, 3)
-        batch = [(track, price, PaymentType.STREAM) for track in album]
+        batch = [(track, price, PaymentType.STREAM, 0) for track in album]
         self.send(self.listener, self.router.functions.pay_batch(batch))
         self.measure(
             "batch of 50 streams, 3-recipient split, per stream", 210_086, 25_000, self.listener,
@@ -175,15 +180,6 @@ class Bench:
         return self.rows
 
 
-def connect(rpc_url: str | None) -> Web3:
-    if rpc_url:
-        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 60}))
-        if not w3.is_connected():
-            raise SystemExit(f"cannot reach {rpc_url}")
-        return w3
-    return Web3(EthereumTesterProvider())
-
-
 def render(rows: list[Row], chain: str) -> str:
     lines = [
         f"chain: {chain}",
@@ -202,11 +198,16 @@ def render(rows: list[Row], chain: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rpc-url", help="a JSON-RPC dev node with unlocked accounts (anvil)")
+    parser.add_argument("--anvil", action="store_true", help="start anvil (from node_modules) and use it")
     args = parser.parse_args()
-    w3 = connect(args.rpc_url)
-    client = w3.client_version
-    rows = Bench(w3).run()
-    print(render(rows, f"{client} (chain id {w3.eth.chain_id})"))
+    with contextlib.ExitStack() as stack:
+        rpc_url = stack.enter_context(run_anvil()) if args.anvil else args.rpc_url
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        chain = stack.enter_context(open_chain(Settings(data_dir=Path(tmp), rpc_url=rpc_url)))
+        kind = "embedded py-evm" if chain.embedded else f"anvil at {rpc_url}" if args.anvil else rpc_url
+        client = chain.w3.client_version
+        rows = Bench(chain).run()
+        print(render(rows, f"{kind}, {client} (chain id {chain.w3.eth.chain_id})"))
 
 
 if __name__ == "__main__":

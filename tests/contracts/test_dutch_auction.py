@@ -568,10 +568,10 @@ def test_batch_purchase_goes_through_the_same_rules(
     system: System, artist: str, song: bytes, buyers: list[str], live: int
 ) -> None:
     with boa.env.prank(buyers[0]):
-        assert system.router.pay_batch([(song, START, PaymentType.ACCESS)]) == START
+        assert system.router.pay_batch([(song, START, PaymentType.ACCESS, 0)]) == START
     assert system.auction.holds_slot(song, buyers[0])
     with boa.env.prank(buyers[0]), boa.reverts("auction: already holds a slot"):
-        system.router.pay_batch([(song, START, PaymentType.ACCESS)])
+        system.router.pay_batch([(song, START, PaymentType.ACCESS, 0)])
 
 
 # ------------------------------------------------------ streams and tips

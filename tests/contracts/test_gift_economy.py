@@ -630,7 +630,7 @@ def test_batch_of_streams_rewards_once_per_song(
 ) -> None:
     other = system.register("other-gift-song", GIFT, artist)
     with boa.env.prank(listener):
-        assert system.router.pay_batch([(song, 0, STREAM)] * 5 + [(other, 0, STREAM)]) == 0
+        assert system.router.pay_batch([(song, 0, STREAM, 0)] * 5 + [(other, 0, STREAM, 0)]) == 0
     assert len(rewards(system)) == 2
     assert len(logs_named(system.router, "Payment")) == 6
     assert cgc(system, listener) == 22 * ONE

@@ -241,7 +241,7 @@ class Economy(RuleBasedStateMachine):
         payer = self.listeners[listener]
         credits_before = sum(s.router.credits(a) for a in self.everyone)
         balance_before = s.flow.balanceOf(payer)
-        ok, total = self.attempt(payer, s.router.pay_batch, [(x, amount, PaymentType.STREAM) for x in songs_])
+        ok, total = self.attempt(payer, s.router.pay_batch, [(x, amount, PaymentType.STREAM, 0) for x in songs_])
         if ok:
             assert s.flow.balanceOf(payer) == balance_before - total
             assert sum(s.router.credits(a) for a in self.everyone) == credits_before + total

@@ -383,7 +383,7 @@ def test_batch_pays_each_song_with_one_pull(
     system.fund(listener)
     before = system.flow.balanceOf(listener)
     with boa.env.prank(listener):
-        total = system.router.pay_batch([(s, PRICE, PaymentType.STREAM) for s in songs])
+        total = system.router.pay_batch([(s, PRICE, PaymentType.STREAM, 0) for s in songs])
     transfers = [e for e in system.router.get_logs() if type(e).__name__ == "Transfer"]
     assert total == 5 * PRICE
     assert system.flow.balanceOf(listener) == before - 5 * PRICE
@@ -397,7 +397,7 @@ def test_batch_is_all_or_nothing(system: System, artist: str, listener: str, tre
     system.fund(listener)
     before = router_state(system, artist, listener, treasury)
     with boa.env.prank(listener), boa.reverts("router: song not registered"):
-        system.router.pay_batch([(good, PRICE, 0), (song_id("missing"), PRICE, 0)])
+        system.router.pay_batch([(good, PRICE, 0, 0), (song_id("missing"), PRICE, 0, 0)])
     with boa.env.prank(listener), boa.reverts("router: empty batch"):
         system.router.pay_batch([])
     assert router_state(system, artist, listener, treasury) == before
@@ -530,3 +530,17 @@ def test_constructor_rejects_bad_addresses(system: System, owner: str) -> None:
         load("EconomicStrategyRouter", system.flow.address, "0x" + "00" * 20)
     with boa.reverts("router: token is not a contract"):
         load("EconomicStrategyRouter", owner, owner)
+
+
+def test_batch_carries_each_payments_option(system: System, artist: str, listener: str) -> None:
+    with boa.env.prank(artist):
+        system.patronage.configure(["fan", "inner circle"], [ONE, 5 * ONE], [False, True], [], 0)
+    channel = system.register("patron channel", "patronage-v1", artist)
+    track = system.register("single", PPS, artist)
+    system.fund(listener)
+    with boa.env.prank(listener):
+        total = system.router.pay_batch(
+            [(channel, 5 * ONE, PaymentType.PATRONAGE, 1), (track, PRICE, PaymentType.STREAM, 0)]
+        )
+    assert total == 5 * ONE + PRICE
+    assert system.patronage.patron(artist, listener).tier == 1

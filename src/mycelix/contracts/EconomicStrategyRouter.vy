@@ -96,6 +96,7 @@ struct PaymentRequest:
     song_id: bytes32
     amount: uint256
     payment_type: uint8
+    option: uint256
 
 
 # @dev The ERC-20 every payment is made in (FLOW on a dev chain).
@@ -416,16 +417,16 @@ def pay(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256 
 def pay_batch(requests: DynArray[PaymentRequest, MAX_BATCH]) -> uint256:
     """
     @dev Several payments in one transaction, each processed exactly as
-         by `pay` (option 0), with one token pull for the total. All or
-         nothing: one failing payment reverts the batch.
-    @param requests The payments (song id, amount offered, type).
+         by `pay`, with one token pull for the total. All or nothing:
+         one failing payment reverts the batch.
+    @param requests The payments (song id, amount offered, type, option).
     @return uint256 The total charged.
     """
     assert len(requests) > 0, "router: empty batch"
     config: uint256 = self._live_config()
     total: uint256 = 0
     for r: PaymentRequest in requests:
-        total += self._process(r.song_id, r.amount, r.payment_type, 0, config)
+        total += self._process(r.song_id, r.amount, r.payment_type, r.option, config)
     if total != 0:
         self._pull(total)
     return total

@@ -249,7 +249,7 @@ class Mycelix:
         total = sum(offers)
         if total:
             self.ensure_allowance(total)
-        requests = [(s, o, int(PaymentType.STREAM)) for s, o in zip(ids, offers, strict=True)]
+        requests = [(s, o, int(PaymentType.STREAM), 0) for s, o in zip(ids, offers, strict=True)]
         return self._send(self.router.functions.pay_batch(requests))
 
     def become_patron(self, song: SongRef, tier: int, max_amount: Amount | None = None) -> TxReceipt:
