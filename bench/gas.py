@@ -23,13 +23,13 @@ from typing import Any
 
 from web3 import Web3
 
+from mycelix.chain import artifacts
 from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import Chain, open_chain
 from mycelix.chain.deploy import deploy_system
 from mycelix.chain.tx import Sender
-from mycelix.config import Settings
-from mycelix.chain import artifacts
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
+from mycelix.config import Settings
 from mycelix.strategies.ids import song_id, strategy_id
 
 ALLOWANCE = 10**30  # large but finite, as a wallet would approve: the allowance is written
@@ -52,9 +52,15 @@ class Bench:
         self.chain = chain
         w3 = self.w3 = chain.w3
         accounts = [a.address for a in chain.dev_accounts]
-        (self.owner, self.artist, self.listener, self.patron1, self.patron2, self.buyer1, self.buyer2) = (
-            accounts[:7]
-        )
+        (
+            self.owner,
+            self.artist,
+            self.listener,
+            self.patron1,
+            self.patron2,
+            self.buyer1,
+            self.buyer2,
+        ) = accounts[:7]
         self.members = [Web3.to_checksum_address(song_id(f"member {i}")[:20]) for i in range(5)]
         self.manifest = deploy_system(w3, Sender(w3, chain.dev_accounts[0]))
         self.c = {
@@ -72,7 +78,9 @@ class Bench:
             raise RuntimeError(f"{fn.fn_name} reverted")
         return receipt
 
-    def measure(self, operation: str, reference: int, target: int, sender: str, fn: Any, per: int = 1) -> None:
+    def measure(
+        self, operation: str, reference: int, target: int, sender: str, fn: Any, per: int = 1
+    ) -> None:
         gas = self.send(sender, fn)["gasUsed"] // per
         self.rows.append(Row(operation, gas, reference, target))
 
@@ -81,13 +89,19 @@ class Bench:
 
     def register(self, name: str, strategy: str) -> bytes:
         sid = song_id(name)
-        self.send(self.artist, self.router.functions.register_song(sid, strategy_id(strategy), self.artist))
+        self.send(
+            self.artist,
+            self.router.functions.register_song(sid, strategy_id(strategy), self.artist),
+        )
         return sid
 
     def split(self, sid: bytes, n: int) -> None:
         recipients = [self.artist, *self.members[: n - 1]]
         bps = [10_000 - 1_000 * (n - 1)] + [1_000] * (n - 1)
-        self.send(self.artist, self.router.functions.configure_splits(sid, recipients, bps, list(range(n))))
+        self.send(
+            self.artist,
+            self.router.functions.configure_splits(sid, recipients, bps, list(range(n))),
+        )
 
     def pay(self, sender: str, sid: bytes, amount: int, ptype: int, option: int = 0) -> Any:
         return self.router.functions.pay(sid, amount, ptype, option)
@@ -103,19 +117,32 @@ class Bench:
 
         self.register("warm-up", pps)
         self.measure(
-            "register a song", 93_441, 70_000, self.artist,
-            self.router.functions.register_song(song_id("registered"), strategy_id(pps), self.artist),
+            "register a song",
+            93_441,
+            70_000,
+            self.artist,
+            self.router.functions.register_song(
+                song_id("registered"), strategy_id(pps), self.artist
+            ),
         )
 
         three = self.register("three-way", pps)
         recipients = [self.artist, *self.members[:2]]
         self.measure(
-            "configure a 3-recipient split", 325_463, 160_000, self.artist,
-            self.router.functions.configure_splits(three, recipients, [8_000, 1_000, 1_000], [0, 1, 2]),
+            "configure a 3-recipient split",
+            325_463,
+            160_000,
+            self.artist,
+            self.router.functions.configure_splits(
+                three, recipients, [8_000, 1_000, 1_000], [0, 1, 2]
+            ),
         )
         self.send(self.listener, self.pay(self.listener, three, price, PaymentType.STREAM))
         self.measure(
-            "stream payment, 3-recipient split", 315_857, 90_000, self.listener,
+            "stream payment, 3-recipient split",
+            315_857,
+            90_000,
+            self.listener,
             self.pay(self.listener, three, price, PaymentType.STREAM),
         )
 
@@ -123,7 +150,10 @@ class Bench:
         self.split(five, 5)
         self.send(self.listener, self.pay(self.listener, five, price, PaymentType.STREAM))
         self.measure(
-            "stream payment, 5-recipient split", 353_335, 110_000, self.listener,
+            "stream payment, 5-recipient split",
+            353_335,
+            110_000,
+            self.listener,
             self.pay(self.listener, five, price, PaymentType.STREAM),
         )
 
@@ -133,16 +163,25 @@ class Bench:
         batch = [(track, price, PaymentType.STREAM, 0) for track in album]
         self.send(self.listener, self.router.functions.pay_batch(batch))
         self.measure(
-            "batch of 50 streams, 3-recipient split, per stream", 210_086, 25_000, self.listener,
-            self.router.functions.pay_batch(batch), per=50,
+            "batch of 50 streams, 3-recipient split, per stream",
+            210_086,
+            25_000,
+            self.listener,
+            self.router.functions.pay_batch(batch),
+            per=50,
         )
 
         gift = self.register("gift song", "gift-economy-v1")
-        self.send(self.artist, self.c["GiftEconomy"].functions.configure(gift, ONE, 10 * ONE, 100, 15_000))
+        self.send(
+            self.artist, self.c["GiftEconomy"].functions.configure(gift, ONE, 10 * ONE, 100, 15_000)
+        )
         self.send(self.listener, self.pay(self.listener, gift, 0, PaymentType.STREAM))
         self.advance(HOUR)
         self.measure(
-            "gift tip", 275_017, 100_000, self.listener,
+            "gift tip",
+            275_017,
+            100_000,
+            self.listener,
             self.pay(self.listener, gift, ONE, PaymentType.TIP),
         )
 
@@ -150,18 +189,28 @@ class Bench:
         self.send(
             self.artist,
             patronage.functions.configure(
-                ["supporter", "inner circle"], [5 * ONE, 20 * ONE], [False, True], [0, 500, 1_000, 2_000], 0
+                ["supporter", "inner circle"],
+                [5 * ONE, 20 * ONE],
+                [False, True],
+                [0, 500, 1_000, 2_000],
+                0,
             ),
         )
         channel = self.register("patron channel", "patronage-v1")
         self.send(self.patron1, self.pay(self.patron1, channel, 20 * ONE, PaymentType.PATRONAGE, 1))
         self.measure(
-            "patronage: second patron joins", 140_809, 110_000, self.patron2,
+            "patronage: second patron joins",
+            140_809,
+            110_000,
+            self.patron2,
             self.pay(self.patron2, channel, 20 * ONE, PaymentType.PATRONAGE, 1),
         )
         self.advance(30 * DAY)
         self.measure(
-            "patronage: renewal", 74_918, 90_000, self.patron1,
+            "patronage: renewal",
+            74_918,
+            90_000,
+            self.patron1,
             self.pay(self.patron1, channel, 20 * ONE, PaymentType.PATRONAGE, 1),
         )
 
@@ -169,12 +218,17 @@ class Bench:
         now = self.w3.eth.get_block("latest")["timestamp"]
         self.send(
             self.artist,
-            self.c["DutchAuction"].functions.create_auction(release, 100 * ONE, 10 * ONE, now + 1, 7 * DAY, 100),
+            self.c["DutchAuction"].functions.create_auction(
+                release, 100 * ONE, 10 * ONE, now + 1, 7 * DAY, 100
+            ),
         )
         self.advance(HOUR)
         self.send(self.buyer1, self.pay(self.buyer1, release, 100 * ONE, PaymentType.ACCESS))
         self.measure(
-            "Dutch auction purchase", 82_022, 110_000, self.buyer2,
+            "Dutch auction purchase",
+            82_022,
+            110_000,
+            self.buyer2,
             self.pay(self.buyer2, release, 100 * ONE, PaymentType.ACCESS),
         )
         return self.rows
@@ -190,7 +244,8 @@ def render(rows: list[Row], chain: str) -> str:
     for r in rows:
         met = "yes" if r.gas <= r.target else f"no (+{r.gas - r.target:,})"
         lines.append(
-            f"| {r.operation} | {r.gas:,} | {r.reference:,} | {r.ratio:.2f} | ≤ {r.target:,} | {met} |"
+            f"| {r.operation} | {r.gas:,} | {r.reference:,} | {r.ratio:.2f} "
+            f"| ≤ {r.target:,} | {met} |"
         )
     return "\n".join(lines)
 
@@ -198,13 +253,21 @@ def render(rows: list[Row], chain: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rpc-url", help="a JSON-RPC dev node with unlocked accounts (anvil)")
-    parser.add_argument("--anvil", action="store_true", help="start anvil (from node_modules) and use it")
+    parser.add_argument(
+        "--anvil", action="store_true", help="start anvil (from node_modules) and use it"
+    )
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         rpc_url = stack.enter_context(run_anvil()) if args.anvil else args.rpc_url
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         chain = stack.enter_context(open_chain(Settings(data_dir=Path(tmp), rpc_url=rpc_url)))
-        kind = "embedded py-evm" if chain.embedded else f"anvil at {rpc_url}" if args.anvil else rpc_url
+        kind = (
+            "embedded py-evm"
+            if chain.embedded
+            else f"anvil at {rpc_url}"
+            if args.anvil
+            else rpc_url
+        )
         client = chain.w3.client_version
         rows = Bench(chain).run()
         print(render(rows, f"{kind}, {client} (chain id {chain.w3.eth.chain_id})"))

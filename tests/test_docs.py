@@ -26,4 +26,6 @@ def test_every_cli_command_is_in_the_readme() -> None:
     for group, sub in groups.items():
         commands += [f"{group} {c.name or c.callback.__name__}" for c in sub.registered_commands]  # type: ignore[union-attr]
     for command in commands:
-        assert f"`mycelix {command}" in readme, f"`mycelix {command}` is not documented in README.md"
+        assert f"`mycelix {command}" in readme, (
+            f"`mycelix {command}` is not documented in README.md"
+        )

@@ -54,7 +54,11 @@ with connect(Settings(data_dir=Path(sys.argv[1]))) as (sdk, chain):
 
 def run(script: str, *args: str) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

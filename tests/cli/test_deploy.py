@@ -56,6 +56,8 @@ def test_chain_status_and_advance(tmp_path: Path) -> None:
 
 
 def test_unknown_token_address_is_refused(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["deploy", "--data-dir", str(tmp_path), "--token", "0x" + "11" * 20])
+    result = runner.invoke(
+        app, ["deploy", "--data-dir", str(tmp_path), "--token", "0x" + "11" * 20]
+    )
     assert result.exit_code == 1
     assert "no contract at that address" in result.output

@@ -175,7 +175,12 @@ class Economy(RuleBasedStateMachine):
         sender = self.song_artist[song] if who < 3 else self.stranger
         recipients = [self.song_artist[song], *self.collaborators][: len(bps)]
         ok, _ = self.attempt(
-            sender, self.system.router.configure_splits, song, recipients, bps, list(range(len(bps)))
+            sender,
+            self.system.router.configure_splits,
+            song,
+            recipients,
+            bps,
+            list(range(len(bps))),
         )
         if sender == self.stranger:
             assert not ok
@@ -191,9 +196,17 @@ class Economy(RuleBasedStateMachine):
         threshold=st.integers(0, 3),
         multiplier=st.integers(10_000, 30_000),
     )
-    def configure_gift(self, song: bytes, per_listen: int, bonus: int, threshold: int, multiplier: int) -> None:
+    def configure_gift(
+        self, song: bytes, per_listen: int, bonus: int, threshold: int, multiplier: int
+    ) -> None:
         self.attempt(
-            self.song_artist[song], self.system.gift.configure, song, per_listen, bonus, threshold, multiplier
+            self.song_artist[song],
+            self.system.gift.configure,
+            song,
+            per_listen,
+            bonus,
+            threshold,
+            multiplier,
         )
 
     @rule(artist=st.integers(0, 1), fees=st.lists(st.integers(1, 50 * ONE), min_size=1, max_size=3))
@@ -201,7 +214,13 @@ class Economy(RuleBasedStateMachine):
         names = [f"tier {i}" for i in range(len(fees))]
         exclusive = [i % 2 == 1 for i in range(len(fees))]
         self.attempt(
-            self.artists[artist], self.system.patronage.configure, names, fees, exclusive, [0, 500, 1_000, 2_000], 0
+            self.artists[artist],
+            self.system.patronage.configure,
+            names,
+            fees,
+            exclusive,
+            [0, 500, 1_000, 2_000],
+            0,
         )
 
     @rule(song=songs, flag=st.booleans())
@@ -215,9 +234,20 @@ class Economy(RuleBasedStateMachine):
         duration=st.integers(1, 10 * DAY),
         slots=st.integers(1, 4),
     )
-    def create_auction(self, song: bytes, start: int, floor_share: int, duration: int, slots: int) -> None:
+    def create_auction(
+        self, song: bytes, start: int, floor_share: int, duration: int, slots: int
+    ) -> None:
         floor = start * floor_share // 100
-        self.attempt(self.song_artist[song], self.system.auction.create_auction, song, start, floor, 0, duration, slots)
+        self.attempt(
+            self.song_artist[song],
+            self.system.auction.create_auction,
+            song,
+            start,
+            floor,
+            0,
+            duration,
+            slots,
+        )
 
     @rule(listener=st.integers(0, 2), song=songs, amount=amounts)
     def stream(self, listener: int, song: bytes, amount: int) -> None:
@@ -235,13 +265,17 @@ class Economy(RuleBasedStateMachine):
     def buy_slot(self, listener: int, song: bytes, amount: int) -> None:
         self.pay(self.listeners[listener], song, amount, PaymentType.ACCESS)
 
-    @rule(listener=st.integers(0, 2), songs_=st.lists(songs, min_size=1, max_size=4), amount=amounts)
+    @rule(
+        listener=st.integers(0, 2), songs_=st.lists(songs, min_size=1, max_size=4), amount=amounts
+    )
     def batch(self, listener: int, songs_: list[bytes], amount: int) -> None:
         s = self.system
         payer = self.listeners[listener]
         credits_before = sum(s.router.credits(a) for a in self.everyone)
         balance_before = s.flow.balanceOf(payer)
-        ok, total = self.attempt(payer, s.router.pay_batch, [(x, amount, PaymentType.STREAM, 0) for x in songs_])
+        ok, total = self.attempt(
+            payer, s.router.pay_batch, [(x, amount, PaymentType.STREAM, 0) for x in songs_]
+        )
         if ok:
             assert s.flow.balanceOf(payer) == balance_before - total
             assert sum(s.router.credits(a) for a in self.everyone) == credits_before + total
@@ -258,7 +292,9 @@ class Economy(RuleBasedStateMachine):
         if ok:
             assert s.flow.balanceOf(account) == balance + owed
             assert s.router.credits(account) == 0
-            assert all(s.router.credits(a) == c for a, c in others), "a withdrawal moved another's credits"
+            assert all(s.router.credits(a) == c for a, c in others), (
+                "a withdrawal moved another's credits"
+            )
 
     @rule(seconds=st.sampled_from([1, 59, HOUR - 1, HOUR, DAY, 7 * DAY, 30 * DAY, 90 * DAY]))
     def advance(self, seconds: int) -> None:
@@ -293,12 +329,16 @@ class Economy(RuleBasedStateMachine):
         for song, strategy in self.song_strategy.items():
             if strategy == "dutch-auction-v1":
                 for listener in self.listeners:
-                    assert s.router.is_authorized(song, listener) == s.auction.holds_slot(song, listener)
+                    assert s.router.is_authorized(song, listener) == s.auction.holds_slot(
+                        song, listener
+                    )
             elif strategy == "pay-per-stream-v1":
                 assert not s.router.is_authorized(song, self.listeners[0])
 
 
-def test_economy_invariants(system: System, artist: str, producer: str, engineer: str, listeners, stranger) -> None:
+def test_economy_invariants(
+    system: System, artist: str, producer: str, engineer: str, listeners, stranger
+) -> None:
     Economy.system = system
     Economy.artists = [artist, producer]
     Economy.listeners = listeners[:3]

@@ -52,7 +52,9 @@ def test_multi_recipient_payment_splits_by_basis_points(
     system: System, artist: str, producer: str, engineer: str, listener: str, song: bytes
 ) -> None:
     with boa.env.prank(artist):
-        system.router.configure_splits(song, [artist, producer, engineer], [6_000, 3_000, 1_000], [0, 2, 4])
+        system.router.configure_splits(
+            song, [artist, producer, engineer], [6_000, 3_000, 1_000], [0, 2, 4]
+        )
         system.pps.set_price(song, 100 * ONE)
     system.fund(listener)
     with boa.env.prank(listener):
@@ -62,7 +64,9 @@ def test_multi_recipient_payment_splits_by_basis_points(
     assert system.router.credits(engineer) == 99 * ONE // 10
 
 
-def test_twenty_recipients_all_get_paid(system: System, artist: str, listener: str, song: bytes) -> None:
+def test_twenty_recipients_all_get_paid(
+    system: System, artist: str, listener: str, song: bytes
+) -> None:
     members = [boa.env.generate_address(f"band member {i}") for i in range(20)]
     with boa.env.prank(artist):
         system.router.configure_splits(song, members, [500] * 20, [9] * 20)
@@ -73,7 +77,9 @@ def test_twenty_recipients_all_get_paid(system: System, artist: str, listener: s
     assert all(system.router.credits(m) == 99 * ONE // 20 for m in members)
 
 
-def test_splits_do_not_depend_on_the_amount(system: System, artist: str, producer: str, song: bytes) -> None:
+def test_splits_do_not_depend_on_the_amount(
+    system: System, artist: str, producer: str, song: bytes
+) -> None:
     with boa.env.prank(artist):
         system.router.configure_splits(song, [artist, producer], [7_000, 3_000], [0, 2])
     for amount in (ONE, 10 * ONE, 100 * ONE):

@@ -189,15 +189,27 @@ def test_configure_splits_and_read_them_back(
 ) -> None:
     assert system.router.splits(song) == [(artist, 10_000, 0)]
     with boa.env.prank(artist):
-        system.router.configure_splits(song, [artist, producer, engineer], [6_000, 3_000, 1_000], [0, 2, 4])
+        system.router.configure_splits(
+            song, [artist, producer, engineer], [6_000, 3_000, 1_000], [0, 2, 4]
+        )
     (log,) = system.router.get_logs()
-    assert system.router.splits(song) == [(artist, 6_000, 0), (producer, 3_000, 2), (engineer, 1_000, 4)]
+    assert system.router.splits(song) == [
+        (artist, 6_000, 0),
+        (producer, 3_000, 2),
+        (engineer, 1_000, 4),
+    ]
     assert type(log).__name__ == "SplitsConfigured"
     assert log.song_id == song
-    assert (log.recipients, log.bps, log.roles) == ([artist, producer, engineer], [6_000, 3_000, 1_000], [0, 2, 4])
+    assert (log.recipients, log.bps, log.roles) == (
+        [artist, producer, engineer],
+        [6_000, 3_000, 1_000],
+        [0, 2, 4],
+    )
 
 
-def test_sixty_four_recipients_is_the_limit(system: System, artist: str, listener: str, song: bytes) -> None:
+def test_sixty_four_recipients_is_the_limit(
+    system: System, artist: str, listener: str, song: bytes
+) -> None:
     recipients = [boa.env.generate_address(f"member{i}") for i in range(64)]
     bps = [156] * 63 + [10_000 - 156 * 63]
     with boa.env.prank(artist):
@@ -285,7 +297,9 @@ def test_rounding_dust_goes_to_the_first_recipient(
 ) -> None:
     gross = PRICE + 1  # fee 1e14, net 9_900_000_000_000_001 leaves one unit of dust
     with boa.env.prank(artist):
-        system.router.configure_splits(song, [artist, producer, engineer], [3_333, 3_333, 3_334], [0, 1, 2])
+        system.router.configure_splits(
+            song, [artist, producer, engineer], [3_333, 3_333, 3_334], [0, 1, 2]
+        )
         system.pps.set_price(song, gross)
     system.fund(listener)
     with boa.env.prank(listener):
@@ -297,19 +311,30 @@ def test_rounding_dust_goes_to_the_first_recipient(
     assert sum(system.router.credits(a) for a in (artist, producer, engineer)) == net
     fee, shares = system.router.preview_distribution(song, gross)
     assert fee == gross // 100
-    assert [s[1] for s in shares] == [system.router.credits(a) for a in (artist, producer, engineer)]
+    assert [s[1] for s in shares] == [
+        system.router.credits(a) for a in (artist, producer, engineer)
+    ]
 
 
 @given(amount=st.integers(min_value=1, max_value=10**27), fee=st.integers(0, 500))
 @settings(max_examples=60, deadline=None)
 def test_every_distribution_sums_to_its_net(
-    system: System, owner: str, artist: str, producer: str, engineer: str, listener: str, amount: int, fee: int
+    system: System,
+    owner: str,
+    artist: str,
+    producer: str,
+    engineer: str,
+    listener: str,
+    amount: int,
+    fee: int,
 ) -> None:
     song = system.register("fuzzed", PPS, artist)
     with boa.env.prank(owner):
         system.router.set_fee(fee)
     with boa.env.prank(artist):
-        system.router.configure_splits(song, [artist, producer, engineer], [1, 4_999, 5_000], [0, 1, 2])
+        system.router.configure_splits(
+            song, [artist, producer, engineer], [1, 4_999, 5_000], [0, 1, 2]
+        )
         system.pps.set_price(song, amount)
     system.fund(listener, amount)
     with boa.env.prank(listener):
@@ -331,7 +356,14 @@ def test_every_distribution_sums_to_its_net(
     ],
 )
 def test_bad_payments_revert_and_change_nothing(
-    system: System, owner: str, artist: str, listener: str, treasury: str, song: bytes, case: str, reason: str
+    system: System,
+    owner: str,
+    artist: str,
+    listener: str,
+    treasury: str,
+    song: bytes,
+    case: str,
+    reason: str,
 ) -> None:
     system.fund(listener)
     target, amount, ptype = song, PRICE, PaymentType.STREAM
@@ -353,7 +385,9 @@ def test_bad_payments_revert_and_change_nothing(
     assert router_state(system, artist, listener, treasury) == before
 
 
-def test_router_never_charges_more_than_offered(system: System, owner: str, artist: str, listener: str) -> None:
+def test_router_never_charges_more_than_offered(
+    system: System, owner: str, artist: str, listener: str
+) -> None:
     rogue = boa.load(str(FIXTURES / "Overcharger.vy"))
     with boa.env.prank(owner):
         system.router.register_strategy(strategy_id("rogue"), rogue.address)
@@ -407,7 +441,13 @@ def test_batch_is_all_or_nothing(system: System, artist: str, listener: str, tre
 
 
 def test_protocol_fee_is_collected_and_bounded(
-    system: System, owner: str, stranger: str, artist: str, listener: str, treasury: str, song: bytes
+    system: System,
+    owner: str,
+    stranger: str,
+    artist: str,
+    listener: str,
+    treasury: str,
+    song: bytes,
 ) -> None:
     with boa.env.prank(artist):
         system.pps.set_price(song, 100 * ONE)

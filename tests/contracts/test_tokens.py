@@ -73,7 +73,15 @@ def test_permit_approves_the_router_with_a_signature(system: System) -> None:
         },
     }
     signed = holder.sign_message(encode_typed_data(full_message=data))
-    system.flow.permit(holder.address, system.router.address, ONE, deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+    system.flow.permit(
+        holder.address,
+        system.router.address,
+        ONE,
+        deadline,
+        signed.v,
+        signed.r.to_bytes(32, "big"),
+        signed.s.to_bytes(32, "big"),
+    )
     assert system.flow.allowance(holder.address, system.router.address) == ONE
     assert system.flow.nonces(holder.address) == 1
 
@@ -89,7 +97,9 @@ def test_only_the_gift_strategy_mints_cgc(system: System, owner: str, stranger: 
         system.cgc.set_minter(owner, True)
 
 
-def test_router_notices_a_token_that_answers_false(owner: str, treasury: str, artist: str, listener: str) -> None:
+def test_router_notices_a_token_that_answers_false(
+    owner: str, treasury: str, artist: str, listener: str
+) -> None:
     token = boa.load(str(FIXTURES / "RefusingToken.vy"))
     with boa.env.prank(owner):
         router = load("EconomicStrategyRouter", token.address, treasury)

@@ -50,7 +50,9 @@ def _actors(sdk: Mycelix, chain: Chain) -> Actors:
 
 
 @pytest.fixture(scope="session", params=["embedded", "anvil"])
-def actors(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Actors]:
+def actors(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Actors]:
     data_dir: Path = tmp_path_factory.mktemp(f"sdk-{request.param}")
     if request.param == "embedded":
         with connect(Settings(data_dir=data_dir), deploy=True) as (sdk, chain):
@@ -58,5 +60,8 @@ def actors(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         return
     if anvil_binary() is None:
         pytest.skip("anvil is not installed: run `./dev test`, which installs it with npm")
-    with run_anvil() as url, connect(Settings(data_dir=data_dir, rpc_url=url), deploy=True) as (sdk, chain):
+    with (
+        run_anvil() as url,
+        connect(Settings(data_dir=data_dir, rpc_url=url), deploy=True) as (sdk, chain),
+    ):
         yield _actors(sdk, chain)

@@ -22,7 +22,12 @@ from mycelix.sdk import (
 
 from .conftest import Actors
 
-PPS, GIFT, PATRONAGE, AUCTION = "pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auction-v1"
+PPS, GIFT, PATRONAGE, AUCTION = (
+    "pay-per-stream-v1",
+    "gift-economy-v1",
+    "patronage-v1",
+    "dutch-auction-v1",
+)
 PRICE = 10**16
 
 
@@ -56,15 +61,32 @@ def test_nobody_registers_for_someone_else(actors: Actors) -> None:
     ("call", "message"),
     [
         (lambda a: a.artist.register_song("not-a-valid-bytes32", PPS), "Invalid song ID format"),
-        (lambda a: a.artist.register_song(a.song(), PPS, artist="0x" + "00" * 20), "Artist address cannot be zero"),
+        (
+            lambda a: a.artist.register_song(a.song(), PPS, artist="0x" + "00" * 20),
+            "Artist address cannot be zero",
+        ),
         (lambda a: a.listener.pay(a.song(), 0.01, PaymentType.STREAM), "not float"),
         (lambda a: a.listener.tip(a.song(), 0), "Amount must be greater than 0"),
-        (lambda a: a.listener.pay(a.song(), Decimal("0.0000000000000000001"), PaymentType.TIP), "more than 18 decimals"),
+        (
+            lambda a: a.listener.pay(a.song(), Decimal("0.0000000000000000001"), PaymentType.TIP),
+            "more than 18 decimals",
+        ),
         (lambda a: a.listener.pay(a.song(), -1, PaymentType.TIP), "negative"),
         (lambda a: a.listener.pay(a.song(), 10**30, PaymentType.TIP), "Insufficient balance"),
-        (lambda a: a.artist.configure_gift(a.song(), cgc_per_listen=1, repeat_multiplier_bps=9_000), "Multiplier must be >= 10000"),
-        (lambda a: a.artist.configure_splits(a.song(), [Split(a.artist.address, 9_000)]), "Basis points must sum to 10000"),
-        (lambda a: a.artist.configure_splits(a.song(), [Split("0x" + "00" * 20, 10_000)]), "Recipient cannot be zero address"),
+        (
+            lambda a: a.artist.configure_gift(
+                a.song(), cgc_per_listen=1, repeat_multiplier_bps=9_000
+            ),
+            "Multiplier must be >= 10000",
+        ),
+        (
+            lambda a: a.artist.configure_splits(a.song(), [Split(a.artist.address, 9_000)]),
+            "Basis points must sum to 10000",
+        ),
+        (
+            lambda a: a.artist.configure_splits(a.song(), [Split("0x" + "00" * 20, 10_000)]),
+            "Recipient cannot be zero address",
+        ),
         (lambda a: a.artist.configure_splits(a.song(), []), "1 to 64 recipients"),
         (lambda a: a.artist.configure_patronage([]), "1 to 8 tiers"),
         (lambda a: a.artist.set_price(a.song(), 0), "price must be greater than 0"),
@@ -83,7 +105,8 @@ def test_pay_per_stream_end_to_end(actors: Actors) -> None:
     song = actors.song("pps")
     actors.artist.register_song(song, PPS)
     actors.artist.configure_splits(
-        song, [Split(actors.artist.address, 7_000), Split(actors.producer.address, 3_000, Role.PRODUCER)]
+        song,
+        [Split(actors.artist.address, 7_000), Split(actors.producer.address, 3_000, Role.PRODUCER)],
     )
     actors.artist.set_price(song, Decimal("0.02"))
     assert actors.listener.quote(song, PaymentType.STREAM) == 2 * PRICE
@@ -129,7 +152,13 @@ def test_batch_stream_and_withdraw(actors: Actors) -> None:
 def test_gift_economy_streams_free_and_rewards_cgc(actors: Actors) -> None:
     song = actors.song("gift")
     actors.artist.register_song(song, GIFT)
-    actors.artist.configure_gift(song, cgc_per_listen=Decimal(1), early_bonus=Decimal(10), early_threshold=100, repeat_multiplier_bps=15_000)
+    actors.artist.configure_gift(
+        song,
+        cgc_per_listen=Decimal(1),
+        early_bonus=Decimal(10),
+        early_threshold=100,
+        repeat_multiplier_bps=15_000,
+    )
     config = actors.listener.gift_config(song)
     assert (config.cgc_per_listen, config.early_bonus, config.configured) == (ONE, 10 * ONE, True)
     cgc = actors.listener.cgc_balance()
@@ -151,7 +180,8 @@ def test_patronage_join_renew_cancel(actors: Actors) -> None:
     song = actors.song("patron channel")
     actors.artist.register_song(song, PATRONAGE)
     actors.artist.configure_patronage(
-        [Tier("supporter", 5 * ONE), Tier("inner circle", Decimal(20), exclusive=True)], min_commitment=0
+        [Tier("supporter", 5 * ONE), Tier("inner circle", Decimal(20), exclusive=True)],
+        min_commitment=0,
     )
     assert actors.patron.tiers(actors.artist.address)[1] == Tier("inner circle", 20 * ONE, True)
     actors.artist.set_patron_only(song)
@@ -176,7 +206,9 @@ def test_patronage_join_renew_cancel(actors: Actors) -> None:
 def test_dutch_auction_sells_slots(actors: Actors) -> None:
     song = actors.song("limited")
     actors.artist.register_song(song, AUCTION)
-    actors.artist.create_auction(song, start_price=Decimal(100), floor_price=Decimal(10), duration=7 * DAY, slots=2)
+    actors.artist.create_auction(
+        song, start_price=Decimal(100), floor_price=Decimal(10), duration=7 * DAY, slots=2
+    )
     auction = actors.buyer.auction(song)
     assert (auction.slots, auction.sold, auction.live) == (2, 0, True)
     price = actors.buyer.auction_price(song)
@@ -219,8 +251,15 @@ def test_fee_and_events(actors: Actors) -> None:
     assert payment.args["fee"] == PRICE // 100
     assert payment.block_number >= start and payment.tx_hash.startswith("0x")
     all_events = list(actors.listener.events())
-    assert all_events[0].name in {"RoleMinterChanged", "OwnershipTransferred", "TreasuryChanged", "FeeChanged"}
-    assert [(e.block_number, e.log_index) for e in all_events] == sorted((e.block_number, e.log_index) for e in all_events)
+    assert all_events[0].name in {
+        "RoleMinterChanged",
+        "OwnershipTransferred",
+        "TreasuryChanged",
+        "FeeChanged",
+    }
+    assert [(e.block_number, e.log_index) for e in all_events] == sorted(
+        (e.block_number, e.log_index) for e in all_events
+    )
 
 
 def test_unreachable_node_is_a_connection_error(tmp_path) -> None:

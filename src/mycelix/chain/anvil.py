@@ -36,9 +36,20 @@ def run_anvil(*, block_time: int | None = None, timeout: float = 20.0) -> Iterat
     """Start anvil on 127.0.0.1:<free port>, yield its URL, stop it afterwards."""
     binary = anvil_binary()
     if binary is None:
-        raise FileNotFoundError("anvil not found: run `npm install` (./dev test does) or put it on PATH")
+        raise FileNotFoundError(
+            "anvil not found: run `npm install` (./dev test does) or put it on PATH"
+        )
     port = free_port()
-    args = [str(binary), "--host", "127.0.0.1", "--port", str(port), "--silent", "--chain-id", "31337"]
+    args = [
+        str(binary),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--silent",
+        "--chain-id",
+        "31337",
+    ]
     if block_time:
         args += ["--block-time", str(block_time)]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -50,7 +61,11 @@ def run_anvil(*, block_time: int | None = None, timeout: float = 20.0) -> Iterat
                 stderr = proc.stderr.read().decode() if proc.stderr else ""
                 raise RuntimeError(f"anvil exited with {proc.returncode}: {stderr.strip()}")
             try:
-                r = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
+                r = requests.post(
+                    url,
+                    json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+                    timeout=1,
+                )
                 if r.ok:
                     break
             except requests.RequestException:

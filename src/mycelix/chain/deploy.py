@@ -45,8 +45,11 @@ def deploy_system(
         say(f"deploying {name}")
         art = artifacts.load(name)
         receipt = sender.deploy(art.abi, art.bytecode, *args)
-        addresses[name] = receipt["contractAddress"]
-        return addresses[name]
+        address = receipt["contractAddress"]
+        if address is None:
+            raise DeploymentError(f"{name}: the receipt has no contract address")
+        addresses[name] = address
+        return address
 
     def call(name: str, fn: str, *args: Any) -> None:
         contract = w3.eth.contract(address=addresses[name], abi=artifacts.load(name).abi)
@@ -69,7 +72,12 @@ def deploy_system(
     call("GiftCredits", "renounce_ownership")
     for contract_name, registry_name in STRATEGY_CONTRACTS.items():
         say(f"registering strategy {registry_name}")
-        call("EconomicStrategyRouter", "register_strategy", strategy_id(registry_name), addresses[contract_name])
+        call(
+            "EconomicStrategyRouter",
+            "register_strategy",
+            strategy_id(registry_name),
+            addresses[contract_name],
+        )
     return Manifest.record(w3, addresses, first_block, external_token=token is not None)
 
 

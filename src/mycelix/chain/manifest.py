@@ -60,7 +60,9 @@ class Manifest:
         cls, w3: Web3, addresses: dict[str, ChecksumAddress], block: int, external_token: bool
     ) -> Manifest:
         """Build a manifest from what is on chain now (code hashes read back from the chain)."""
-        hashes = {name: "0x" + keccak(w3.eth.get_code(addr)).hex() for name, addr in addresses.items()}
+        hashes = {
+            name: "0x" + keccak(w3.eth.get_code(addr)).hex() for name, addr in addresses.items()
+        }
         return cls(
             chain_id=w3.eth.chain_id,
             deployment_block=block,

@@ -4,7 +4,9 @@ the package's exceptions (a revert carries the contract's reason)."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
 
 import requests
 from eth_account.signers.local import LocalAccount
@@ -28,28 +30,19 @@ def revert_reason(exc: BaseException) -> str:
     return message
 
 
-def call_errors(fn_name: str | None = None) -> Any:
-    """Context manager mapping web3/transport errors to ours."""
-    return _ErrorMap(fn_name)
-
-
-class _ErrorMap:
-    def __init__(self, fn_name: str | None) -> None:
-        self.fn_name = fn_name
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None:
-            return False
-        if isinstance(exc, ContractLogicError):
-            raise ContractRevert(revert_reason(exc), function=self.fn_name) from exc
-        if isinstance(exc, requests.exceptions.RequestException | ConnectionError | TimeoutError):
-            raise ChainConnectionError(f"chain unreachable: {exc}") from exc
-        if isinstance(exc, Web3RPCError) and "revert" in str(exc).lower():
-            raise ContractRevert(revert_reason(exc), function=self.fn_name) from exc
-        return False
+@contextmanager
+def call_errors(fn_name: str | None = None) -> Iterator[None]:
+    """Map web3 and transport errors to the package's exceptions."""
+    try:
+        yield
+    except ContractLogicError as exc:
+        raise ContractRevert(revert_reason(exc), function=fn_name) from exc
+    except (requests.exceptions.RequestException, ConnectionError, TimeoutError) as exc:
+        raise ChainConnectionError(f"chain unreachable: {exc}") from exc
+    except Web3RPCError as exc:
+        if "revert" in str(exc).lower():
+            raise ContractRevert(revert_reason(exc), function=fn_name) from exc
+        raise
 
 
 class Sender:
@@ -76,16 +69,19 @@ class Sender:
         name = getattr(call, "fn_name", None)
         with self._lock, call_errors(name):
             nonce = self._peek_nonce()
-            tx = call.build_transaction({"from": self.address, "value": value, "nonce": nonce})
-            return self._send(tx, name)
+            params = {"from": self.address, "value": value, "nonce": nonce}
+            tx = call.build_transaction(cast(Any, params))
+            return self._send(cast(dict[str, Any], tx), name)
 
     def deploy(self, abi: list[dict[str, Any]], bytecode: bytes, *args: Any) -> TxReceipt:
         """Deploy a contract; the receipt's `contractAddress` is its address."""
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         with self._lock, call_errors("constructor"):
             nonce = self._peek_nonce()
-            tx = factory.constructor(*args).build_transaction({"from": self.address, "nonce": nonce})
-            return self._send(tx, "constructor")
+            tx = factory.constructor(*args).build_transaction(
+                {"from": self.address, "nonce": nonce}
+            )
+            return self._send(cast(dict[str, Any], tx), "constructor")
 
     def send_value(self, to: ChecksumAddress, value: int) -> TxReceipt:
         """Plain value transfer (gas money for dev accounts)."""

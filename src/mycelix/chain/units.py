@@ -1,4 +1,4 @@
-"""Token units: 18 decimals, basis points, payment types and time constants shared with the contracts."""
+"""Token units, basis points, payment types and time constants shared with the contracts."""
 
 from __future__ import annotations
 

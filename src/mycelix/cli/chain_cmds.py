@@ -19,15 +19,19 @@ def deploy(
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
     token: Annotated[
-        str | None, typer.Option("--token", help="Use this existing ERC-20 instead of deploying FLOW.")
+        str | None,
+        typer.Option("--token", help="Use this existing ERC-20 instead of deploying FLOW."),
     ] = None,
 ) -> None:
     """Deploy tokens, router and strategies and write the manifest; if a manifest exists,
     verify it against the chain and change nothing."""
     settings = settings_from(data_dir, rpc_url, token=token)
-    with friendly_errors(), open_chain(settings) as chain:
-        with console.status("deploying…") as status:
-            manifest, deployed = ensure_deployed(chain, settings, progress=lambda m: status.update(m))
+    with (
+        friendly_errors(),
+        open_chain(settings) as chain,
+        console.status("deploying…") as status,
+    ):
+        manifest, deployed = ensure_deployed(chain, settings, progress=status.update)
     verb = "deployed" if deployed else "verified (nothing changed)"
     table = Table(title=f"Mycelix contracts on chain {manifest.chain_id}: {verb}")
     table.add_column("contract")
@@ -45,7 +49,9 @@ def status(data_dir: DataDir = None, rpc_url: RpcUrl = None) -> None:
     with friendly_errors(), open_chain(settings) as chain:
         head = chain.w3.eth.get_block("latest")
         console.print(f"chain id   {chain.w3.eth.chain_id}")
-        console.print(f"kind       {'embedded (' + str(settings.chain_dir) + ')' if chain.embedded else settings.rpc_url}")
+        console.print(
+            f"kind       {f'embedded ({settings.chain_dir})' if chain.embedded else settings.rpc_url}"
+        )
         console.print(f"head       block {head['number']} at {head['timestamp']}")
         if settings.manifest_path.exists():
             Manifest.load(settings.manifest_path).verify(chain.w3)

@@ -23,7 +23,9 @@ DataDir = Annotated[
 ]
 RpcUrl = Annotated[
     str | None,
-    typer.Option("--rpc-url", help="JSON-RPC node instead of the embedded chain [env: MYCELIX_RPC_URL]."),
+    typer.Option(
+        "--rpc-url", help="JSON-RPC node instead of the embedded chain [env: MYCELIX_RPC_URL]."
+    ),
 ]
 
 
@@ -37,5 +39,5 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except (MycelixError, EmbeddedChainError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from exc

@@ -9,7 +9,7 @@ from mycelix.cli.demo_cmd import demo
 
 app = typer.Typer(
     name="mycelix",
-    help="Mycelix Music: a self-hostable music platform where every song carries its own economics.",
+    help="Mycelix Music: a music platform where every song carries its own economics.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

@@ -20,43 +20,197 @@ class Metrics:
         self.build = Info("build", "Version of the running service.", namespace=ns, registry=r)
         self.build.info({"version": __version__})
         # HTTP (RED), labelled by route template, never the raw path.
-        self.http_requests = Counter("http_requests", "HTTP requests answered.", ["method", "route", "status"], namespace=ns, registry=r)
-        self.http_latency = Histogram("http_request_duration_seconds", "HTTP request latency.", ["method", "route"], buckets=LATENCY, namespace=ns, registry=r)
-        self.http_in_flight = Gauge("http_requests_in_flight", "HTTP requests being served.", namespace=ns, registry=r)
-        self.http_errors = Counter("http_errors", "HTTP answers with an error body, by code.", ["route", "code"], namespace=ns, registry=r)
-        self.rate_limited = Counter("rate_limited", "Requests refused by the rate limiter.", ["route"], namespace=ns, registry=r)
+        self.http_requests = Counter(
+            "http_requests",
+            "HTTP requests answered.",
+            ["method", "route", "status"],
+            namespace=ns,
+            registry=r,
+        )
+        self.http_latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency.",
+            ["method", "route"],
+            buckets=LATENCY,
+            namespace=ns,
+            registry=r,
+        )
+        self.http_in_flight = Gauge(
+            "http_requests_in_flight", "HTTP requests being served.", namespace=ns, registry=r
+        )
+        self.http_errors = Counter(
+            "http_errors",
+            "HTTP answers with an error body, by code.",
+            ["route", "code"],
+            namespace=ns,
+            registry=r,
+        )
+        self.rate_limited = Counter(
+            "rate_limited",
+            "Requests refused by the rate limiter.",
+            ["route"],
+            namespace=ns,
+            registry=r,
+        )
         # Content.
-        self.uploads = Counter("uploads", "Uploads by kind and outcome.", ["kind", "outcome"], namespace=ns, registry=r)
-        self.upload_bytes = Counter("upload_bytes", "Bytes of accepted uploads.", ["kind"], namespace=ns, registry=r)
-        self.upload_dedup = Counter("upload_deduplicated", "Uploads whose content was already stored.", ["kind"], namespace=ns, registry=r)
-        self.streams = Counter("streams", "Audio stream responses by status code.", ["status"], namespace=ns, registry=r)
+        self.uploads = Counter(
+            "uploads", "Uploads by kind and outcome.", ["kind", "outcome"], namespace=ns, registry=r
+        )
+        self.upload_bytes = Counter(
+            "upload_bytes", "Bytes of accepted uploads.", ["kind"], namespace=ns, registry=r
+        )
+        self.upload_dedup = Counter(
+            "upload_deduplicated",
+            "Uploads whose content was already stored.",
+            ["kind"],
+            namespace=ns,
+            registry=r,
+        )
+        self.streams = Counter(
+            "streams",
+            "Audio stream responses by status code.",
+            ["status"],
+            namespace=ns,
+            registry=r,
+        )
         self.stream_bytes = Counter("stream_bytes", "Audio bytes served.", namespace=ns, registry=r)
-        self.stream_denied = Counter("stream_denied", "Stream requests refused, by reason.", ["reason"], namespace=ns, registry=r)
+        self.stream_denied = Counter(
+            "stream_denied",
+            "Stream requests refused, by reason.",
+            ["reason"],
+            namespace=ns,
+            registry=r,
+        )
         # Economy (from the indexer, so they count what the chain did).
-        self.plays = Counter("plays", "Plays recorded on chain, by strategy.", ["strategy"], namespace=ns, registry=r)
-        self.payments = Counter("payments", "Charged payments, by strategy and type.", ["strategy", "type"], namespace=ns, registry=r)
-        self.revenue = Counter("revenue_flow", "FLOW charged, by strategy and type.", ["strategy", "type"], namespace=ns, registry=r)
-        self.fees = Counter("protocol_fees_flow", "FLOW credited to the treasury.", namespace=ns, registry=r)
-        self.withdrawals = Counter("withdrawals_flow", "FLOW withdrawn by recipients.", namespace=ns, registry=r)
-        self.songs_registered = Counter("songs_registered", "Songs registered on chain, by strategy.", ["strategy"], namespace=ns, registry=r)
-        self.splits_configured = Counter("splits_configured", "Songs whose splits were configured.", namespace=ns, registry=r)
-        self.patronage = Counter("patronage_payments", "Patronage joins and renewals.", ["kind"], namespace=ns, registry=r)
-        self.auction_slots = Counter("auction_slots_sold", "Auction slots sold.", namespace=ns, registry=r)
-        self.cgc_minted = Counter("cgc_minted", "CGC gift credits minted to listeners.", namespace=ns, registry=r)
-        self.prepared = Counter("prepared_transactions", "Transactions prepared for wallets, by action.", ["action"], namespace=ns, registry=r)
-        self.analytics_events = Counter("analytics_events", "Analytics events ingested, by name.", ["name"], namespace=ns, registry=r)
+        self.plays = Counter(
+            "plays", "Plays recorded on chain, by strategy.", ["strategy"], namespace=ns, registry=r
+        )
+        self.payments = Counter(
+            "payments",
+            "Charged payments, by strategy and type.",
+            ["strategy", "type"],
+            namespace=ns,
+            registry=r,
+        )
+        self.revenue = Counter(
+            "revenue_flow",
+            "FLOW charged, by strategy and type.",
+            ["strategy", "type"],
+            namespace=ns,
+            registry=r,
+        )
+        self.fees = Counter(
+            "protocol_fees_flow", "FLOW credited to the treasury.", namespace=ns, registry=r
+        )
+        self.withdrawals = Counter(
+            "withdrawals_flow", "FLOW withdrawn by recipients.", namespace=ns, registry=r
+        )
+        self.songs_registered = Counter(
+            "songs_registered",
+            "Songs registered on chain, by strategy.",
+            ["strategy"],
+            namespace=ns,
+            registry=r,
+        )
+        self.splits_configured = Counter(
+            "splits_configured", "Songs whose splits were configured.", namespace=ns, registry=r
+        )
+        self.patronage = Counter(
+            "patronage_payments",
+            "Patronage joins and renewals.",
+            ["kind"],
+            namespace=ns,
+            registry=r,
+        )
+        self.auction_slots = Counter(
+            "auction_slots_sold", "Auction slots sold.", namespace=ns, registry=r
+        )
+        self.cgc_minted = Counter(
+            "cgc_minted", "CGC gift credits minted to listeners.", namespace=ns, registry=r
+        )
+        self.prepared = Counter(
+            "prepared_transactions",
+            "Transactions prepared for wallets, by action.",
+            ["action"],
+            namespace=ns,
+            registry=r,
+        )
+        self.analytics_events = Counter(
+            "analytics_events",
+            "Analytics events ingested, by name.",
+            ["name"],
+            namespace=ns,
+            registry=r,
+        )
         # Auth.
-        self.siwe_nonces = Counter("siwe_nonces_issued", "Sign-In with Ethereum nonces issued.", namespace=ns, registry=r)
-        self.siwe_logins = Counter("siwe_logins", "Sign-In with Ethereum attempts by outcome.", ["outcome"], namespace=ns, registry=r)
+        self.siwe_nonces = Counter(
+            "siwe_nonces_issued", "Sign-In with Ethereum nonces issued.", namespace=ns, registry=r
+        )
+        self.siwe_logins = Counter(
+            "siwe_logins",
+            "Sign-In with Ethereum attempts by outcome.",
+            ["outcome"],
+            namespace=ns,
+            registry=r,
+        )
         # Indexer.
-        self.indexer_head = Gauge("indexer_head_block", "Last block the indexer has applied.", namespace=ns, registry=r)
-        self.chain_head = Gauge("chain_head_block", "Latest block the chain reports.", namespace=ns, registry=r)
-        self.indexer_lag = Gauge("indexer_lag_blocks", "Blocks between the chain head and the indexer.", namespace=ns, registry=r)
-        self.indexer_events = Counter("indexer_events", "Chain events applied, by event name.", ["event"], namespace=ns, registry=r)
-        self.indexer_reorgs = Counter("indexer_reorgs", "Chain reorganisations undone.", namespace=ns, registry=r)
-        self.indexer_batch = Histogram("indexer_batch_duration_seconds", "Time to index one batch of blocks.", buckets=SLOW, namespace=ns, registry=r)
+        self.indexer_head = Gauge(
+            "indexer_head_block", "Last block the indexer has applied.", namespace=ns, registry=r
+        )
+        self.chain_head = Gauge(
+            "chain_head_block", "Latest block the chain reports.", namespace=ns, registry=r
+        )
+        self.indexer_lag = Gauge(
+            "indexer_lag_blocks",
+            "Blocks between the chain head and the indexer.",
+            namespace=ns,
+            registry=r,
+        )
+        self.indexer_events = Counter(
+            "indexer_events",
+            "Chain events applied, by event name.",
+            ["event"],
+            namespace=ns,
+            registry=r,
+        )
+        self.indexer_reorgs = Counter(
+            "indexer_reorgs", "Chain reorganisations undone.", namespace=ns, registry=r
+        )
+        self.indexer_batch = Histogram(
+            "indexer_batch_duration_seconds",
+            "Time to index one batch of blocks.",
+            buckets=SLOW,
+            namespace=ns,
+            registry=r,
+        )
         # Dependencies.
-        self.rpc_latency = Histogram("chain_rpc_duration_seconds", "Chain JSON-RPC latency by method.", ["method"], buckets=LATENCY, namespace=ns, registry=r)
-        self.rpc_errors = Counter("chain_rpc_errors", "Chain JSON-RPC failures by method.", ["method"], namespace=ns, registry=r)
-        self.db_latency = Histogram("db_query_duration_seconds", "Catalogue query latency by operation.", ["operation"], buckets=LATENCY, namespace=ns, registry=r)
-        self.cache = Counter("cache_requests", "Cache lookups by cache and result.", ["cache", "result"], namespace=ns, registry=r)
+        self.rpc_latency = Histogram(
+            "chain_rpc_duration_seconds",
+            "Chain JSON-RPC latency by method.",
+            ["method"],
+            buckets=LATENCY,
+            namespace=ns,
+            registry=r,
+        )
+        self.rpc_errors = Counter(
+            "chain_rpc_errors",
+            "Chain JSON-RPC failures by method.",
+            ["method"],
+            namespace=ns,
+            registry=r,
+        )
+        self.db_latency = Histogram(
+            "db_query_duration_seconds",
+            "Catalogue query latency by operation.",
+            ["operation"],
+            buckets=LATENCY,
+            namespace=ns,
+            registry=r,
+        )
+        self.cache = Counter(
+            "cache_requests",
+            "Cache lookups by cache and result.",
+            ["cache", "result"],
+            namespace=ns,
+            registry=r,
+        )

@@ -71,7 +71,9 @@ class Mycelix:
         """The web3 contract object of a deployed contract (e.g. "EconomicStrategyRouter")."""
         if name not in self._contracts:
             abi = artifacts.load(name).abi
-            self._contracts[name] = self.w3.eth.contract(address=self.manifest.addresses[name], abi=abi)
+            self._contracts[name] = self.w3.eth.contract(
+                address=self.manifest.addresses[name], abi=abi
+            )
         return self._contracts[name]
 
     @property
@@ -86,7 +88,9 @@ class Mycelix:
         for contract_name, name in STRATEGY_CONTRACTS.items():
             if name == registry_name:
                 return self.contract(contract_name)
-        raise InvalidInput(f"unknown strategy {registry_name!r}; known: {', '.join(STRATEGY_CONTRACTS.values())}")
+        raise InvalidInput(
+            f"unknown strategy {registry_name!r}; known: {', '.join(STRATEGY_CONTRACTS.values())}"
+        )
 
     def _send(self, call: Any) -> TxReceipt:
         return self.sender.transact(call)
@@ -103,11 +107,15 @@ class Mycelix:
         who = address(artist) if artist is not None else self.address
         if int(who, 16) == 0:
             raise InvalidInput("Artist address cannot be zero")
-        return self._send(self.router.functions.register_song(song_id(song), strategy_id(strategy), who))
+        return self._send(
+            self.router.functions.register_song(song_id(song), strategy_id(strategy), who)
+        )
 
     def change_strategy(self, song: SongRef, strategy: str) -> TxReceipt:
         """Move a song to another registered strategy (artist only)."""
-        return self._send(self.router.functions.change_strategy(song_id(song), strategy_id(strategy)))
+        return self._send(
+            self.router.functions.change_strategy(song_id(song), strategy_id(strategy))
+        )
 
     def transfer_song(self, song: SongRef, new_artist: str) -> TxReceipt:
         """Hand a song to a new artist of record (artist only)."""
@@ -183,7 +191,9 @@ class Mycelix:
 
     def set_patron_only(self, song: SongRef, patron_only: bool = True) -> TxReceipt:
         """Open a patronage song to exclusive-tier patrons only, or to everyone (artist only)."""
-        return self._send(self.contract("Patronage").functions.set_patron_only(song_id(song), patron_only))
+        return self._send(
+            self.contract("Patronage").functions.set_patron_only(song_id(song), patron_only)
+        )
 
     def create_auction(
         self,
@@ -219,7 +229,9 @@ class Mycelix:
         if current < amount:
             self._send(self.token.functions.approve(self.manifest.router, amount))
 
-    def pay(self, song: SongRef, amount: Amount, payment_type: PaymentType, option: int = 0) -> TxReceipt:
+    def pay(
+        self, song: SongRef, amount: Amount, payment_type: PaymentType, option: int = 0
+    ) -> TxReceipt:
         """Offer `amount` for a song; the strategy decides the charge (at most `amount`)."""
         wei = amount_wei(amount)
         if wei:
@@ -252,10 +264,16 @@ class Mycelix:
         requests = [(s, o, int(PaymentType.STREAM), 0) for s, o in zip(ids, offers, strict=True)]
         return self._send(self.router.functions.pay_batch(requests))
 
-    def become_patron(self, song: SongRef, tier: int, max_amount: Amount | None = None) -> TxReceipt:
+    def become_patron(
+        self, song: SongRef, tier: int, max_amount: Amount | None = None
+    ) -> TxReceipt:
         """Join, or renew, the patronage of a song's artist at `tier` (price set by the artist,
         loyalty discount applied on renewal)."""
-        offer = self.quote(song, PaymentType.PATRONAGE, tier) if max_amount is None else amount_wei(max_amount)
+        offer = (
+            self.quote(song, PaymentType.PATRONAGE, tier)
+            if max_amount is None
+            else amount_wei(max_amount)
+        )
         return self.pay(song, offer, PaymentType.PATRONAGE, tier)
 
     renew_patronage = become_patron
@@ -282,7 +300,9 @@ class Mycelix:
 
     def flow_balance(self, who: str | None = None) -> int:
         """Payment-token balance, in wei."""
-        return int(self._view(self.token.functions.balanceOf(address(who) if who else self.address)))
+        return int(
+            self._view(self.token.functions.balanceOf(address(who) if who else self.address))
+        )
 
     def cgc_balance(self, who: str | None = None) -> int:
         """CGC gift-credit balance, in wei."""
@@ -297,16 +317,25 @@ class Mycelix:
 
     def quote(self, song: SongRef, payment_type: PaymentType, option: int = 0) -> int:
         """What a payment of this type would be charged now."""
-        return int(self._view(self.router.functions.quote(song_id(song), self.address, int(payment_type), option)))
+        return int(
+            self._view(
+                self.router.functions.quote(song_id(song), self.address, int(payment_type), option)
+            )
+        )
 
     def preview_splits(self, song: SongRef, amount: Amount) -> tuple[int, list[Share]]:
         """The protocol fee and each recipient's credit for a charge of `amount`."""
-        fee, shares = self._view(self.router.functions.preview_distribution(song_id(song), amount_wei(amount)))
+        fee, shares = self._view(
+            self.router.functions.preview_distribution(song_id(song), amount_wei(amount))
+        )
         return int(fee), [Share(Web3.to_checksum_address(r), int(a)) for r, a in shares]
 
     def splits(self, song: SongRef) -> list[Split]:
         """A song's splits (100 % to the artist until configured)."""
-        return [Split(Web3.to_checksum_address(r), int(b), int(o)) for r, b, o in self._view(self.router.functions.splits(song_id(song)))]
+        return [
+            Split(Web3.to_checksum_address(r), int(b), int(o))
+            for r, b, o in self._view(self.router.functions.splits(song_id(song)))
+        ]
 
     def song_artist(self, song: SongRef) -> ChecksumAddress | None:
         """The artist of record, or None for an unregistered song."""
@@ -333,20 +362,29 @@ class Mycelix:
     def gift_profile(self, song: SongRef, listener: str | None = None) -> GiftProfile:
         """A listener's rewarded listens and CGC earned on a gift-economy song."""
         who = address(listener) if listener else self.address
-        return GiftProfile(*self._view(self.contract("GiftEconomy").functions.profile(song_id(song), who)))
+        return GiftProfile(
+            *self._view(self.contract("GiftEconomy").functions.profile(song_id(song), who))
+        )
 
     def tiers(self, artist: str) -> list[Tier]:
         """An artist's patron tiers."""
-        return [Tier(n, int(f), bool(e)) for n, f, e in self._view(self.contract("Patronage").functions.tiers(address(artist)))]
+        return [
+            Tier(n, int(f), bool(e))
+            for n, f, e in self._view(self.contract("Patronage").functions.tiers(address(artist)))
+        ]
 
     def patron(self, artist: str, patron: str | None = None) -> PatronState:
         """A patron's standing with an artist (tier, dates, loyalty level, active)."""
         who = address(patron) if patron else self.address
-        return PatronState(*self._view(self.contract("Patronage").functions.patron(address(artist), who)))
+        return PatronState(
+            *self._view(self.contract("Patronage").functions.patron(address(artist), who))
+        )
 
     def auction(self, song: SongRef) -> AuctionState:
         """A song's latest auction (all zero if it never had one)."""
-        return AuctionState(*self._view(self.contract("DutchAuction").functions.auction(song_id(song))))
+        return AuctionState(
+            *self._view(self.contract("DutchAuction").functions.auction(song_id(song)))
+        )
 
     def auction_price(self, song: SongRef) -> int:
         """The auction's price now."""
@@ -358,7 +396,9 @@ class Mycelix:
 
     # ------------------------------------------------------------------ events
 
-    def events(self, from_block: int | None = None, to_block: int | None = None) -> Iterator[ChainEvent]:
+    def events(
+        self, from_block: int | None = None, to_block: int | None = None
+    ) -> Iterator[ChainEvent]:
         """Every event of the deployment's contracts in a block range, in chain order."""
         if self._decoder is None:
             self._decoder = EventDecoder(self.w3, self.manifest)

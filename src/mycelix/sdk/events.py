@@ -29,7 +29,11 @@ class EventDecoder:
                 if item.get("type") == "event":
                     topic = event_abi_to_log_topic(item)  # type: ignore[arg-type]
                     self._by_key[(address.lower(), topic)] = (name, item)
-        self.addresses = [a for n, a in manifest.addresses.items() if not (n == "FlowToken" and manifest.external_token)]
+        self.addresses = [
+            a
+            for n, a in manifest.addresses.items()
+            if not (n == "FlowToken" and manifest.external_token)
+        ]
 
     def decode(self, log: Any) -> ChainEvent | None:
         topics = log["topics"]
@@ -39,7 +43,7 @@ class EventDecoder:
         if found is None:
             return None
         contract, abi = found
-        data = get_event_data(self.w3.codec, abi, log)  # type: ignore[arg-type]
+        data = get_event_data(self.w3.codec, abi, log)
         return ChainEvent(
             name=data["event"],
             contract=contract,
@@ -50,13 +54,15 @@ class EventDecoder:
             log_index=log["logIndex"],
         )
 
-    def iterate(self, from_block: int, to_block: int, page: int = PAGE_BLOCKS) -> Iterator[ChainEvent]:
+    def iterate(
+        self, from_block: int, to_block: int, page: int = PAGE_BLOCKS
+    ) -> Iterator[ChainEvent]:
         """Every known event in [from_block, to_block], in chain order, fetched in pages."""
         start = from_block
         while start <= to_block:
             end = min(start + page - 1, to_block)
             logs = self.w3.eth.get_logs(
-                {"fromBlock": start, "toBlock": end, "address": self.addresses}  # type: ignore[typeddict-item]
+                {"fromBlock": start, "toBlock": end, "address": self.addresses}
             )
             for log in sorted(logs, key=lambda entry: (entry["blockNumber"], entry["logIndex"])):
                 event = self.decode(log)

@@ -13,7 +13,9 @@ from mycelix.sdk.client import Mycelix
 
 
 @contextmanager
-def connect(settings: Settings | None = None, *, deploy: bool = False) -> Iterator[tuple[Mycelix, Chain]]:
+def connect(
+    settings: Settings | None = None, *, deploy: bool = False
+) -> Iterator[tuple[Mycelix, Chain]]:
     """Yield a client for the settings' signer and the open chain; close the chain after.
 
     With `deploy=True` a missing deployment is created (dev chains); otherwise the manifest

@@ -54,7 +54,7 @@ class Role(IntEnum):
 def amount_wei(value: Amount, *, what: str = "amount") -> int:
     """Token units from an int (wei) or a Decimal (FLOW); rejects floats, negatives and dust
     below one wei."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidInput(f"{what} must be int wei or Decimal FLOW, not {type(value).__name__}")
     if isinstance(value, Decimal):
         wei = value * ONE

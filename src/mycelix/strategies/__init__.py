@@ -1,1 +1,1 @@
-"""Economic strategies: each one a Vyper contract plus its Python adapter, found through one registry."""
+"""Economic strategies: each a Vyper contract plus its Python adapter, in one registry."""
