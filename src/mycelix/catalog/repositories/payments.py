@@ -1,0 +1,201 @@
+"""Payments, the credits they produce, and withdrawals — the money tables.
+
+The indexer writes them from router events. Each event is identified by (tx hash, log
+index), so `record` is idempotent: a replayed block inserts nothing and returns None.
+The payment and its credits go in together (one ``INSERT ... ON CONFLICT DO NOTHING``
+decides both), so a credit can never exist twice or without its payment.
+
+A payment's credits must add up to what it moved: the shares of the net (`amount - fee`)
+plus, when there is a fee, the treasury's credit. `record` checks that — the router's
+invariant, checked again at the edge of the catalogue — so a distribution bug in the
+indexer fails loudly instead of skewing every earnings figure after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from ..models import Credit, Payment, Withdrawal
+from ..sqlfuncs import amount_sum, insert_ignoring
+from ..types import check_amount, normalize_address, normalize_bytes32
+from . import cursor as cursors
+from .common import ChainRef, InvalidCursor, Page
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """A router `Payment` event, decoded."""
+
+    song_id: str | bytes
+    payer: str
+    strategy_id: str | bytes
+    payment_type: int
+    amount: int
+    fee: int
+    ref: ChainRef
+
+
+@dataclass(frozen=True)
+class Share:
+    """Units of a payment's net credited to one recipient (the router's distribution)."""
+
+    recipient: str
+    amount: int
+
+
+class PaymentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self, event: PaymentEvent, shares: Sequence[Share], *, treasury: str | None = None
+    ) -> Payment | None:
+        """Insert a payment and its credits; None (and no change) if it was recorded
+        already. `shares` split the net; `treasury` receives the fee credit."""
+        check_amount(event.amount)
+        check_amount(event.fee)
+        if event.fee > event.amount:
+            raise ValueError("fee exceeds amount")
+        net = event.amount - event.fee
+        if sum(check_amount(s.amount) for s in shares) != net:
+            raise ValueError(f"shares sum to {sum(s.amount for s in shares)}, net is {net}")
+        if event.fee and treasury is None:
+            raise ValueError("a payment with a fee needs the treasury address")
+        ref = event.ref
+        payment_id = self.session.execute(
+            insert_ignoring(self.session, Payment, "tx_hash", "log_index")
+            .values(
+                song_id=normalize_bytes32(event.song_id),
+                payer=event.payer,
+                strategy_id=event.strategy_id,
+                payment_type=event.payment_type,
+                amount=event.amount,
+                fee=event.fee,
+                block_number=ref.block_number,
+                block_hash=ref.block_hash,
+                tx_hash=ref.tx_hash,
+                log_index=ref.log_index,
+                paid_at=ref.block_time,
+            )
+            .returning(Payment.id)
+        ).scalar_one_or_none()
+        if payment_id is None:
+            return None
+        credited: dict[tuple[str, str], int] = {}
+        for share in shares:
+            key = ("split", normalize_address(share.recipient))
+            credited[key] = credited.get(key, 0) + share.amount
+        if event.fee:
+            assert treasury is not None
+            credited[("fee", normalize_address(treasury))] = event.fee
+        rows = [
+            {
+                "payment_id": payment_id,
+                "recipient": recipient,
+                "kind": kind,
+                "amount": amount,
+                "song_id": normalize_bytes32(event.song_id),
+                "strategy_id": event.strategy_id,
+                "block_number": ref.block_number,
+                "credited_at": ref.block_time,
+            }
+            for (kind, recipient), amount in credited.items()
+            if amount
+        ]
+        if rows:
+            self.session.execute(insert(Credit), rows)
+        return self.session.get(Payment, payment_id)
+
+    def get_by_log(self, tx_hash: str | bytes, log_index: int) -> Payment | None:
+        stmt = select(Payment).where(
+            Payment.tx_hash == normalize_bytes32(tx_hash), Payment.log_index == log_index
+        )
+        return self.session.scalars(stmt).one_or_none()
+
+    def credits_of(self, payment_id: int) -> list[Credit]:
+        stmt = select(Credit).where(Credit.payment_id == payment_id).order_by(Credit.id)
+        return list(self.session.scalars(stmt))
+
+    def history(
+        self,
+        *,
+        payer: str | None = None,
+        song_id: str | bytes | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Payment]:
+        """Payments newest first (chain order), optionally of one payer and/or song."""
+        stmt = select(Payment)
+        if payer is not None:
+            stmt = stmt.where(Payment.payer == normalize_address(payer))
+        if song_id is not None:
+            stmt = stmt.where(Payment.song_id == normalize_bytes32(song_id))
+        if cursor is not None:
+            block, log = cursors.decode(cursor, "payments", 2)
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (block, log)):
+                raise InvalidCursor("malformed cursor")
+            stmt = stmt.where(tuple_(Payment.block_number, Payment.log_index) < (block, log))
+        stmt = stmt.order_by(Payment.block_number.desc(), Payment.log_index.desc())
+        rows = list(self.session.scalars(stmt.limit(limit + 1)))
+        page = rows[:limit]
+        more = len(rows) > limit
+        last = page[-1] if page else None
+        next_cursor = (
+            cursors.encode("payments", [last.block_number, last.log_index])
+            if more and last
+            else None
+        )
+        return Page(page, next_cursor)
+
+    def record_withdrawal(self, recipient: str, amount: int, ref: ChainRef) -> bool:
+        """Insert a router `Withdrawal`; False if it was recorded already."""
+        inserted = self.session.execute(
+            insert_ignoring(self.session, Withdrawal, "tx_hash", "log_index")
+            .values(
+                recipient=recipient,
+                amount=check_amount(amount),
+                block_number=ref.block_number,
+                block_hash=ref.block_hash,
+                tx_hash=ref.tx_hash,
+                log_index=ref.log_index,
+                withdrawn_at=ref.block_time,
+            )
+            .returning(Withdrawal.id)
+        ).scalar_one_or_none()
+        return inserted is not None
+
+    def balance(self, recipient: str) -> int:
+        """Withdrawable units of `recipient` as the catalogue knows them: everything
+        credited (splits and fees) minus everything withdrawn."""
+        address = normalize_address(recipient)
+        credited = self.session.scalar(
+            select(amount_sum(Credit.amount)).where(Credit.recipient == address)
+        )
+        withdrawn = self.session.scalar(
+            select(amount_sum(Withdrawal.amount)).where(Withdrawal.recipient == address)
+        )
+        return int(credited or 0) - int(withdrawn or 0)
+
+    def delete_above(self, block_number: int) -> dict[str, int]:
+        """Reorg: delete credits, payments and withdrawals of blocks above
+        `block_number`. Plays that reference those payments must go first
+        (PlayRepository.delete_above, which also fixes play counts)."""
+        counts: dict[str, int] = {}
+        tables: tuple[tuple[str, Any], ...] = (
+            ("credits", Credit),
+            ("payments", Payment),
+            ("withdrawals", Withdrawal),
+        )
+        for name, model in tables:
+            result: Any = self.session.execute(
+                delete(model)
+                .where(model.block_number > block_number)
+                .execution_options(synchronize_session=False)
+            )
+            counts[name] = int(result.rowcount or 0)
+        return counts

@@ -1,0 +1,157 @@
+"""Plays: one row per listen, and the per-song counter the "sort by plays" index uses.
+
+A play from the chain references its payment (unique), so recording it twice is a
+no-op; an off-chain play (no payment) is always new. ``songs.play_count`` changes in the
+same transaction as the rows, by the number actually inserted or deleted, so it always
+equals ``COUNT(*)`` of the song's plays.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from ..models import Play, Song
+from ..sqlfuncs import insert_ignoring, utc_day
+from ..types import normalize_address, normalize_bytes32, utc
+from .common import DayCount, day_counts
+
+
+class PlayRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        song_id: str | bytes,
+        *,
+        played_at: datetime,
+        listener: str | None = None,
+        payment_id: int | None = None,
+        block_number: int | None = None,
+    ) -> bool:
+        """Record a listen; False if the payment's play was recorded already."""
+        song_id = normalize_bytes32(song_id)
+        values = {
+            "song_id": song_id,
+            "listener": normalize_address(listener) if listener else None,
+            "payment_id": payment_id,
+            "block_number": block_number,
+            "played_at": utc(played_at),
+        }
+        inserted = self.session.execute(
+            insert_ignoring(self.session, Play, "payment_id").values(**values).returning(Play.id)
+        ).scalar_one_or_none()
+        if inserted is None:
+            return False
+        self.session.execute(
+            update(Song)
+            .where(Song.song_id == song_id)
+            .values(play_count=Song.play_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        song = self.session.identity_map.get(self.session.identity_key(Song, (song_id,)))
+        if song is not None:
+            self.session.expire(song, ["play_count"])
+        return True
+
+    def _where(
+        self,
+        stmt: Select[Any],
+        *,
+        song_id: str | bytes | None,
+        artist: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> Select[Any]:
+        conditions: list[ColumnElement[bool]] = []
+        if song_id is not None:
+            conditions.append(Play.song_id == normalize_bytes32(song_id))
+        if artist is not None:
+            songs = select(Song.song_id).where(Song.artist == normalize_address(artist))
+            conditions.append(Play.song_id.in_(songs))
+        if since is not None:
+            conditions.append(Play.played_at >= utc(since))
+        if until is not None:
+            conditions.append(Play.played_at < utc(until))
+        return stmt.where(*conditions)
+
+    def count(
+        self,
+        *,
+        song_id: str | bytes | None = None,
+        artist: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """Plays in ``[since, until)``, of one song or one artist's songs, or all."""
+        stmt = self._where(
+            select(func.count()).select_from(Play),
+            song_id=song_id,
+            artist=artist,
+            since=since,
+            until=until,
+        )
+        return int(self.session.scalar(stmt) or 0)
+
+    def by_day(
+        self,
+        *,
+        song_id: str | bytes | None = None,
+        artist: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[DayCount]:
+        """Plays per UTC day, oldest first; days without plays are absent."""
+        day = utc_day(Play.played_at)
+        stmt = self._where(
+            select(day, func.count()).select_from(Play),
+            song_id=song_id,
+            artist=artist,
+            since=since,
+            until=until,
+        ).group_by(day)
+        return day_counts(self.session.execute(stmt))
+
+    def recent(
+        self, *, song_id: str | bytes | None = None, listener: str | None = None, limit: int = 50
+    ) -> list[Play]:
+        """Newest plays first, of a song and/or by a listener (listening history)."""
+        stmt = select(Play)
+        if song_id is not None:
+            stmt = stmt.where(Play.song_id == normalize_bytes32(song_id))
+        if listener is not None:
+            stmt = stmt.where(Play.listener == normalize_address(listener))
+        stmt = stmt.order_by(Play.played_at.desc(), Play.id.desc()).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def unique_listeners(self, song_id: str | bytes) -> int:
+        stmt = select(func.count(func.distinct(Play.listener))).where(
+            Play.song_id == normalize_bytes32(song_id), Play.listener.is_not(None)
+        )
+        return int(self.session.scalar(stmt) or 0)
+
+    def delete_above(self, block_number: int) -> int:
+        """Reorg: delete chain plays above `block_number` and take them off the songs'
+        play counts. Off-chain plays (no block) stay."""
+        lost = self.session.execute(
+            select(Play.song_id, func.count())
+            .where(Play.block_number > block_number)
+            .group_by(Play.song_id)
+        ).all()
+        self.session.execute(
+            delete(Play)
+            .where(Play.block_number > block_number)
+            .execution_options(synchronize_session=False)
+        )
+        for song_id, n in lost:
+            self.session.execute(
+                update(Song)
+                .where(Song.song_id == song_id)
+                .values(play_count=Song.play_count - n)
+                .execution_options(synchronize_session=False)
+            )
+        return sum(int(n) for _, n in lost)
