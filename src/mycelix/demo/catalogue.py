@@ -1,0 +1,192 @@
+"""The songs: each act releases two, covering all four strategies, with realistic splits.
+
+Every run releases a new "take" of each song (run 1 "Mycelial Network", run 2 "Mycelial Network
+(take 2)", ...), so song ids never collide with an earlier run's; the run number is read from
+the chain (the first take whose id is not registered yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mycelix.chain.units import DAY, to_wei
+from mycelix.demo.cast import Cast, Person
+from mycelix.sdk import Role, Split, Tier, song_id_for
+
+PPS = "pay-per-stream-v1"
+GIFT = "gift-economy-v1"
+PATRONAGE = "patronage-v1"
+AUCTION = "dutch-auction-v1"
+
+STRATEGY_LABELS = {
+    PPS: "pay-per-stream",
+    GIFT: "gift economy",
+    PATRONAGE: "patronage",
+    AUCTION: "Dutch auction",
+}
+
+
+@dataclass(frozen=True)
+class GiftTerms:
+    cgc_per_listen: Decimal
+    early_bonus: Decimal
+    early_threshold: int
+    repeat_multiplier_bps: int
+
+
+@dataclass(frozen=True)
+class AuctionTerms:
+    start_price: Decimal
+    floor_price: Decimal
+
+
+@dataclass(frozen=True)
+class SongSpec:
+    title: str
+    act: str
+    strategy: str
+    splits: tuple[tuple[str, int, Role], ...] = ()  # (person key, bps, role); () = 100 % artist
+    price: Decimal | None = None  # pay-per-stream; None keeps the 0.01 FLOW default
+    gift: GiftTerms | None = None  # None keeps the strategy's defaults
+    patron_only: bool = False
+    auction: AuctionTerms | None = None
+
+
+SONGS = (
+    SongSpec(
+        "Mycelial Network", "hyphae", PPS, price=Decimal("0.02"),
+        splits=(("hyphae", 3_500, Role.ARTIST), ("bram", 2_500, Role.ARTIST),
+                ("cleo", 2_500, Role.ARTIST), ("oona", 1_500, Role.PRODUCER)),
+    ),
+    SongSpec(
+        "Under the Forest Floor", "hyphae", PPS,
+        splits=(("hyphae", 3_500, Role.ARTIST), ("bram", 2_500, Role.ARTIST),
+                ("cleo", 2_500, Role.ARTIST), ("oona", 1_500, Role.PRODUCER)),
+    ),
+    SongSpec(
+        "Gift of Rain", "choir", GIFT,
+        gift=GiftTerms(Decimal(2), Decimal(20), 5, 20_000),
+        splits=(("choir", 6_000, Role.ARTIST), ("mara", 2_500, Role.FEATURED),
+                ("ivo", 1_500, Role.ENGINEER)),
+    ),
+    SongSpec(
+        "Drifting Spores", "choir", GIFT,
+        splits=(("choir", 8_000, Role.ARTIST), ("pia", 2_000, Role.SONGWRITER)),
+    ),
+    SongSpec(
+        "Roots", "rhizome", PATRONAGE,
+        splits=(("rhizome", 8_500, Role.ARTIST), ("oona", 1_500, Role.PRODUCER)),
+    ),
+    SongSpec("Hidden Roots", "rhizome", PATRONAGE, patron_only=True),
+    SongSpec(
+        "First Flush", "fruiting", AUCTION,
+        auction=AuctionTerms(Decimal(5), Decimal(1)),
+        splits=(("fruiting", 6_000, Role.ARTIST), ("mara", 2_000, Role.FEATURED),
+                ("label", 1_000, Role.LABEL), ("nia", 1_000, Role.MANAGER)),
+    ),
+    SongSpec(
+        "Spore Print", "fruiting", PPS, price=Decimal("0.015"),
+        splits=(("fruiting", 7_000, Role.ARTIST), ("mara", 3_000, Role.FEATURED)),
+    ),
+)  # fmt: skip
+
+# Rhizome's patronage: the second tier opens the patron-only song.
+PATRON_TIERS = (
+    Tier("Sprout", to_wei("1")),
+    Tier("Canopy", to_wei("3"), exclusive=True),
+)
+PATRON_ACT = "rhizome"
+
+
+@dataclass
+class Song:
+    spec: SongSpec
+    title: str
+    song_id: bytes
+    artist: Person
+    auction_end: int = 0
+
+    @property
+    def strategy(self) -> str:
+        return self.spec.strategy
+
+
+@dataclass
+class Release:
+    run: int
+    songs: list[Song] = field(default_factory=list)
+
+    def by_strategy(self, strategy: str) -> list[Song]:
+        return [s for s in self.songs if s.strategy == strategy]
+
+    def one(self, title: str) -> Song:
+        return next(s for s in self.songs if s.spec.title == title)
+
+
+def take_title(title: str, run: int) -> str:
+    return title if run == 1 else f"{title} (take {run})"
+
+
+def next_run(cast: Cast) -> int:
+    """1 + the number of earlier demo runs on this chain."""
+    first = SONGS[0]
+    artist = cast.artists[first.act]
+    run = 1
+    while artist.client.song_artist(song_id_for(take_title(first.title, run), artist.address)):
+        run += 1
+    return run
+
+
+def release(
+    cast: Cast, run: int, *, auction_duration: int, auction_slots: int, step: Callable[[str], None]
+) -> Release:
+    """Register and configure this run's songs; configure the patron tiers; open the auction."""
+    result = Release(run)
+    patron_artist = cast.artists[PATRON_ACT]
+    if patron_artist.client.tiers(patron_artist.address) != list(PATRON_TIERS):
+        step(f"{cast.acts[PATRON_ACT].name} sets patron tiers")
+        patron_artist.client.configure_patronage(PATRON_TIERS)
+    for spec in SONGS:
+        artist = cast.artists[spec.act]
+        sdk = artist.client
+        title = take_title(spec.title, run)
+        sid = song_id_for(title, artist.address)
+        step(f"{cast.acts[spec.act].name} releases “{title}”")
+        sdk.register_song(sid, spec.strategy)
+        if spec.splits:
+            sdk.configure_splits(
+                sid, [Split(cast.person(k).address, bps, role) for k, bps, role in spec.splits]
+            )
+        if spec.price is not None:
+            sdk.set_price(sid, spec.price)
+        if spec.gift is not None:
+            g = spec.gift
+            sdk.configure_gift(
+                sid,
+                cgc_per_listen=g.cgc_per_listen,
+                early_bonus=g.early_bonus,
+                early_threshold=g.early_threshold,
+                repeat_multiplier_bps=g.repeat_multiplier_bps,
+            )
+        if spec.patron_only:
+            sdk.set_patron_only(sid)
+        song = Song(spec, title, sid, artist)
+        if spec.auction is not None:
+            a = spec.auction
+            sdk.create_auction(
+                sid,
+                start_price=a.start_price,
+                floor_price=a.floor_price,
+                duration=auction_duration,
+                slots=auction_slots,
+            )
+            song.auction_end = sdk.auction(sid).end_time
+        result.songs.append(song)
+    return result
+
+
+def auction_duration(days: int) -> int:
+    """Half the simulated time, between one and ten days."""
+    return max(DAY, min(10 * DAY, days * DAY // 2))
