@@ -41,6 +41,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     confirmations: int = 0
+    # Browser origins allowed to call the API with credentials (comma-separated in the env).
+    cors_origins: list[str] = field(default_factory=list)
+    max_upload_mb: int = 200
+    # Run the chain indexer inside `serve` (off for a separate `mycelix indexer run`).
+    embedded_indexer: bool = True
 
     @property
     def chain_dir(self) -> Path:
@@ -91,6 +96,12 @@ class Settings:
             values["host"] = host
         if confirmations := get("CONFIRMATIONS"):
             values["confirmations"] = int(confirmations)
+        if origins := get("CORS_ORIGINS"):
+            values["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+        if upload := get("MAX_UPLOAD_MB"):
+            values["max_upload_mb"] = int(upload)
+        if (indexer := get("EMBEDDED_INDEXER")) is not None:
+            values["embedded_indexer"] = indexer.lower() not in {"0", "false", "no"}
         base = cls(**{k: v for k, v in values.items() if v is not None})
         return base.with_overrides(**overrides)
 
@@ -108,4 +119,7 @@ SETTINGS_ENV = {
     "host": "MYCELIX_HOST",
     "port": "MYCELIX_PORT",
     "confirmations": "MYCELIX_CONFIRMATIONS",
+    "cors_origins": "MYCELIX_CORS_ORIGINS",
+    "max_upload_mb": "MYCELIX_MAX_UPLOAD_MB",
+    "embedded_indexer": "MYCELIX_EMBEDDED_INDEXER",
 }

@@ -25,16 +25,6 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url() -> str:
-    try:
-        return postgres.admin_url()
-    except postgres.Unavailable as exc:
-        if os.environ.get("MYCELIX_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
-
-
-@pytest.fixture(scope="session")
 def pg_url(pg_admin_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database for this test session (or xdist worker)."""
     url = postgres.create_database(pg_admin_url)

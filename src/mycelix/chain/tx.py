@@ -65,13 +65,23 @@ class Sender:
         return self._nonce
 
     def transact(self, call: ContractFunction, value: int = 0) -> TxReceipt:
-        """Send one contract call and wait for its receipt; raise on any failure."""
+        """Send one contract call and wait for its receipt; raise on any failure. A nonce that
+        went stale (the account sent elsewhere) is re-read from the node once."""
         name = getattr(call, "fn_name", None)
         with self._lock, call_errors(name):
-            nonce = self._peek_nonce()
-            params = {"from": self.address, "value": value, "nonce": nonce}
-            tx = call.build_transaction(cast(Any, params))
-            return self._send(cast(dict[str, Any], tx), name)
+            for attempt in (1, 2):
+                nonce = self._peek_nonce()
+                params = {"from": self.address, "value": value, "nonce": nonce}
+                try:
+                    tx = call.build_transaction(cast(Any, params))
+                    return self._send(cast(dict[str, Any], tx), name)
+                except (ContractLogicError, TransactionFailed, ChainConnectionError):
+                    raise
+                except Exception as exc:
+                    if attempt == 2 or "nonce" not in str(exc).lower():
+                        raise
+                    self._nonce = None
+            raise AssertionError("unreachable")
 
     def deploy(self, abi: list[dict[str, Any]], bytecode: bytes, *args: Any) -> TxReceipt:
         """Deploy a contract; the receipt's `contractAddress` is its address."""

@@ -6,6 +6,7 @@ import typer
 
 from mycelix.cli.chain_cmds import chain_app, deploy
 from mycelix.cli.demo_cmd import demo
+from mycelix.cli.serve_cmd import serve
 
 app = typer.Typer(
     name="mycelix",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.command()(deploy)
 app.command()(demo)
+app.command()(serve)
 app.add_typer(chain_app, name="chain")
 
 

@@ -52,7 +52,7 @@ class Mycelix:
         """Bind to `manifest`'s contracts on `w3`, signing as `account`."""
         self.w3 = w3
         self.manifest = manifest
-        self.sender = Sender(w3, account)
+        self.sender = _sender_for(w3, account)
         self._contracts: dict[str, Contract] = {}
         self._decoder: EventDecoder | None = None
 
@@ -405,6 +405,16 @@ class Mycelix:
         start = self.manifest.deployment_block if from_block is None else from_block
         end = self.w3.eth.block_number if to_block is None else to_block
         return self._decoder.iterate(start, end)
+
+
+def _sender_for(w3: Web3, account: LocalAccount) -> Sender:
+    """One `Sender` per account per connection, so several clients of the same account share
+    its nonce instead of racing each other."""
+    senders: dict[str, Sender] = w3.__dict__.setdefault("_mycelix_senders", {})
+    sender = senders.get(account.address)
+    if sender is None:
+        sender = senders[account.address] = Sender(w3, account)
+    return sender
 
 
 def flow(value: str | int) -> Decimal:

@@ -1,0 +1,1 @@
+"""Product analytics: the web app's event sink and per-song summaries."""

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): the composition root builds it from a `Platform`."""

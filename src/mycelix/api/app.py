@@ -1,0 +1,49 @@
+"""`create_app(platform)`: the FastAPI application, built the same way by `mycelix serve`,
+`mycelix serve --get` and the tests."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from mycelix import __version__
+from mycelix.api import errors
+from mycelix.api.observe import ObserveMiddleware
+from mycelix.auth.service import AuthService
+from mycelix.platform import Platform
+
+
+def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> FastAPI:
+    from mycelix.analytics.endpoints import router as analytics
+    from mycelix.auth.endpoints import router as auth
+    from mycelix.earnings.endpoints import router as earnings
+    from mycelix.ops.endpoints import router as system
+    from mycelix.songs.endpoints import router as songs
+    from mycelix.strategies.endpoints import router as strategies
+    from mycelix.streaming.endpoints import router as streaming
+    from mycelix.transactions.endpoints import router as transactions
+    from mycelix.uploads.endpoints import router as uploads
+
+    app = FastAPI(
+        title="Mycelix Music API",
+        version=__version__,
+        description="Songs, uploads, streaming, earnings and wallet-ready transactions for a "
+        "music platform where every song carries its own economic strategy.",
+    )
+    app.state.platform = platform
+    app.state.auth = AuthService(platform.state, platform.metrics, platform.manifest.chain_id)
+    errors.install(app)
+    for router in (system, auth, songs, uploads, streaming, earnings, strategies, transactions, analytics):
+        app.include_router(router)
+    origins = cors_origins if cors_origins is not None else platform.settings.cors_origins
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Range", "X-Filename"],
+            expose_headers=["Content-Range", "Accept-Ranges", "ETag", "Retry-After"],
+        )
+    app.add_middleware(ObserveMiddleware, metrics=platform.metrics)
+    return app

@@ -1,0 +1,16 @@
+"""ASGI factory for multi-worker serving (`uvicorn mycelix.api.asgi:create --factory`): each
+worker builds its own platform from `MYCELIX_*` variables, without an indexer (run
+`mycelix indexer run` once, separately)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from mycelix.api.app import create_app
+from mycelix.config import Settings
+from mycelix.platform import Platform
+
+
+def create() -> FastAPI:
+    platform = Platform.open(Settings.from_env(), deploy=False)
+    return create_app(platform)

@@ -1,0 +1,117 @@
+"""Every error answers `{"error": {"code", "message"}}` with the right status code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mycelix.catalog.repositories import AlreadyExists, InvalidCursor, NotFound
+from mycelix.chain.errors import ChainConnectionError, ContractRevert, DeploymentError, InvalidInput
+from mycelix.storage import StorageError
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "invalid_request",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "chain_unavailable",
+    503: "unavailable",
+}
+
+
+class APIError(Exception):
+    """Raised by endpoints and services; rendered as the error body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or _CODES.get(status, "error")
+        self.message = message
+        self.headers = headers
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _respond(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    request.state.error_code = code
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that give every failure the same shape."""
+
+    @app.exception_handler(APIError)
+    async def api_error(request: Request, exc: APIError) -> JSONResponse:
+        return _respond(request, exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return _respond(request, exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        return _respond(request, 422, "invalid_request", "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, exc: InvalidInput) -> JSONResponse:
+        return _respond(request, 422, "invalid_request", str(exc))
+
+    @app.exception_handler(StorageError)
+    async def storage_error(request: Request, exc: StorageError) -> JSONResponse:
+        return _respond(request, exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return _respond(request, 404, "not_found", str(exc))
+
+    @app.exception_handler(AlreadyExists)
+    async def conflict(request: Request, exc: AlreadyExists) -> JSONResponse:
+        return _respond(request, 409, "conflict", str(exc))
+
+    @app.exception_handler(InvalidCursor)
+    async def bad_cursor(request: Request, exc: InvalidCursor) -> JSONResponse:
+        return _respond(request, 400, "bad_request", str(exc))
+
+    @app.exception_handler(ContractRevert)
+    async def contract_revert(request: Request, exc: ContractRevert) -> JSONResponse:
+        return _respond(request, 409, "contract_revert", exc.reason)
+
+    @app.exception_handler(ChainConnectionError)
+    async def chain_down(request: Request, exc: ChainConnectionError) -> JSONResponse:
+        return _respond(request, 502, "chain_unavailable", str(exc))
+
+    @app.exception_handler(DeploymentError)
+    async def not_deployed(request: Request, exc: DeploymentError) -> JSONResponse:
+        return _respond(request, 503, "unavailable", str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return _respond(request, 500, "internal_error", "internal error")

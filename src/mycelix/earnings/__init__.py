@@ -1,0 +1,1 @@
+"""Earnings reports, play listings and payment history from the catalogue."""

@@ -1,0 +1,156 @@
+"""Earnings reports (sums of credits, grouped and labelled, as JSON rows or CSV), the play
+listing with a keyset cursor, and payment history.
+
+Every amount is an exact int from the repositories; FLOW strings are derived from it
+without floats (transactions.schemas.flow_text).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from mycelix.catalog.models import Play
+from mycelix.catalog.repositories import (
+    ArtistRepository,
+    EarningsFilter,
+    EarningsRepository,
+    InvalidCursor,
+    Page,
+    SongRepository,
+)
+from mycelix.catalog.repositories import cursor as cursors
+from mycelix.catalog.types import normalize_address, normalize_bytes32, to_checksum, utc
+from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
+from mycelix.transactions.schemas import flow_text
+
+STRATEGY_NAMES = {"0x" + strategy_id(n).hex(): n for n in STRATEGY_CONTRACTS.values()}
+
+
+class Group(StrEnum):
+    TOTAL = "total"
+    SONG = "song"
+    STRATEGY = "strategy"
+    DAY = "day"
+    RECIPIENT = "recipient"
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str | None
+    amount: int
+
+
+def report(session: Session, f: EarningsFilter, group: Group) -> tuple[int, list[Row]]:
+    """The total and the rows of one grouping. Rows are largest first (days: oldest first),
+    ties by key, so the order is stable."""
+    earnings = EarningsRepository(session)
+    total = earnings.total(f)
+    if group is Group.TOTAL:
+        return total, [Row("total", None, total)]
+    if group is Group.DAY:
+        return total, [Row(d.day.isoformat(), None, d.value) for d in earnings.by_day(f)]
+    if group is Group.SONG:
+        songs = SongRepository(session)
+        rows = []
+        for song_id, amount in earnings.by_song(f).items():
+            song = songs.get(song_id)
+            rows.append(
+                Row(song_id, song.title if song is not None and song.title else None, amount)
+            )
+    elif group is Group.STRATEGY:
+        rows = [
+            Row(STRATEGY_NAMES.get(sid, sid), None, amount)
+            for sid, amount in earnings.by_strategy(f).items()
+        ]
+    else:
+        artists = ArtistRepository(session)
+        rows = []
+        for address, amount in earnings.by_recipient(f).items():
+            artist = artists.get(address)
+            name = artist.name if artist is not None and artist.name else None
+            rows.append(Row(to_checksum(address), name, amount))
+    rows.sort(key=lambda r: (-r.amount, r.key))
+    return total, rows
+
+
+def _cell(value: str | None) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = value or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(group: Group, rows: Iterable[Row]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([group.value, "label", "amount_wei", "amount_flow"])
+    for row in rows:
+        writer.writerow([_cell(row.key), _cell(row.label), str(row.amount), flow_text(row.amount)])
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------- plays
+
+PLAYS_SORT = "plays-newest"
+
+
+def plays_page(
+    session: Session,
+    *,
+    song_id: str | None,
+    listener: str | None,
+    since: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Play]:
+    """Plays newest first, keyset-paged on (played_at, id).
+
+    Workaround: PlayRepository.recent has no cursor and no `since`, so this query lives
+    here for now; it belongs in PlayRepository (as `page(...)`) with the other play SQL."""
+    stmt = select(Play)
+    if song_id is not None:
+        stmt = stmt.where(Play.song_id == normalize_bytes32(song_id))
+    if listener is not None:
+        stmt = stmt.where(Play.listener == normalize_address(listener))
+    if since is not None:
+        stmt = stmt.where(Play.played_at >= utc(since))
+    if cursor is not None:
+        at, play_id = cursors.decode(cursor, PLAYS_SORT, 2)
+        try:
+            when = datetime.fromisoformat(at)
+        except (TypeError, ValueError) as exc:
+            raise InvalidCursor("malformed cursor") from exc
+        if not isinstance(play_id, int) or isinstance(play_id, bool) or when.tzinfo is None:
+            raise InvalidCursor("malformed cursor")
+        stmt = stmt.where(tuple_(Play.played_at, Play.id) < (when, play_id))
+    stmt = stmt.order_by(Play.played_at.desc(), Play.id.desc()).limit(limit + 1)
+    rows = list(session.scalars(stmt))
+    page = rows[:limit]
+    last = page[-1] if page else None
+    next_cursor = (
+        cursors.encode(PLAYS_SORT, [last.played_at.isoformat(), last.id])
+        if len(rows) > limit and last is not None
+        else None
+    )
+    return Page(page, next_cursor)
+
+
+def filters_echo(f: EarningsFilter, strategy: str | None) -> dict[str, Any]:
+    return {
+        "artist": to_checksum(f.artist) if f.artist else None,
+        "recipient": to_checksum(f.recipient) if f.recipient else None,
+        "song_id": f.song_id,
+        "strategy": strategy,
+        "since": f.since,
+        "until": f.until,
+        "kind": f.kind or "all",
+    }

@@ -1,0 +1,325 @@
+"""One handler per (contract, event): `HANDLERS` maps the pair to a function
+``handler(ctx, event)`` that writes through the catalogue's repositories.
+
+Handlers are idempotent (the repositories key every row by tx hash and log index, and
+in-place updates set the same values again) and count metrics through `ctx.count`, which
+applies them only after the batch commits. Events of the watched contracts that change
+nothing the catalogue keeps are listed in `IGNORED`; anything else is logged once, so a
+new contract version's events do not go unnoticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from mycelix.catalog.repositories import (
+    AuctionCreatedIn,
+    PatronEventIn,
+    PaymentEvent,
+    SplitSpec,
+)
+from mycelix.chain.units import BPS, ONE, PaymentType
+from mycelix.ops.metrics import Metrics
+from mycelix.sdk.types import ChainEvent
+
+from .context import IndexContext
+from .distribution import distribute
+from .errors import IndexerError
+from .reader import hex32, strategy_name
+from .store import Setting
+
+Handler = Callable[[IndexContext, ChainEvent], None]
+
+ROUTER = "EconomicStrategyRouter"
+GIFT = "GiftEconomy"
+PATRONAGE = "Patronage"
+AUCTION = "DutchAuction"
+
+
+def _time(seconds: Any) -> datetime:
+    return datetime.fromtimestamp(int(seconds), UTC)
+
+
+def _label(strategy_id: str | None) -> str:
+    if strategy_id is None:
+        return "none"
+    return strategy_name(strategy_id) or strategy_id[:10]
+
+
+def _type_label(payment_type: int) -> str:
+    try:
+        return PaymentType(payment_type).name.lower()
+    except ValueError:
+        return str(payment_type)
+
+
+# ------------------------------------------------------------------ router: money
+
+
+def on_payment(ctx: IndexContext, event: ChainEvent) -> None:
+    args = event.args
+    song_id = hex32(args["song_id"])
+    song = ctx.songs.get(song_id)
+    if song is None:
+        raise IndexerError(
+            f"Payment for song {song_id}, which the catalogue never saw registered "
+            "(index from the deployment block)"
+        )
+    amount, fee = int(str(args["amount"])), int(str(args["fee"]))
+    payment_type = int(str(args["payment_type"]))
+    splits = [(s.recipient, s.bps) for s in song.splits if s.block_number is not None]
+    shares = distribute(amount - fee, splits, song.artist)
+    treasury = ctx.router.treasury
+    if fee and treasury is None:
+        raise IndexerError("a payment carries a fee but no TreasuryChanged event was indexed")
+    strategy = ctx.reader.strategy_id(str(args["strategy"]))
+    ref = ctx.ref(event)
+    payment = ctx.payments.record(
+        PaymentEvent(
+            song_id=song_id,
+            payer=str(args["payer"]),
+            strategy_id=strategy,
+            payment_type=payment_type,
+            amount=amount,
+            fee=fee,
+            ref=ref,
+        ),
+        shares,
+        treasury=str(treasury.value) if treasury else None,
+    )
+    if payment is None:  # a replay
+        return
+    fee_bps = ctx.router.fee_bps
+    if fee_bps is not None and fee != amount * int(fee_bps.value) // BPS:
+        raise IndexerError(
+            f"Payment {event.tx_hash}:{event.log_index} has fee {fee}, but the fee followed "
+            f"from FeeChanged events is {fee_bps.value} bps of {amount}"
+        )
+    label, kind = _label(strategy), _type_label(payment_type)
+    if payment_type == PaymentType.STREAM:
+        ctx.plays.record(
+            song_id,
+            played_at=ref.block_time,
+            listener=str(args["payer"]),
+            payment_id=payment.id,
+            block_number=ref.block_number,
+        )
+        ctx.count(lambda m: m.plays.labels(strategy=label).inc())
+    if amount:
+
+        def money(m: Metrics) -> None:
+            m.payments.labels(strategy=label, type=kind).inc()
+            m.revenue.labels(strategy=label, type=kind).inc(amount / ONE)
+            if fee:
+                m.fees.inc(fee / ONE)
+
+        ctx.count(money)
+
+
+def on_withdrawal(ctx: IndexContext, event: ChainEvent) -> None:
+    amount = int(str(event.args["amount"]))
+    if ctx.payments.record_withdrawal(str(event.args["recipient"]), amount, ctx.ref(event)):
+        ctx.count(lambda m: m.withdrawals.inc(amount / ONE))
+
+
+# ------------------------------------------------------------------ router: songs
+
+
+def on_song_registered(ctx: IndexContext, event: ChainEvent) -> None:
+    strategy = hex32(event.args["strategy_id"])
+    ctx.songs.register(
+        hex32(event.args["song_id"]),
+        artist=str(event.args["artist"]),
+        strategy_id=strategy,
+        strategy_name=strategy_name(strategy),
+        ref=ctx.ref(event),
+    )
+    label = _label(strategy)
+    ctx.count(lambda m: m.songs_registered.labels(strategy=label).inc())
+
+
+def on_strategy_changed(ctx: IndexContext, event: ChainEvent) -> None:
+    song_id = hex32(event.args["song_id"])
+    song = ctx.songs.require(song_id)
+    strategy = hex32(event.args["strategy_id"])
+    song.strategy_id = strategy
+    song.strategy_name = strategy_name(strategy)
+    ctx.session.flush()
+    ctx.touch(event, song_id)
+
+
+def on_song_transferred(ctx: IndexContext, event: ChainEvent) -> None:
+    song_id = hex32(event.args["song_id"])
+    song = ctx.songs.require(song_id)
+    artist = ctx.artists.ensure(str(event.args["artist"]))
+    song.artist = artist.address
+    ctx.session.flush()
+    ctx.touch(event, song_id)
+
+
+def on_splits_configured(ctx: IndexContext, event: ChainEvent) -> None:
+    args = event.args
+    recipients: list[Any] = list(args["recipients"])  # type: ignore[call-overload]
+    bps: list[Any] = list(args["bps"])  # type: ignore[call-overload]
+    roles: list[Any] = list(args["roles"])  # type: ignore[call-overload]
+    splits = [
+        SplitSpec(recipient=str(r), bps=int(b), role=int(o))
+        for r, b, o in zip(recipients, bps, roles, strict=True)
+    ]
+    ctx.songs.set_splits(hex32(args["song_id"]), splits, block_number=event.block_number)
+    ctx.count(lambda m: m.splits_configured.inc())
+
+
+# --------------------------------------------------------------- router: settings
+
+
+def on_treasury_changed(ctx: IndexContext, event: ChainEvent) -> None:
+    ctx.router.treasury = Setting(str(event.args["treasury"]), event.block_number)
+    ctx.router_changed = True
+
+
+def on_fee_changed(ctx: IndexContext, event: ChainEvent) -> None:
+    ctx.router.fee_bps = Setting(int(str(event.args["fee_bps"])), event.block_number)
+    ctx.router_changed = True
+
+
+def on_strategy_registered(ctx: IndexContext, event: ChainEvent) -> None:
+    ctx.reader.remember_strategy(str(event.args["strategy"]), hex32(event.args["strategy_id"]))
+
+
+# -------------------------------------------------------------------- strategies
+
+
+def on_listen_rewarded(ctx: IndexContext, event: ChainEvent) -> None:
+    amount = int(str(event.args["amount"]))
+    if amount:
+        ctx.count(lambda m: m.cgc_minted.inc(amount / ONE))
+
+
+def _patron_event(ctx: IndexContext, event: ChainEvent, kind: str) -> None:
+    args = event.args
+    if kind == "cancelled":
+        record = PatronEventIn(
+            artist=str(args["artist"]),
+            patron=str(args["patron"]),
+            kind=kind,
+            ref=ctx.ref(event),
+            access_until=_time(args["access_until"]),
+        )
+    else:
+        record = PatronEventIn(
+            artist=str(args["artist"]),
+            patron=str(args["patron"]),
+            kind=kind,
+            ref=ctx.ref(event),
+            tier=int(str(args["tier"])),
+            level=int(str(args.get("level", 1))),
+            amount=int(str(args["amount"])),
+            song_id=hex32(args["song_id"]),
+            started_at=_time(args["start"]),
+            paid_until=_time(args["paid_until"]),
+        )
+    if ctx.patrons.record_event(record) and kind != "cancelled":
+        ctx.count(lambda m: m.patronage.labels(kind=kind).inc())
+
+
+def on_patron_joined(ctx: IndexContext, event: ChainEvent) -> None:
+    _patron_event(ctx, event, "joined")
+
+
+def on_patron_renewed(ctx: IndexContext, event: ChainEvent) -> None:
+    _patron_event(ctx, event, "renewed")
+
+
+def on_patron_cancelled(ctx: IndexContext, event: ChainEvent) -> None:
+    _patron_event(ctx, event, "cancelled")
+
+
+def on_patron_only_set(ctx: IndexContext, event: ChainEvent) -> None:
+    song_id = hex32(event.args["song_id"])
+    ctx.songs.update(song_id, patron_only=bool(event.args["patron_only"]))
+    ctx.touch(event, song_id)
+
+
+def on_auction_created(ctx: IndexContext, event: ChainEvent) -> None:
+    args = event.args
+    ctx.auctions.record_created(
+        AuctionCreatedIn(
+            song_id=hex32(args["song_id"]),
+            number=int(str(args["number"])),
+            start_price=int(str(args["start_price"])),
+            floor_price=int(str(args["floor_price"])),
+            start_time=_time(args["start_time"]),
+            end_time=_time(args["end_time"]),
+            slots=int(str(args["slots"])),
+            ref=ctx.ref(event),
+        )
+    )
+
+
+def on_slot_purchased(ctx: IndexContext, event: ChainEvent) -> None:
+    args = event.args
+    if ctx.auctions.record_slot(
+        hex32(args["song_id"]),
+        int(str(args["number"])),
+        slot=int(str(args["slot"])),
+        buyer=str(args["buyer"]),
+        price=int(str(args["price"])),
+        ref=ctx.ref(event),
+    ):
+        ctx.count(lambda m: m.auction_slots.inc())
+
+
+def on_auction_ended(ctx: IndexContext, event: ChainEvent) -> None:
+    args = event.args
+    ctx.auctions.record_ended(
+        hex32(args["song_id"]),
+        int(str(args["number"])),
+        reason=int(str(args["reason"])),
+        sold=int(str(args["sold"])),
+        revenue=int(str(args["revenue"])),
+        clearing_price=int(str(args["clearing_price"])),
+        ended_at=_time(args["ended_at"]),
+        block_number=event.block_number,
+    )
+
+
+HANDLERS: Mapping[tuple[str, str], Handler] = MappingProxyType(
+    {
+        (ROUTER, "Payment"): on_payment,
+        (ROUTER, "Withdrawal"): on_withdrawal,
+        (ROUTER, "SongRegistered"): on_song_registered,
+        (ROUTER, "SongStrategyChanged"): on_strategy_changed,
+        (ROUTER, "SongTransferred"): on_song_transferred,
+        (ROUTER, "SplitsConfigured"): on_splits_configured,
+        (ROUTER, "TreasuryChanged"): on_treasury_changed,
+        (ROUTER, "FeeChanged"): on_fee_changed,
+        (ROUTER, "StrategyRegistered"): on_strategy_registered,
+        (GIFT, "ListenRewarded"): on_listen_rewarded,
+        (PATRONAGE, "PatronJoined"): on_patron_joined,
+        (PATRONAGE, "PatronRenewed"): on_patron_renewed,
+        (PATRONAGE, "PatronCancelled"): on_patron_cancelled,
+        (PATRONAGE, "PatronOnlySet"): on_patron_only_set,
+        (AUCTION, "AuctionCreated"): on_auction_created,
+        (AUCTION, "SlotPurchased"): on_slot_purchased,
+        (AUCTION, "AuctionEnded"): on_auction_ended,
+    }
+)
+
+# Events of the watched contracts that change nothing the catalogue keeps.
+IGNORED: frozenset[tuple[str, str]] = frozenset(
+    {
+        (ROUTER, "StrategyEnabled"),
+        (ROUTER, "Paused"),
+        (ROUTER, "Unpaused"),
+        (ROUTER, "OwnershipTransferred"),
+        (ROUTER, "OwnershipTransferStarted"),
+        (GIFT, "GiftConfigured"),
+        (PATRONAGE, "PatronageConfigured"),
+    }
+)
+
+WATCHED: frozenset[str] = frozenset(contract for contract, _ in HANDLERS)

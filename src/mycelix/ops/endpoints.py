@@ -1,0 +1,58 @@
+"""`/health` (cheap: the process answers), `/ready` (every dependency answers), `/metrics`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from mycelix.api.deps import PlatformDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """The process is up. Touches no dependency."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", responses={503: {"description": "a dependency is down"}})
+async def ready(p: PlatformDep) -> Response:
+    """Each dependency answers: database, chain (and the deployment's code), content store,
+    shared state. 503 with the failing checks otherwise."""
+
+    def database() -> None:
+        with p.catalog.read() as session:
+            session.execute(text("SELECT 1"))
+
+    def chain() -> None:
+        p.manifest.verify(p.chain.w3)
+
+    def content() -> None:
+        p.store.root.mkdir(parents=True, exist_ok=True)
+        if not p.store.root.is_dir():
+            raise RuntimeError(f"{p.store.root} is not a directory")
+
+    checks: dict[str, Any] = {}
+    ok = True
+    for name, check in (("database", database), ("chain", chain), ("content", content), ("state", p.state.ping)):
+        start = time.perf_counter()
+        try:
+            await asyncio.to_thread(check)
+            checks[name] = {"ok": True, "ms": round((time.perf_counter() - start) * 1000, 1)}
+        except Exception as exc:
+            ok = False
+            checks[name] = {"ok": False, "error": str(exc)[:300]}
+    return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def metrics(p: PlatformDep) -> Response:
+    """Prometheus exposition of every metric family (see docs/metrics.md)."""
+    return Response(generate_latest(p.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""Songs: the discovery listing, song details, describing a new song."""

@@ -1,0 +1,125 @@
+"""`/api/songs` (discovery: search, filter, sort, cursor pages), `/api/songs/{id}`, describing
+and editing songs, and `/api/artists/{address}`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from mycelix.api.deps import CurrentAddress, PlatformDep, ReadSession, WriteSession, rate_limit
+from mycelix.api.errors import APIError
+from mycelix.catalog.repositories import ArtistRepository, SongQuery, SongRepository, SongSort
+from mycelix.catalog.types import to_checksum
+from mycelix.songs.schemas import SongDetail, SongIn, SongPage, SongPatch, song_detail, song_out
+from mycelix.songs.service import describe
+from mycelix.transactions.prepare import PreparedTx, prepare_register
+
+router = APIRouter(tags=["songs"])
+
+
+class CreatedSong(BaseModel):
+    song: SongDetail
+    register_tx: PreparedTx
+
+
+class ArtistOut(BaseModel):
+    address: str
+    name: str
+    bio: str
+    songs: int
+
+
+class ArtistIn(BaseModel):
+    name: str | None = None
+    bio: str | None = None
+
+
+@router.get("/api/songs")
+def list_songs(
+    session: ReadSession,
+    q: Annotated[str | None, Query(max_length=100, description="search in titles and artist names")] = None,
+    genre: Annotated[str | None, Query(max_length=64)] = None,
+    strategy: Annotated[str | None, Query(max_length=64)] = None,
+    artist: Annotated[str | None, Query(pattern="^0x[0-9a-fA-F]{40}$")] = None,
+    sort: SongSort = SongSort.NEWEST,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> SongPage:
+    """Songs, newest first by default. Pass `next_cursor` back as `cursor` for the next page."""
+    query = SongQuery(q=q or None, genre=genre.lower() if genre else None, strategy=strategy, artist=artist, sort=sort)
+    page = SongRepository(session).list(query, limit=limit, cursor=cursor)
+    return SongPage.model_validate({"items": [song_out(s) for s in page.items], "next_cursor": page.next_cursor})
+
+
+@router.get("/api/songs/{song_id}", responses={404: {}})
+def get_song(song_id: str, session: ReadSession) -> SongDetail:
+    """One song with its splits, waveform and registration."""
+    song = SongRepository(session).get(_song_id(song_id))
+    if song is None or not song.title:
+        raise APIError(404, f"song {song_id} not found")
+    return SongDetail.model_validate(song_detail(song))
+
+
+@router.post("/api/songs", status_code=201, dependencies=[Depends(rate_limit("write", 120))])
+async def create_song(body: SongIn, p: PlatformDep, session: WriteSession, artist: CurrentAddress) -> CreatedSong:
+    """Describe a song from an uploaded audio file, and get the transaction that registers it on
+    chain under the chosen strategy (send it from the artist's wallet)."""
+    song = await describe(
+        p, session, artist, title=body.title, genre=body.genre, audio_cid=body.audio_cid,
+        cover_cid=body.cover_cid, strategy=body.strategy,
+    )
+    session.flush()
+    tx = prepare_register(p, song.song_id, body.strategy, artist)
+    return CreatedSong(song=SongDetail.model_validate(song_detail(song)), register_tx=tx)
+
+
+@router.patch("/api/songs/{song_id}", dependencies=[Depends(rate_limit("write", 120))])
+def edit_song(song_id: str, body: SongPatch, session: WriteSession, artist: CurrentAddress) -> SongDetail:
+    """Change a song's title, genre or cover (its artist only)."""
+    songs = SongRepository(session)
+    song = songs.get(_song_id(song_id))
+    if song is None:
+        raise APIError(404, f"song {song_id} not found")
+    if song.artist.lower() != artist.lower():
+        raise APIError(403, "only the song's artist can edit it")
+    changes: dict[str, Any] = body.model_dump(exclude_none=True)
+    if "genre" in changes:
+        changes["genre"] = changes["genre"].strip().lower()
+    song = songs.update(song.song_id, **changes)
+    return SongDetail.model_validate(song_detail(song))
+
+
+@router.get("/api/artists/{address}", responses={404: {}})
+def get_artist(address: str, session: ReadSession) -> ArtistOut:
+    """An artist's profile and number of songs."""
+    artists = ArtistRepository(session)
+    found = artists.get(_address(address))
+    if found is None:
+        raise APIError(404, f"artist {address} not found")
+    return ArtistOut(address=to_checksum(found.address), name=found.name, bio=found.bio or "", songs=artists.song_count(found.address))
+
+
+@router.put("/api/artists/me", dependencies=[Depends(rate_limit("write", 120))])
+def update_me(body: ArtistIn, session: WriteSession, address: CurrentAddress) -> ArtistOut:
+    """Set the signed-in artist's name and bio."""
+    artists = ArtistRepository(session)
+    artists.ensure(address)
+    found = artists.update_profile(address, name=body.name, bio=body.bio)
+    return ArtistOut(address=to_checksum(found.address), name=found.name, bio=found.bio or "", songs=artists.song_count(address))
+
+
+def _song_id(text: str) -> str:
+    value = text.lower()
+    if not value.startswith("0x"):
+        value = "0x" + value
+    if len(value) != 66 or any(c not in "0123456789abcdef" for c in value[2:]):
+        raise APIError(422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request")
+    return value
+
+
+def _address(text: str) -> str:
+    if len(text) != 42 or not text.startswith("0x") or any(c not in "0123456789abcdefABCDEF" for c in text[2:]):
+        raise APIError(422, f"not an address: {text!r}", "invalid_request")
+    return text.lower()

@@ -1,0 +1,1 @@
+"""Streaming: audio with HTTP ranges, gated by what the chain authorises."""

@@ -1,0 +1,67 @@
+"""Who may stream a song now: the chain's `is_authorized`, or a recent paid play."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from mycelix.catalog.models import Payment
+from mycelix.chain.units import PaymentType
+from mycelix.platform import Platform
+
+PAID_PLAY_WINDOW = 30 * 60
+CACHE_SECONDS = 15.0
+ZERO = "0x" + "00" * 20
+
+
+async def can_stream(
+    p: Platform, song_id: str, listener: str | None, now: float
+) -> tuple[bool, str, bool]:
+    """(allowed, reason if not, whether the answer holds for everyone — i.e. cacheable publicly)."""
+    cache: dict[tuple[str, str], tuple[float, bool, str]] = p.extras.setdefault("stream_auth", {})
+    who = listener or ZERO
+    hit = cache.get((song_id, who))
+    if hit and hit[0] > now:
+        p.metrics.cache.labels("stream_auth", "hit").inc()
+        open_to_all = cache.get((song_id, ZERO))
+        return hit[1], hit[2], bool(open_to_all and open_to_all[1])
+    p.metrics.cache.labels("stream_auth", "miss").inc()
+    strategy = await asyncio.to_thread(p.sdk.song_strategy, song_id)
+    if strategy is None:
+        result = (False, "unregistered")
+    elif await asyncio.to_thread(p.sdk.is_authorized, song_id, who):
+        result = (True, "")
+    elif listener and await asyncio.to_thread(_paid_recently, p, song_id, listener):
+        result = (True, "")
+    else:
+        result = (False, _reason(strategy))
+    cache[(song_id, who)] = (now + CACHE_SECONDS, *result)
+    if len(cache) > 50_000:
+        cache.clear()
+    public = who == ZERO and result[0]
+    return result[0], result[1], public
+
+
+def _paid_recently(p: Platform, song_id: str, listener: str) -> bool:
+    # Chain time, not wall time: dev chains travel in time, and payments carry block times.
+    chain_now = p.chain.w3.eth.get_block("latest")["timestamp"]
+    since = datetime.fromtimestamp(chain_now, UTC) - timedelta(seconds=PAID_PLAY_WINDOW)
+    with p.catalog.read() as session:
+        found = session.scalar(
+            select(Payment.id)
+            .where(
+                Payment.song_id == song_id,
+                Payment.payer == listener,
+                Payment.payment_type.in_([int(PaymentType.STREAM), int(PaymentType.ACCESS)]),
+                Payment.amount > 0,
+                Payment.paid_at >= since,
+            )
+            .limit(1)
+        )
+    return found is not None
+
+
+def _reason(strategy: str) -> str:
+    return {"patronage-v1": "patrons_only", "dutch-auction-v1": "no_slot"}.get(strategy, "unpaid")

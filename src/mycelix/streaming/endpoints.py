@@ -1,0 +1,103 @@
+"""`GET /api/songs/{song_id}/audio` (gated) and `GET /api/content/{cid}` (public covers).
+
+A gated song streams to a listener the chain authorises now (free songs, patrons, auction slot
+holders) or who paid for a play of it in the last `PAID_PLAY_WINDOW` seconds (indexed `Payment`
+events). Authorisation answers are cached briefly because a player sends many range requests
+per play."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+
+from mycelix.api.deps import OptionalAddress, PlatformDep
+from mycelix.api.errors import APIError
+from mycelix.catalog.repositories import SongRepository, UploadRepository
+from mycelix.platform import Platform
+from mycelix.storage import ContentNotFound, iter_file_range, parse_cid, plan_response
+from mycelix.streaming.access import can_stream
+
+router = APIRouter(tags=["streaming"])
+
+RANGE_DOC: dict[int | str, dict[str, Any]] = {
+    206: {"description": "Partial content"},
+    304: {"description": "Not modified"},
+    403: {"description": "Payment or patronage needed"},
+    404: {"description": "Unknown song or content"},
+    416: {"description": "Range not satisfiable"},
+}
+
+
+def _serve(p: Platform, request: Request, cid: str, media_type: str, public: bool) -> Response:
+    path = p.store.path(cid)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise ContentNotFound(f"content {cid} is not in the store") from exc
+    plan = plan_response(
+        cid=cid,
+        size=size,
+        media_type=media_type,
+        range_header=request.headers.get("range"),
+        if_range=request.headers.get("if-range"),
+        if_none_match=request.headers.get("if-none-match"),
+        public=public,
+    )
+    p.metrics.streams.labels(str(plan.status)).inc()
+    if plan.body is None:
+        return Response(status_code=plan.status, headers=plan.headers)
+    start, end = plan.body.start, plan.body.end
+    p.metrics.stream_bytes.inc(end - start + 1)
+    if request.method == "HEAD":
+        return Response(status_code=plan.status, headers=plan.headers)
+    return StreamingResponse(iter_file_range(path, start, end), status_code=plan.status, headers=plan.headers)
+
+
+@router.head("/api/songs/{song_id}/audio", include_in_schema=False)
+@router.get("/api/songs/{song_id}/audio", responses=RANGE_DOC)
+async def song_audio(song_id: str, request: Request, p: PlatformDep, listener: OptionalAddress) -> Response:
+    """The song's audio, with HTTP Range support. Sign in (bearer token or cookie) to stream a
+    song that needs payment, patronage or an auction slot."""
+    with p.catalog.read() as session:
+        song = SongRepository(session).get(_song_id(song_id))
+        cid, media_type = (song.audio_cid, song.media_type) if song else (None, None)
+    if cid is None:
+        raise APIError(404, f"song {song_id} has no audio here")
+    allowed, reason, public = await can_stream(p, _song_id(song_id), listener, time.time())
+    if not allowed:
+        p.metrics.stream_denied.labels(reason).inc()
+        raise APIError(403, _DENIED[reason], "payment_required" if reason == "unpaid" else "forbidden")
+    return _serve(p, request, cid, media_type or "application/octet-stream", public)
+
+
+@router.head("/api/content/{cid}", include_in_schema=False)
+@router.get("/api/content/{cid}", responses=RANGE_DOC)
+async def content(cid: str, request: Request, p: PlatformDep) -> Response:
+    """Public content by CID (cover images)."""
+    canonical = parse_cid(cid)
+    with p.catalog.read() as session:
+        upload = UploadRepository(session).get(canonical, "cover")
+        media_type = upload.media_type if upload is not None else None
+    if media_type is None:
+        raise APIError(404, f"no cover image {canonical}")
+    return _serve(p, request, canonical, media_type, public=True)
+
+
+def _song_id(text: str) -> str:
+    value = text.lower()
+    if not value.startswith("0x"):
+        value = "0x" + value
+    if len(value) != 66 or any(c not in "0123456789abcdef" for c in value[2:]):
+        raise APIError(422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request")
+    return value
+
+
+_DENIED = {
+    "unpaid": "this song is paid per stream: pay for a play (POST /api/tx/stream), then stream",
+    "patrons_only": "this song is for patrons of an exclusive tier",
+    "no_slot": "this song is a limited release: buy an auction slot to stream it",
+    "unregistered": "this song is not registered on chain yet",
+}

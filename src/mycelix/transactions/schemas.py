@@ -1,0 +1,394 @@
+"""Request bodies of `POST /api/tx/{action}` and the value types every money endpoint shares.
+
+Amounts are decimal strings of integer token units (wei, 18 decimals): JavaScript numbers
+lose precision above 2**53 (≈ 0.009 FLOW), so the API never takes or returns an amount as a
+JSON number. "1.5 FLOW" spellings are refused too: one exact unit, one spelling.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from itertools import pairwise
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+from web3 import Web3
+
+from mycelix.chain.units import BPS, ONE, PaymentType
+from mycelix.transactions.prepare import PreparedTx
+
+MAX_UINT256 = 2**256 - 1
+MAX_SPLITS = 64
+MAX_BATCH = 128
+MAX_TIERS = 8
+ZERO_ADDRESS = "0x" + "00" * 20
+
+WEI_DOC = (
+    "Token units (wei; 1 FLOW = 10**18) as a decimal string of an integer, e.g. "
+    '"10000000000000000" for 0.01 FLOW. Never a JSON number (JavaScript would round it).'
+)
+
+
+def _parse_wei(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError('amounts are decimal strings of wei, e.g. "10000000000000000"')
+    text = value
+    if not text.isdigit() or not text.isascii():
+        raise ValueError(f"{value!r} is not a whole number of wei (digits only, no decimals)")
+    if len(text) > 1 and text[0] == "0":
+        raise ValueError(f"{value!r}: no leading zeros")
+    amount = int(text)
+    if amount > MAX_UINT256:
+        raise ValueError("amount does not fit in 256 bits")
+    return amount
+
+
+Wei = Annotated[
+    int,
+    BeforeValidator(_parse_wei),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": "^(0|[1-9][0-9]{0,77})$", "description": WEI_DOC}),
+]
+"""An amount in wei: a decimal string on the wire, an exact `int` in Python."""
+
+
+def _positive(value: int) -> int:
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+PositiveWei = Annotated[Wei, AfterValidator(_positive)]
+
+
+def _address(value: str) -> str:
+    if not isinstance(value, str) or not Web3.is_address(value):
+        raise ValueError(f"not an Ethereum address: {value!r}")
+    body = value[2:]
+    if body != body.lower() and body != body.upper() and not Web3.is_checksum_address(value):
+        raise ValueError(f"bad EIP-55 checksum in {value!r}")
+    return str(Web3.to_checksum_address(value))
+
+
+Address = Annotated[
+    str,
+    Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="An EVM address (0x + 40 hex digits)."),
+    AfterValidator(_address),
+]
+
+
+def _nonzero(value: str) -> str:
+    if int(value, 16) == 0:
+        raise ValueError("the zero address cannot receive anything")
+    return value
+
+
+NonZeroAddress = Annotated[Address, AfterValidator(_nonzero)]
+
+SongId = Annotated[
+    str,
+    Field(
+        pattern=r"^0x[0-9a-fA-F]{64}$",
+        description="A song's bytes32 router id (0x + 64 hex digits).",
+    ),
+    AfterValidator(str.lower),
+]
+
+
+def flow_text(wei: int) -> str:
+    """Exact decimal FLOW for `wei` ("0.01", "1", "1.5"), no float, no exponent."""
+    sign = "-" if wei < 0 else ""
+    whole, frac = divmod(abs(wei), ONE)
+    if not frac:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{frac:018d}".rstrip("0")
+
+
+class Amount(BaseModel):
+    """An amount in both spellings: exact wei and a decimal FLOW string for display."""
+
+    wei: str = Field(description=WEI_DOC)
+    flow: str = Field(description="The same amount in FLOW, exact decimal string.")
+
+    @classmethod
+    def of(cls, wei: int) -> Amount:
+        return cls(wei=str(wei), flow=flow_text(wei))
+
+
+class StrategyName(StrEnum):
+    PAY_PER_STREAM = "pay-per-stream-v1"
+    GIFT_ECONOMY = "gift-economy-v1"
+    PATRONAGE = "patronage-v1"
+    DUTCH_AUCTION = "dutch-auction-v1"
+
+
+class PaymentKind(StrEnum):
+    """Router payment types by name (the router's ordinals: stream 0 ... access 4)."""
+
+    STREAM = "stream"
+    DOWNLOAD = "download"
+    TIP = "tip"
+    PATRONAGE = "patronage"
+    ACCESS = "access"
+
+    @property
+    def ordinal(self) -> PaymentType:
+        return PaymentType[self.name]
+
+
+class Role(StrEnum):
+    """Role names of split recipients; the router stores their codes."""
+
+    ARTIST = "artist"
+    FEATURED = "featured"
+    PRODUCER = "producer"
+    SONGWRITER = "songwriter"
+    ENGINEER = "engineer"
+    LABEL = "label"
+    MANAGER = "manager"
+    COLLECTIVE = "collective"
+    OTHER = "other"
+
+    @property
+    def code(self) -> int:
+        return ROLE_CODES[self]
+
+
+ROLE_CODES: dict[Role, int] = {
+    Role.ARTIST: 0,
+    Role.FEATURED: 1,
+    Role.PRODUCER: 2,
+    Role.SONGWRITER: 3,
+    Role.ENGINEER: 4,
+    Role.LABEL: 5,
+    Role.MANAGER: 6,
+    Role.COLLECTIVE: 7,
+    Role.OTHER: 9,
+}
+ROLE_NAMES: dict[int, Role] = {code: role for role, code in ROLE_CODES.items()}
+
+
+def role_name(code: int) -> str:
+    role = ROLE_NAMES.get(code)
+    return role.value if role else f"role-{code}"
+
+
+# ------------------------------------------------------------------ responses
+
+
+class WalletTx(PreparedTx):
+    """A transaction for `eth_sendTransaction`: pass `to`, `data`, `value` and `from` as they
+    are. `amount` is what the router may pull from the sender's FLOW (approve the router for
+    at least this much first, see `GET /api/tx/approval`)."""
+
+    amount: str | None = Field(default=None, description=WEI_DOC)
+
+    @classmethod
+    def of(cls, tx: PreparedTx, *, amount: int | None = None) -> WalletTx:
+        data = tx.model_dump()
+        data["amount"] = None if amount is None else str(amount)
+        return cls.model_validate(data)
+
+
+class ApprovalOut(BaseModel):
+    owner: str
+    spender: str = Field(description="The router, which pulls payments.")
+    amount: str = Field(description=WEI_DOC)
+    allowance: str = Field(description=WEI_DOC)
+    balance: str = Field(description="The owner's FLOW balance, wei.")
+    needs_approval: bool = Field(description="True when the allowance is below `amount`.")
+    sufficient_balance: bool
+    approve_tx: WalletTx | None = Field(
+        default=None, description="The approve transaction to send first, when one is needed."
+    )
+
+
+# --------------------------------------------------------------------- bodies
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SongBody(Body):
+    song_id: SongId
+
+
+class RegisterSongIn(SongBody):
+    strategy: StrategyName = Field(description="The strategy registry name.")
+
+
+class ChangeStrategyIn(SongBody):
+    strategy: StrategyName
+
+
+class TransferSongIn(SongBody):
+    new_artist: NonZeroAddress = Field(description="The new artist of record.")
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recipient: NonZeroAddress
+    bps: int = Field(ge=1, le=BPS, description="Share in basis points (10000 = 100 %).")
+    role: Role = Role.ARTIST
+
+
+def check_splits(splits: list[SplitIn]) -> list[SplitIn]:
+    if not 1 <= len(splits) <= MAX_SPLITS:
+        raise ValueError(f"a song has 1 to {MAX_SPLITS} split recipients, got {len(splits)}")
+    total = sum(s.bps for s in splits)
+    if total != BPS:
+        raise ValueError(f"split shares must sum to {BPS} basis points, got {total}")
+    return splits
+
+
+Splits = Annotated[
+    list[SplitIn],
+    AfterValidator(check_splits),
+    Field(
+        description="1 to 64 recipients, each share > 0 bps, summing to 10000. The first "
+        "recipient also receives the rounding dust of every payment."
+    ),
+]
+
+
+class ConfigureSplitsIn(SongBody):
+    splits: Splits
+
+
+class SetPriceIn(SongBody):
+    price: PositiveWei = Field(description="Price of one stream. " + WEI_DOC)
+
+
+class ConfigureGiftIn(SongBody):
+    cgc_per_listen: Wei = Field(description="CGC units per rewarded listen (≤ 10**24).")
+    early_bonus: Wei = Field(
+        default=0, description="Extra CGC on the first listen of each early listener (≤ 10**24)."
+    )
+    early_threshold: int = Field(
+        default=0, ge=0, le=2**32 - 1, description="How many first listeners get the bonus."
+    )
+    repeat_multiplier_bps: int = Field(
+        default=BPS, ge=BPS, le=100_000, description="Applied from a listener's 6th listen."
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ConfigureGiftIn:
+        for name in ("cgc_per_listen", "early_bonus"):
+            if getattr(self, name) > 10**6 * ONE:
+                raise ValueError(f"{name} is above the maximum of 10**24 (1,000,000 CGC)")
+        return self
+
+
+class TierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="1 to 32 bytes of UTF-8.")
+    fee: PositiveWei = Field(description="Monthly fee. " + WEI_DOC)
+    exclusive: bool = Field(default=False, description="Opens patron-only songs.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> TierIn:
+        if len(self.name.encode()) > 32:
+            raise ValueError(f"tier name {self.name!r} is longer than 32 bytes")
+        if self.fee >= 2**128:
+            raise ValueError("tier fee must be below 2**128")
+        return self
+
+
+class ConfigurePatronageIn(Body):
+    tiers: list[TierIn] = Field(min_length=1, max_length=MAX_TIERS)
+    discounts_bps: list[int] | None = Field(
+        default=None,
+        description="Renewal discounts for loyalty levels 1-4: four non-decreasing values, "
+        "each ≤ 5000; omit for 0/500/1000/2000.",
+    )
+    min_commitment: int = Field(
+        default=0, ge=0, le=365 * 86_400, description="Seconds before a patron may cancel."
+    )
+
+    @model_validator(mode="after")
+    def _discounts(self) -> ConfigurePatronageIn:
+        d = self.discounts_bps
+        if d is not None:
+            if len(d) != 4:
+                raise ValueError("discounts_bps needs exactly 4 values (levels 1-4)")
+            if any(not 0 <= x <= 5_000 for x in d):
+                raise ValueError("each discount must be within 0..5000 bps")
+            if any(b < a for a, b in pairwise(d)):
+                raise ValueError("discounts must not decrease with the loyalty level")
+        return self
+
+
+class SetPatronOnlyIn(SongBody):
+    patron_only: bool = True
+
+
+class CreateAuctionIn(SongBody):
+    start_price: PositiveWei
+    floor_price: Wei
+    duration: int = Field(ge=1, le=2**64 - 1, description="Seconds from start to end.")
+    slots: int = Field(ge=1, le=2**24 - 1)
+    start_time: int = Field(default=0, ge=0, le=2**64 - 1, description="Unix seconds; 0 = now.")
+
+    @model_validator(mode="after")
+    def _prices(self) -> CreateAuctionIn:
+        if self.start_price <= self.floor_price:
+            raise ValueError("start_price must be above floor_price")
+        if self.start_price >= 2**96:
+            raise ValueError("start_price must be below 2**96")
+        return self
+
+
+class ApproveIn(Body):
+    amount: Wei = Field(description="Allowance to grant the router. " + WEI_DOC)
+
+
+class PayIn(SongBody):
+    amount: Wei = Field(description="The most the sender offers. " + WEI_DOC)
+    payment_type: PaymentKind
+    option: int = Field(default=0, ge=0, le=2**256 - 1, description="Patronage tier index.")
+
+
+class StreamIn(SongBody):
+    max_price: Wei | None = Field(
+        default=None, description="Offer this instead of the current quote (slippage guard)."
+    )
+
+
+class TipIn(SongBody):
+    amount: PositiveWei
+
+
+class BatchIn(Body):
+    song_ids: list[SongId] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BecomePatronIn(SongBody):
+    tier: int = Field(ge=0, lt=MAX_TIERS, description="Tier index of the song's artist.")
+
+
+class CancelPatronageIn(Body):
+    artist: NonZeroAddress
+
+
+class BuySlotIn(SongBody):
+    max_price: PositiveWei = Field(description="The most you accept to pay. " + WEI_DOC)
+
+
+class WithdrawIn(Body):
+    pass
+
+
+class FaucetIn(Body):
+    amount: PositiveWei

@@ -1,0 +1,86 @@
+"""Checks and chain reads behind the prepared transactions: who may act on a song, what a
+payment will charge, and a dry run that turns a doomed transaction into a clear 409 before
+the wallet pays gas for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web3 import Web3
+from web3.exceptions import Web3Exception
+
+from mycelix.api.errors import APIError
+from mycelix.catalog.repositories import SongRepository
+from mycelix.chain.errors import ContractRevert
+from mycelix.chain.tx import call_errors
+from mycelix.chain.units import PaymentType
+from mycelix.platform import Platform
+from mycelix.transactions.prepare import PreparedTx
+
+
+def registered_artist(p: Platform, song_id: str) -> str:
+    """The song's artist of record on the router; 404 for a song the chain does not know."""
+    artist = p.sdk.song_artist(song_id)
+    if artist is None:
+        raise APIError(404, f"song {song_id} is not registered on chain")
+    return artist
+
+
+def require_artist(p: Platform, song_id: str, who: str) -> str:
+    """403 unless `who` is the song's artist of record (read from the router)."""
+    artist = registered_artist(p, song_id)
+    if artist.lower() != who.lower():
+        raise APIError(403, "only the song's artist of record can do this")
+    return artist
+
+
+def check_registrable(p: Platform, song_id: str, who: str) -> None:
+    """A song may be registered by the artist who described it here (or, for a song this
+    node never saw, by anyone registering it to themselves), and only once."""
+    if p.sdk.song_artist(song_id) is not None:
+        raise APIError(409, f"song {song_id} is already registered", "conflict")
+    with p.catalog.read() as session:
+        song = SongRepository(session).get(song_id)
+        owner = song.artist if song is not None else None
+    if owner is not None and owner.lower() != who.lower():
+        raise APIError(403, "that song was described by another artist")
+
+
+def quote(p: Platform, song_id: str, payer: str, kind: PaymentType, option: int = 0) -> int:
+    """What the router would charge `payer` now (the strategy's price for that payer)."""
+    registered_artist(p, song_id)
+    fn = p.sdk.router.functions.quote(
+        bytes.fromhex(song_id[2:]), Web3.to_checksum_address(payer), int(kind), option
+    )
+    with call_errors("quote"):
+        return int(fn.call())
+
+
+def simulate(p: Platform, tx: PreparedTx) -> None:
+    """Dry-run `tx` from its sender; a revert becomes 409 with the contract's reason."""
+    call: dict[str, Any] = {"to": tx.to, "data": tx.data}
+    if tx.from_:
+        call["from"] = tx.from_
+    try:
+        with call_errors(tx.action):
+            p.chain.w3.eth.call(call)  # type: ignore[arg-type]
+    except ContractRevert as exc:
+        raise APIError(409, f"the transaction would fail: {exc.reason}", "contract_revert") from exc
+
+
+def allowance(p: Platform, owner: str) -> int:
+    fn = p.sdk.token.functions.allowance(Web3.to_checksum_address(owner), p.manifest.router)
+    with call_errors("allowance"):
+        return int(fn.call())
+
+
+def faucet_limit(p: Platform) -> int:
+    """The FLOW faucet's per-call limit; 0 where there is no faucet (not a dev chain, or an
+    external token)."""
+    if not p.chain.is_dev or p.manifest.external_token:
+        return 0
+    try:
+        with call_errors("faucet_limit"):
+            return int(p.sdk.token.functions.faucet_limit().call())
+    except (ContractRevert, Web3Exception):  # a token without a faucet
+        return 0

@@ -1,0 +1,1 @@
+"""Uploads: audio and cover files streamed into the content store."""

@@ -1,0 +1,44 @@
+"""Health, readiness, metrics, the OpenAPI document and the error shape."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_health_is_cheap_and_ok(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_ready_checks_every_dependency(client: TestClient) -> None:
+    body = client.get("/ready").json()
+    assert body["status"] == "ready"
+    assert set(body["checks"]) == {"database", "chain", "content", "state"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_metrics_use_route_templates(client: TestClient) -> None:
+    client.get("/api/songs/0x" + "ab" * 32)
+    text = client.get("/metrics").text
+    assert 'route="/api/songs/{song_id}"' in text
+    assert "0x" + "ab" * 32 not in text
+    assert "mycelix_http_requests_total" in text
+
+
+def test_openapi_document(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    assert doc["info"]["title"] == "Mycelix Music API"
+    assert "/api/songs" in doc["paths"]
+    assert "/api/uploads/{kind}" in doc["paths"]
+
+
+def test_errors_have_one_shape(client: TestClient) -> None:
+    missing = client.get("/no/such/path")
+    assert missing.status_code == 404
+    assert set(missing.json()["error"]) == {"code", "message"}
+    bad = client.get("/api/songs", params={"limit": 0})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "invalid_request"
+    assert "limit" in bad.json()["error"]["message"]
+    cursor = client.get("/api/songs", params={"cursor": "not-a-cursor"})
+    assert cursor.status_code == 400
+    assert cursor.json()["error"]["code"] == "bad_request"
