@@ -48,7 +48,13 @@ def list_songs(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> SongPage:
     """Songs, newest first by default. Pass `next_cursor` back as `cursor` for the next page."""
-    query = SongQuery(q=q or None, genre=genre.lower() if genre else None, strategy=strategy, artist=artist, sort=sort)
+    query = SongQuery(
+        q=q or None,
+        genre=genre.lower() if genre else None,
+        strategy=strategy,
+        artist=artist.lower() if artist else None,
+        sort=sort,
+    )
     page = SongRepository(session).list(query, limit=limit, cursor=cursor)
     return SongPage.model_validate({"items": [song_out(s) for s in page.items], "next_cursor": page.next_cursor})
 
