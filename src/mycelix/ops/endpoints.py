@@ -7,13 +7,19 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from mycelix.api.deps import PlatformDep
 
 router = APIRouter(tags=["operations"])
+
+
+@router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    """The API's interactive documentation."""
+    return RedirectResponse("/docs")
 
 
 @router.get("/health")
