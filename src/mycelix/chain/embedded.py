@@ -59,6 +59,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from eth.chains.base import MiningChain
+from eth.estimators.gas import binary_gas_search
 from eth.exceptions import Revert as EVMRevert
 from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
 from eth.vm.forks import PragueVM
@@ -199,11 +200,39 @@ def _derive_keys(count: int, mnemonic: str, hd_path: str) -> tuple[PrivateKey, .
     return tuple(get_account_keys_from_mnemonic(mnemonic, quantity=count, hd_path=hd_path))
 
 
+def _fast_gas_estimate(state: Any, transaction: Any) -> int:
+    """Estimate gas with two runs instead of py-evm's ~13-run binary search: run once with the
+    block's gas limit, take the gas it consumed before refunds, add headroom for the 63/64 rule
+    of nested calls, and confirm that limit works; only if it does not, fall back to the
+    binary search. Estimation was three quarters of the time of every embedded transaction."""
+    limit = state.gas_limit
+    trial = SpoofTransaction(transaction, gas=limit, gas_price=0)
+    snapshot = state.snapshot()
+    try:
+        computation = state.apply_transaction(trial)
+        failed = computation.is_error
+        consumed = limit - computation.get_gas_remaining()
+    finally:
+        state.revert(snapshot)
+    if failed:
+        # Let the binary search produce the canonical error for the caller.
+        return int(binary_gas_search(state, transaction, tolerance=1))
+    candidate = min(limit, consumed + consumed // 63 + 2_300)
+    check = SpoofTransaction(transaction, gas=candidate, gas_price=0)
+    snapshot = state.snapshot()
+    try:
+        works = not state.apply_transaction(check).is_error
+    finally:
+        state.revert(snapshot)
+    return candidate if works else int(binary_gas_search(state, transaction, tolerance=1))
+
+
 class _DevChain(MiningChain):
     """eth-tester's post-merge tester chain, with the dev chain id."""
 
     chain_id = DEV_CHAIN_ID
     vm_configuration = ((BlockNumber(0), PragueVM),)
+    gas_estimator = staticmethod(_fast_gas_estimate)
 
     def create_header_from_parent(self, parent_header: Any, **header_params: Any) -> Any:
         # As eth-tester does: keep the gas limit constant instead of letting it drift.

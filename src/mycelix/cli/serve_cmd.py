@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Annotated
 
 import typer
@@ -31,7 +32,10 @@ def serve(
 
     with friendly_errors(), Runtime.open(settings, indexer=get is None and settings.embedded_indexer) as runtime:
         if get is not None:
-            from fastapi.testclient import TestClient
+            with warnings.catch_warnings():
+                # Starlette nudges towards httpx2; httpx is what is installed and works.
+                warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+                from fastapi.testclient import TestClient
 
             with TestClient(runtime.app) as client:
                 response = client.get(get)
