@@ -37,7 +37,14 @@ class Runtime:
         from mycelix.indexer import Indexer
 
         p = self.platform
-        indexer = Indexer(p.catalog, p.chain.w3, p.manifest, p.metrics, confirmations=p.settings.confirmations)
+        indexer = Indexer(
+            p.catalog,
+            p.chain.w3,
+            p.manifest,
+            p.metrics,
+            confirmations=p.settings.confirmations,
+            wait_for_lock=True,
+        )
         p.extras["indexer"] = indexer
 
         def run() -> None:

@@ -60,8 +60,9 @@ class Sender:
         return self.account.address
 
     def _peek_nonce(self) -> int:
-        if self._nonce is None:
-            self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")
+        # Asked of the node every time (one cheap RPC): a cached count goes stale when the
+        # same key sends from elsewhere or a dev chain reverts to a snapshot.
+        self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")
         return self._nonce
 
     def transact(self, call: ContractFunction, value: int = 0) -> TxReceipt:

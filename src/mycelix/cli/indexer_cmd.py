@@ -95,8 +95,8 @@ def run(
             batch_blocks=batch_blocks,
             wait_for_lock=wait,
         ) as indexer:
-            indexer.acquire()
             if once:
+                indexer.acquire()
                 applied = indexer.run_once()
                 status = indexer.status()
                 console.print(
@@ -107,7 +107,11 @@ def run(
             stop = threading.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
-            console.print(f"indexing {settings.catalog_url} (Ctrl-C stops)")
+            if wait:
+                console.print("standing by until the leader lock is free (Ctrl-C stops)")
+            else:
+                indexer.acquire()  # fail now, with one line, if another indexer leads
+            console.print(f"indexing into {catalog.url.render_as_string()} (Ctrl-C stops)")
             indexer.run_forever(stop, poll_interval)
             console.print(f"stopped at block {indexer.status().checkpoint}")
 

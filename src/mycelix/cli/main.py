@@ -6,6 +6,7 @@ import typer
 
 from mycelix.cli.chain_cmds import chain_app, deploy
 from mycelix.cli.demo_cmd import demo
+from mycelix.cli.indexer_cmd import indexer_app
 from mycelix.cli.serve_cmd import serve
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app.command()(deploy)
 app.command()(demo)
 app.command()(serve)
 app.add_typer(chain_app, name="chain")
+app.add_typer(indexer_app, name="indexer")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ reorg-safe and idempotent, one leader per catalogue (see indexer.py).
 from .distribution import distribute
 from .errors import ChainMoved, IndexerError, IndexerLocked, ReorgTooDeep
 from .handlers import HANDLERS, IGNORED, Handler
-from .indexer import CHECKPOINT, Indexer, Status
+from .indexer import CHECKPOINT, Committed, Indexer, OnCommit, Status
 from .lock import LeaderLock
 from .rebuild import rebuild
 
@@ -18,11 +18,13 @@ __all__ = [
     "HANDLERS",
     "IGNORED",
     "ChainMoved",
+    "Committed",
     "Handler",
     "Indexer",
     "IndexerError",
     "IndexerLocked",
     "LeaderLock",
+    "OnCommit",
     "ReorgTooDeep",
     "Status",
     "distribute",

@@ -17,16 +17,17 @@ checkpoint block. Otherwise the chain moved under the batch; it is dropped and r
 
 Reorgs. Before each batch the chain's hash of the checkpoint block is compared with the
 stored one. On a mismatch the indexer binary-searches its remembered blocks for the
-newest one the chain still has (hash chains make "still on the chain" monotone), and in
-one transaction `rollback_to` it, restores what a rollback cannot (router settings set
-above it; songs' artist, strategy and patron-only flag changed above it, re-read from the
-chain at the ancestor block) and deletes stub songs whose registration was undone. Then
-it indexes forward again. The songs to re-read are the ones this process saw change above
-the ancestor; when the ancestor is older than what this process indexed, every registered
-song is re-read.
+newest one the chain still has (hash chains make "still on the chain" monotone), reads
+from the chain at that ancestor block what a rollback cannot restore (router settings set
+above it; artist, strategy and patron-only flag of songs changed above it), and then, in
+one transaction, `rollback_to` it, writes those values back and deletes stub songs whose
+registration was undone. Then it indexes forward again. The songs to re-read are the
+ones this process saw change above the ancestor; when the ancestor is older than what this
+process indexed, every song registered by then is re-read.
 
 Leader lock. `run_once`/`run_forever` take the catalogue's leader lock (lock.py) first and
-keep it until `close()`; a second indexer gets `IndexerLocked` (or waits, if asked to).
+keep it until `close()`; a second indexer gets `IndexerLocked`, or with `wait_for_lock`
+waits (`run_forever` stands by until the leader stops).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from types import TracebackType
 
 import requests
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 from web3 import Web3
 from web3.exceptions import ProviderConnectionError, Web3Exception
 
@@ -54,10 +54,10 @@ from mycelix.sdk.types import ChainEvent
 
 from . import store
 from .context import IndexContext
-from .errors import ChainMoved, IndexerError, ReorgTooDeep
+from .errors import ChainMoved, IndexerError, IndexerLocked, ReorgTooDeep
 from .handlers import HANDLERS, IGNORED, WATCHED
 from .lock import LeaderLock
-from .reader import ZERO_HASH, ChainReader, Header
+from .reader import ZERO_HASH, ChainReader, Header, SongFields
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,34 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 Progress = Callable[[int, int], None]
+
+# Events after which song rows (registration, artist, strategy, splits, patron-only flag,
+# play count) may have changed: caches of song reads should be dropped.
+SONG_EVENTS = frozenset(
+    {
+        "SongRegistered",
+        "SongStrategyChanged",
+        "SongTransferred",
+        "SplitsConfigured",
+        "PatronOnlySet",
+        "Payment",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What one committed unit of work changed: a batch of blocks, or a reorg rollback
+    (`rolled_back`, blocks above `last_block` undone)."""
+
+    first_block: int
+    last_block: int
+    events: int
+    songs_changed: bool
+    rolled_back: bool = False
+
+
+OnCommit = Callable[[Committed], None]
 
 
 @dataclass(frozen=True)
@@ -110,7 +138,10 @@ class Indexer:
         keep_blocks: int = DEFAULT_KEEP_BLOCKS,
         name: str = CHECKPOINT,
         wait_for_lock: bool = False,
+        on_commit: OnCommit | None = None,
     ) -> None:
+        """`on_commit` is called after every commit (e.g. to drop song caches: the API's
+        `songs_changed`); an exception it raises is logged, not propagated."""
         if confirmations < 0:
             raise ValueError("confirmations must be >= 0")
         if batch_blocks < 1:
@@ -123,6 +154,7 @@ class Indexer:
         self.keep_blocks = keep_blocks
         self.name = name
         self.wait_for_lock = wait_for_lock
+        self.on_commit = on_commit
         self.reader = ChainReader(w3, manifest)
         self.decoder = EventDecoder(w3, manifest)
         self.decoder.addresses = [manifest.addresses[c] for c in sorted(WATCHED)]
@@ -209,7 +241,13 @@ class Indexer:
         """Follow the chain until `stop` is set. Transient failures (node or database
         unreachable, chain moving) are logged and retried with backoff; anything else
         propagates, so a block that cannot be applied stops the indexer visibly instead of
-        being skipped."""
+        being skipped. With `wait_for_lock`, an indexer started while another one leads
+        stands by (polling the lock) and takes over when the leader stops."""
+        while self.wait_for_lock and not self.lock.held and not stop.is_set():
+            try:
+                self.acquire(wait=False)
+            except IndexerLocked:
+                stop.wait(poll_interval)
         backoff = poll_interval
         while not stop.is_set():
             try:
@@ -226,6 +264,7 @@ class Indexer:
         """Forget everything indexed (chain-derived rows, block hashes, checkpoint, router
         settings; off-chain data stays), so the next run starts at the deployment block."""
         self.acquire()
+        checkpoint = self.checkpoint()
         with self.catalog.write() as session:
             store.reset_patron_only(session)
             ChainStateRepository(session).rollback_to(-1, ZERO_HASH)
@@ -233,6 +272,8 @@ class Indexer:
             store.delete_orphan_stubs(session)
         self._journal.clear()
         self._journal_from = self.manifest.deployment_block - 1
+        last = checkpoint.block_number if checkpoint else self._journal_from
+        self._notify(Committed(self.manifest.deployment_block, last, 0, True, rolled_back=True))
 
     # -------------------------------------------------------------------- batches
 
@@ -286,7 +327,23 @@ class Indexer:
         for block in [b for b in self._journal if b < end - self.keep_blocks]:
             del self._journal[block]
         self.metrics.indexer_batch.observe(time.perf_counter() - began)
+        self._notify(
+            Committed(
+                first_block=start,
+                last_block=end,
+                events=len(applied),
+                songs_changed=any(e.name in SONG_EVENTS for e in applied),
+            )
+        )
         return len(applied)
+
+    def _notify(self, committed: Committed) -> None:
+        if self.on_commit is None:
+            return
+        try:
+            self.on_commit(committed)
+        except Exception:
+            log.exception("indexer: the on_commit hook failed for %s", committed)
 
     @staticmethod
     def _check_batch(
@@ -334,37 +391,48 @@ class Indexer:
     # ---------------------------------------------------------------------- reorgs
 
     def _undo_reorg(self) -> bool:
-        """Roll back to the common ancestor if the checkpoint block left the chain."""
+        """Roll back to the common ancestor if the checkpoint block left the chain. The
+        chain is read first, outside the write transaction, so a slow node never holds
+        the catalogue's write lock."""
         checkpoint = self.checkpoint()
         if checkpoint is None:
             return False
         if self.reader.block_hash(checkpoint.block_number) == checkpoint.block_hash:
             return False
+        with self.catalog.read() as session:
+            blocks = store.stored_blocks(session, checkpoint.block_number)
+            before = store.load_router_state(session, self.name)
+        ancestor = self._common_ancestor(blocks)
+        if ancestor is None:
+            raise ReorgTooDeep(
+                f"none of the {len(blocks)} remembered blocks up to {checkpoint.block_number}"
+                " is on the chain any more; run `mycelix indexer rebuild`"
+            )
+        number, block_hash = ancestor
+        settings = self._settings_at(before, number)
+        songs = self._songs_at(number)
         with self.catalog.write() as session:
             self.lock.check()
-            blocks = store.stored_blocks(session, checkpoint.block_number)
-            ancestor = self._common_ancestor(blocks)
-            if ancestor is None:
-                raise ReorgTooDeep(
-                    f"none of the {len(blocks)} remembered blocks up to {checkpoint.block_number}"
-                    " is on the chain any more; run `mycelix indexer rebuild`"
-                )
-            number, block_hash = ancestor
-            before = store.load_router_state(session, self.name)
-            counts = ChainStateRepository(session).rollback_to(number, block_hash)
-            self._restore_router_state(session, before, number)
-            refreshed = self._refresh_songs(session, number)
+            chain = ChainStateRepository(session)
+            if chain.checkpoint(self.name) != checkpoint:
+                raise IndexerError("the checkpoint moved under this indexer; is another running?")
+            counts = chain.rollback_to(number, block_hash)
+            if settings is not None:
+                store.save_router_state(session, self.name, settings)
+            for song_id, fields in songs.items():
+                store.set_song_fields(session, song_id, fields)
             stubs = store.delete_orphan_stubs(session)
         for block in [b for b in self._journal if b > number]:
             del self._journal[block]
         self.metrics.indexer_reorgs.inc()
+        self._notify(Committed(number + 1, checkpoint.block_number, 0, True, rolled_back=True))
         log.warning(
             "indexer: reorg below block %d: rolled back to block %d (%s), re-read %d songs, "
             "dropped %d stub songs",
             checkpoint.block_number,
             number,
             ", ".join(f"{k} {v}" for k, v in counts.items() if v),
-            refreshed,
+            len(songs),
             stubs,
         )
         return True
@@ -383,27 +451,25 @@ class Indexer:
                 high = middle - 1
         return found
 
-    def _restore_router_state(
-        self, session: Session, before: store.RouterState, number: int
-    ) -> None:
+    def _settings_at(self, before: store.RouterState, number: int) -> store.RouterState | None:
+        """The router settings as of block `number` if one changed above it (the rollback
+        garbles those rows), else None: the stored ones are still right."""
         stale = [s for s in (before.treasury, before.fee_bps) if s and s.block_number > number]
         if not stale:
-            return
+            return None
         settings = self.reader.router_settings(number)
-        store.save_router_state(
-            session,
-            self.name,
-            store.RouterState(
-                treasury=store.Setting(settings.treasury, number),
-                fee_bps=store.Setting(settings.fee_bps, number),
-            ),
+        return store.RouterState(
+            treasury=store.Setting(settings.treasury, number),
+            fee_bps=store.Setting(settings.fee_bps, number),
         )
 
-    def _refresh_songs(self, session: Session, number: int) -> int:
+    def _songs_at(self, number: int) -> dict[str, SongFields]:
+        """The in-place fields, as of block `number`, of the songs that may have changed
+        above it: those this process saw change, or every song registered by then when
+        this process did not index everything above `number`."""
         if self._journal_from is not None and number >= self._journal_from:
             songs = set().union(*(s for b, s in self._journal.items() if b > number))
         else:
-            songs = set(store.registered_song_ids(session))
-        for song_id in sorted(songs):
-            store.set_song_fields(session, song_id, self.reader.song_fields(song_id, number))
-        return len(songs)
+            with self.catalog.read() as session:
+                songs = set(store.registered_song_ids(session, at_most=number))
+        return {song_id: self.reader.song_fields(song_id, number) for song_id in sorted(songs)}

@@ -108,8 +108,13 @@ def stored_blocks(session: Session, at_most: int) -> list[tuple[int, str]]:
     return [(int(number), str(block_hash)) for number, block_hash in rows]
 
 
-def registered_song_ids(session: Session) -> list[str]:
-    stmt = select(Song.song_id).where(Song.registration_block.is_not(None)).order_by(Song.song_id)
+def registered_song_ids(session: Session, *, at_most: int) -> list[str]:
+    """Songs whose registration was indexed at or below block `at_most`."""
+    stmt = (
+        select(Song.song_id)
+        .where(Song.registration_block.is_not(None), Song.registration_block <= at_most)
+        .order_by(Song.song_id)
+    )
     return list(session.scalars(stmt))
 
 
