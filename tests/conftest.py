@@ -49,8 +49,22 @@ def redis_url() -> str:
     error = _redis_up(REDIS_URL)
     if error is not None and shutil.which("redis-server"):
         subprocess.run(
-            ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--appendonly", "no"],
-            check=False, capture_output=True, timeout=10,
+            [
+                "redis-server",
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "6379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            check=False,
+            capture_output=True,
+            timeout=10,
         )
         deadline = time.monotonic() + 10
         while (error := _redis_up(REDIS_URL)) is not None and time.monotonic() < deadline:

@@ -36,7 +36,9 @@ class Platform:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, settings: Settings, *, metrics: Metrics | None = None, deploy: bool = True) -> Platform:
+    def open(
+        cls, settings: Settings, *, metrics: Metrics | None = None, deploy: bool = True
+    ) -> Platform:
         """Connect, deploy on a fresh dev chain (or verify), migrate the catalogue."""
         metrics = metrics or Metrics()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -80,7 +82,9 @@ def _observe_db(catalog: Catalog, metrics: Metrics) -> None:
         def _stop(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
             started = conn.info["mycelix_t0"].pop()
             verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "OTHER"
-            metrics.db_latency.labels(verb if verb in _VERBS else "OTHER").observe(time.perf_counter() - started)
+            metrics.db_latency.labels(verb if verb in _VERBS else "OTHER").observe(
+                time.perf_counter() - started
+            )
 
 
 _VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "COMMIT", "PRAGMA"})

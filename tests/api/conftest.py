@@ -19,7 +19,9 @@ from mycelix.platform import Platform
 from tests.catalog import postgres
 
 
-def siwe_message(account: LocalAccount, nonce: str, *, domain: str = "testserver", chain_id: int = 31337) -> str:
+def siwe_message(
+    account: LocalAccount, nonce: str, *, domain: str = "testserver", chain_id: int = 31337
+) -> str:
     return siwe.SiweMessage(
         domain=domain,
         address=account.address,
@@ -48,7 +50,9 @@ def open_platform(data_dir: Path, **settings: object) -> Platform:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def platform(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
     """A platform per catalogue backend: the API tests run on SQLite and on PostgreSQL."""
     database_url = None
     if request.param == "postgresql":
@@ -70,4 +74,11 @@ def client(platform: Platform) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def accounts(platform: Platform) -> dict[str, LocalAccount]:
     a = platform.chain.dev_accounts
-    return {"owner": a[0], "artist": a[1], "listener": a[2], "producer": a[3], "patron": a[4], "stranger": a[5]}
+    return {
+        "owner": a[0],
+        "artist": a[1],
+        "listener": a[2],
+        "producer": a[3],
+        "patron": a[4],
+        "stranger": a[5],
+    }

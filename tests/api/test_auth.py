@@ -10,12 +10,17 @@ from .conftest import sign_in, siwe_message
 
 def _signed(account, nonce: str, **kw: object) -> dict[str, str]:
     message = siwe_message(account, nonce, **kw)  # type: ignore[arg-type]
-    return {"message": message, "signature": account.sign_message(encode_defunct(text=message)).signature.to_0x_hex()}
+    return {
+        "message": message,
+        "signature": account.sign_message(encode_defunct(text=message)).signature.to_0x_hex(),
+    }
 
 
 def test_sign_in_and_out(client: TestClient, accounts) -> None:
     headers = sign_in(client, accounts["artist"])
-    assert client.get("/api/auth/me", headers=headers).json() == {"address": accounts["artist"].address}
+    assert client.get("/api/auth/me", headers=headers).json() == {
+        "address": accounts["artist"].address
+    }
     assert client.post("/api/auth/logout", headers=headers).status_code == 204
     after = client.get("/api/auth/me", headers=headers)
     assert after.status_code == 401
@@ -35,16 +40,26 @@ def test_refusals(client: TestClient, accounts) -> None:
     listener, stranger = accounts["listener"], accounts["stranger"]
     unknown = client.post("/api/auth/verify", json=_signed(listener, "neverissued123"))
     assert unknown.status_code == 401
-    domain = client.post("/api/auth/verify", json=_signed(listener, client.get("/api/auth/nonce").json()["nonce"], domain="evil.example"))
+    domain = client.post(
+        "/api/auth/verify",
+        json=_signed(
+            listener, client.get("/api/auth/nonce").json()["nonce"], domain="evil.example"
+        ),
+    )
     assert domain.status_code == 401 and "evil.example" in domain.json()["error"]["message"]
-    chain = client.post("/api/auth/verify", json=_signed(listener, client.get("/api/auth/nonce").json()["nonce"], chain_id=1))
+    chain = client.post(
+        "/api/auth/verify",
+        json=_signed(listener, client.get("/api/auth/nonce").json()["nonce"], chain_id=1),
+    )
     assert chain.status_code == 401 and "chain" in chain.json()["error"]["message"]
     nonce = client.get("/api/auth/nonce").json()["nonce"]
     body = _signed(listener, nonce)
     body["signature"] = _signed(stranger, nonce)["signature"]
     forged = client.post("/api/auth/verify", json=body)
     assert forged.status_code == 401 and "signature" in forged.json()["error"]["message"]
-    garbage = client.post("/api/auth/verify", json={"message": "hello", "signature": "0x" + "00" * 65})
+    garbage = client.post(
+        "/api/auth/verify", json={"message": "hello", "signature": "0x" + "00" * 65}
+    )
     assert garbage.status_code == 401
     malformed = client.post("/api/auth/verify", json={"message": "hello", "signature": "nope"})
     assert malformed.status_code == 422

@@ -25,28 +25,55 @@ def index(platform: Platform) -> None:
     """Run the platform's one indexer (it holds the catalogue's leader lock) up to the head."""
     indexer = platform.extras.get("indexer")
     if indexer is None:
-        indexer = platform.extras["indexer"] = Indexer(platform.catalog, platform.chain.w3, platform.manifest, platform.metrics)
+        indexer = platform.extras["indexer"] = Indexer(
+            platform.catalog, platform.chain.w3, platform.manifest, platform.metrics
+        )
     indexer.run_once()
 
 
 def send(platform: Platform, tx: dict[str, Any], sender: str) -> None:
     w3 = platform.chain.w3
-    tx_hash = w3.eth.send_transaction({"from": sender, "to": tx["to"], "data": tx["data"], "value": int(tx["value"], 16)})
+    tx_hash = w3.eth.send_transaction(
+        {"from": sender, "to": tx["to"], "data": tx["data"], "value": int(tx["value"], 16)}
+    )
     assert w3.eth.wait_for_transaction_receipt(tx_hash)["status"] == 1
 
 
-def upload(client: TestClient, headers: dict[str, str], kind: str, data: bytes, name: str = "file") -> Any:
-    return client.post(f"/api/uploads/{kind}", content=data, headers={**headers, "X-Filename": name})
+def upload(
+    client: TestClient, headers: dict[str, str], kind: str, data: bytes, name: str = "file"
+) -> Any:
+    return client.post(
+        f"/api/uploads/{kind}", content=data, headers={**headers, "X-Filename": name}
+    )
 
 
-def publish(platform: Platform, client: TestClient, headers: dict[str, str], artist: str, title: str, strategy: str, *, seed: int) -> str:
-    audio = upload(client, headers, "audio", fixtures.wav_bytes(seconds=2.0, seed=seed), f"{title}.wav")
+def publish(
+    platform: Platform,
+    client: TestClient,
+    headers: dict[str, str],
+    artist: str,
+    title: str,
+    strategy: str,
+    *,
+    seed: int,
+) -> str:
+    audio = upload(
+        client, headers, "audio", fixtures.wav_bytes(seconds=2.0, seed=seed), f"{title}.wav"
+    )
     assert audio.status_code == 201, audio.text
-    cover = upload(client, headers, "cover", fixtures.image_bytes("png", 64, 64, seed=seed), "cover.png")
+    cover = upload(
+        client, headers, "cover", fixtures.image_bytes("png", 64, 64, seed=seed), "cover.png"
+    )
     assert cover.status_code == 201, cover.text
     created = client.post(
         "/api/songs",
-        json={"title": title, "genre": "Ambient", "audio_cid": audio.json()["cid"], "cover_cid": cover.json()["cid"], "strategy": strategy},
+        json={
+            "title": title,
+            "genre": "Ambient",
+            "audio_cid": audio.json()["cid"],
+            "cover_cid": cover.json()["cid"],
+            "strategy": strategy,
+        },
         headers=headers,
     )
     assert created.status_code == 201, created.text
@@ -60,10 +87,14 @@ def store_files(platform: Platform) -> set[Path]:
     return {p for p in platform.store.root.rglob("*") if p.is_file()}
 
 
-def test_upload_describe_register_discover_stream(platform: Platform, client: TestClient, accounts) -> None:
+def test_upload_describe_register_discover_stream(
+    platform: Platform, client: TestClient, accounts
+) -> None:
     artist = accounts["artist"]
     headers = sign_in(client, artist)
-    song_id = publish(platform, client, headers, artist.address, "Mycelial Dawn", "gift-economy-v1", seed=1)
+    song_id = publish(
+        platform, client, headers, artist.address, "Mycelial Dawn", "gift-economy-v1", seed=1
+    )
 
     detail = client.get(f"/api/songs/{song_id}").json()
     assert detail["registered"] is True
@@ -71,10 +102,15 @@ def test_upload_describe_register_discover_stream(platform: Platform, client: Te
     assert detail["genre"] == "ambient"
     assert detail["duration"] == pytest.approx(2.0, abs=0.05)
     assert detail["sample_rate"] == 44_100
-    assert len(detail["waveform"]) > 100 and 0 <= min(detail["waveform"]) <= max(detail["waveform"]) <= 1
+    assert (
+        len(detail["waveform"]) > 100
+        and 0 <= min(detail["waveform"]) <= max(detail["waveform"]) <= 1
+    )
     assert detail["splits"] == [] or detail["splits"][0]["recipient"] == artist.address
 
-    found = client.get("/api/songs", params={"q": "mycelial", "strategy": "gift-economy-v1", "genre": "ambient"}).json()
+    found = client.get(
+        "/api/songs", params={"q": "mycelial", "strategy": "gift-economy-v1", "genre": "ambient"}
+    ).json()
     assert [s["song_id"] for s in found["items"]] == [song_id]
 
     full = client.get(detail["audio_url"])
@@ -93,15 +129,28 @@ def test_upload_describe_register_discover_stream(platform: Platform, client: Te
     cover = client.get(detail["cover_url"])
     assert cover.status_code == 200 and cover.headers["content-type"] == "image/png"
 
-    renamed = client.patch(f"/api/songs/{song_id}", json={"title": "Mycelial Dusk"}, headers=headers)
+    renamed = client.patch(
+        f"/api/songs/{song_id}", json={"title": "Mycelial Dusk"}, headers=headers
+    )
     assert renamed.status_code == 200 and renamed.json()["title"] == "Mycelial Dusk"
     other = sign_in(client, accounts["stranger"])
-    assert client.patch(f"/api/songs/{song_id}", json={"title": "mine"}, headers=other).status_code == 403
+    assert (
+        client.patch(f"/api/songs/{song_id}", json={"title": "mine"}, headers=other).status_code
+        == 403
+    )
 
 
 def test_paid_song_streams_after_payment(platform: Platform, client: TestClient, accounts) -> None:
     artist, listener = accounts["artist"], accounts["listener"]
-    song_id = publish(platform, client, sign_in(client, artist), artist.address, "Pay Me", "pay-per-stream-v1", seed=2)
+    song_id = publish(
+        platform,
+        client,
+        sign_in(client, artist),
+        artist.address,
+        "Pay Me",
+        "pay-per-stream-v1",
+        seed=2,
+    )
     url = f"/api/songs/{song_id}/audio"
     anonymous = client.get(url)
     assert anonymous.status_code == 403
@@ -122,7 +171,12 @@ def test_paid_song_streams_after_payment(platform: Platform, client: TestClient,
 def test_discovery_pages_with_a_cursor(platform: Platform, client: TestClient, accounts) -> None:
     artist = accounts["producer"]
     headers = sign_in(client, artist)
-    ids = {publish(platform, client, headers, artist.address, f"Page {i}", "gift-economy-v1", seed=10 + i) for i in range(3)}
+    ids = {
+        publish(
+            platform, client, headers, artist.address, f"Page {i}", "gift-economy-v1", seed=10 + i
+        )
+        for i in range(3)
+    }
     seen: list[str] = []
     cursor = None
     for _ in range(10):
@@ -148,7 +202,9 @@ def test_discovery_pages_with_a_cursor(platform: Platform, client: TestClient, a
         ("streamed too large", 413, "payload_too_large"),
     ],
 )
-def test_bad_uploads_leave_nothing_behind(platform: Platform, client: TestClient, accounts, case: str, status: int, code: str) -> None:
+def test_bad_uploads_leave_nothing_behind(
+    platform: Platform, client: TestClient, accounts, case: str, status: int, code: str
+) -> None:
     headers = sign_in(client, accounts["artist"])
     before_files = store_files(platform)
     with platform.catalog.read() as session:
@@ -167,7 +223,9 @@ def test_bad_uploads_leave_nothing_behind(platform: Platform, client: TestClient
         platform.settings = dataclasses.replace(original, max_upload_mb=0)
     try:
         if case == "declared too large":
-            response = client.post("/api/uploads/audio", content=iter([data]), headers={**headers, **extra})
+            response = client.post(
+                "/api/uploads/audio", content=iter([data]), headers={**headers, **extra}
+            )
         else:
             response = client.post("/api/uploads/audio", content=data, headers={**headers, **extra})
     finally:

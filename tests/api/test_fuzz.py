@@ -4,6 +4,7 @@ own pytest plugin does not coexist with titanoboa's.)"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,16 +39,20 @@ def test_no_operation_answers_5xx(fuzz_target: tuple[Any, dict[str, str]]) -> No
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
         def run(case: schemathesis.Case) -> None:
             for extra in ({}, headers):
                 response = case.call(headers={**(case.headers or {}), **extra})
                 if response.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}")
+                    where = f"{case.method} {case.formatted_path}"
+                    failures.append(f"{where} -> {response.status_code}: {response.text[:300]}")
                     raise AssertionError(failures[-1])
 
-        try:
+        with contextlib.suppress(AssertionError):
             run()
-        except AssertionError:
-            pass
     assert not failures, "\n".join(failures)

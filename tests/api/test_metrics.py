@@ -3,6 +3,7 @@ pay, tip, subscribe, buy, withdraw, …) leaves a sample of every documented fam
 
 from __future__ import annotations
 
+import contextlib
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -38,28 +39,46 @@ def test_docs_and_registry_agree() -> None:
     assert len(registry) >= 30
 
 
-def test_scripted_flow_samples_every_family(platform: Platform, client: TestClient, accounts) -> None:
+def test_scripted_flow_samples_every_family(
+    platform: Platform, client: TestClient, accounts
+) -> None:
     artist, listener, patron = accounts["artist"], accounts["listener"], accounts["patron"]
     headers = sign_in(client, artist)
     # Upload (twice: the second is deduplicated) and register songs under each strategy.
     wav = fixtures.wav_bytes(seconds=1.0, seed=41)
     assert upload(client, headers, "audio", wav).status_code == 201
     assert upload(client, headers, "audio", wav).status_code == 201
-    paid = publish(platform, client, headers, artist.address, "Metered", "pay-per-stream-v1", seed=42)
+    paid = publish(
+        platform, client, headers, artist.address, "Metered", "pay-per-stream-v1", seed=42
+    )
     gift = publish(platform, client, headers, artist.address, "Given", "gift-economy-v1", seed=43)
-    channel = publish(platform, client, headers, artist.address, "Patron Channel", "patronage-v1", seed=44)
-    limited = publish(platform, client, headers, artist.address, "Limited", "dutch-auction-v1", seed=45)
+    channel = publish(
+        platform, client, headers, artist.address, "Patron Channel", "patronage-v1", seed=44
+    )
+    limited = publish(
+        platform, client, headers, artist.address, "Limited", "dutch-auction-v1", seed=45
+    )
     splits = client.post(
         "/api/tx/configure_splits",
-        json={"song_id": paid, "splits": [{"recipient": artist.address, "bps": 8000, "role": "artist"}, {"recipient": accounts["producer"].address, "bps": 2000, "role": "producer"}]},
+        json={
+            "song_id": paid,
+            "splits": [
+                {"recipient": artist.address, "bps": 8000, "role": "artist"},
+                {"recipient": accounts["producer"].address, "bps": 2000, "role": "producer"},
+            ],
+        },
         headers=headers,
     )
     assert splits.status_code == 200, splits.text
     send(platform, splits.json(), artist.address)
 
     artist_sdk = platform.sdk.as_account(artist)
-    artist_sdk.configure_patronage([Tier("fan", ONE), Tier("inner circle", 3 * ONE, exclusive=True)])
-    artist_sdk.create_auction(limited, start_price=Decimal(5), floor_price=Decimal(1), duration=7 * DAY, slots=3)
+    artist_sdk.configure_patronage(
+        [Tier("fan", ONE), Tier("inner circle", 3 * ONE, exclusive=True)]
+    )
+    artist_sdk.create_auction(
+        limited, start_price=Decimal(5), floor_price=Decimal(1), duration=7 * DAY, slots=3
+    )
     # A listener pays, tips, listens free; a patron subscribes; both buy slots.
     fan = platform.sdk.as_account(listener)
     fan.faucet(Decimal(100))
@@ -70,28 +89,43 @@ def test_scripted_flow_samples_every_family(platform: Platform, client: TestClie
     supporter.faucet(Decimal(100))
     supporter.become_patron(channel, tier=1)
     fan.buy_slot(limited, max_price=Decimal(5))
-    try:
+    with contextlib.suppress(ContractRevert):
         fan.quote(paid, PaymentType.ACCESS)  # a refused call: counted as an RPC error
-    except ContractRevert:
-        pass
     index(platform)
     artist_sdk.withdraw()
     index(platform)
 
     listener_headers = sign_in(client, listener)
     platform.extras.get("stream_auth", {}).clear()
-    assert client.get(f"/api/songs/{paid}/audio", headers={**listener_headers, "Range": "bytes=0-9"}).status_code == 206
-    assert client.get(f"/api/songs/{limited}/audio", headers={"Range": "bytes=0-9"}).status_code == 403
+    assert (
+        client.get(
+            f"/api/songs/{paid}/audio", headers={**listener_headers, "Range": "bytes=0-9"}
+        ).status_code
+        == 206
+    )
+    assert (
+        client.get(f"/api/songs/{limited}/audio", headers={"Range": "bytes=0-9"}).status_code == 403
+    )
     assert client.get(f"/api/songs/{gift}/audio", headers={"Range": "bytes=0-9"}).status_code == 206
-    assert client.get(f"/api/songs/{gift}/audio", headers={"Range": "bytes=0-9"}).status_code == 206  # cached answer
+    assert (
+        client.get(f"/api/songs/{gift}/audio", headers={"Range": "bytes=0-9"}).status_code == 206
+    )  # cached answer
     assert client.get("/api/songs/0x" + "00" * 32).status_code == 404
-    assert client.post("/api/tx/stream", json={"song_id": paid}, headers=listener_headers).status_code == 200
+    assert (
+        client.post("/api/tx/stream", json={"song_id": paid}, headers=listener_headers).status_code
+        == 200
+    )
     event = {"events": [{"name": "play_start", "song_id": gift, "properties": {"position": 0}}]}
-    assert client.post("/api/analytics/events", json=event, headers=listener_headers).status_code == 202
+    assert (
+        client.post("/api/analytics/events", json=event, headers=listener_headers).status_code
+        == 202
+    )
     statuses = [client.get("/api/auth/nonce").status_code for _ in range(70)]
     assert 429 in statuses
 
-    families = {exported_name(f): f for f in text_string_to_metric_families(client.get("/metrics").text)}
+    families = {
+        exported_name(f): f for f in text_string_to_metric_families(client.get("/metrics").text)
+    }
     empty = [name for name in documented() if name not in families or not families[name].samples]
     assert not empty, f"families without a sample: {empty}"
     text = client.get("/metrics").text

@@ -51,7 +51,13 @@ def replicas(tmp_path: Path, pg_database: str, redis_url: str) -> Iterator[tuple
             "MYCELIX_REDIS_URL": redis_url,
             "MYCELIX_EMBEDDED_INDEXER": "false",
         }
-        deploy = subprocess.run([sys.executable, "-m", "mycelix.cli.main", "deploy"], env=env, capture_output=True, text=True, timeout=120)
+        deploy = subprocess.run(
+            [sys.executable, "-m", "mycelix.cli.main", "deploy"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         procs: list[subprocess.Popen[bytes]] = []
         urls = []
@@ -60,7 +66,9 @@ def replicas(tmp_path: Path, pg_database: str, redis_url: str) -> Iterator[tuple
                 port = free_port()
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "mycelix.cli.main", "serve", "--port", str(port)],
-                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
                 )
                 procs.append(proc)
                 urls.append(f"http://127.0.0.1:{port}")
@@ -82,11 +90,19 @@ def test_nonce_used_on_one_replica_is_refused_on_the_other(replicas: tuple[str, 
     account = dev_signers()[2]
     nonce = httpx.get(f"{first}/api/auth/nonce", headers=HOST).json()["nonce"]
     message = siwe_message(account, nonce, domain="mycelix.test")
-    body = {"message": message, "signature": account.sign_message(encode_defunct(text=message)).signature.to_0x_hex()}
+    body = {
+        "message": message,
+        "signature": account.sign_message(encode_defunct(text=message)).signature.to_0x_hex(),
+    }
     signed_in = httpx.post(f"{second}/api/auth/verify", json=body, headers=HOST)
     assert signed_in.status_code == 200, signed_in.text
     token = signed_in.json()["token"]
-    assert httpx.get(f"{first}/api/auth/me", headers={**HOST, "Authorization": f"Bearer {token}"}).json()["address"] == account.address
+    assert (
+        httpx.get(
+            f"{first}/api/auth/me", headers={**HOST, "Authorization": f"Bearer {token}"}
+        ).json()["address"]
+        == account.address
+    )
     replay = httpx.post(f"{first}/api/auth/verify", json=body, headers=HOST)
     assert replay.status_code == 401
     assert "nonce" in replay.json()["error"]["message"]

@@ -23,7 +23,9 @@ def test_serve_get_answers_one_request(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "mycelix.cli.main", "serve", "--data-dir", str(tmp_path), "--get"]
     ok = subprocess.run([*cmd, "/health"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and '"ok"' in ok.stdout
-    missing = subprocess.run([*cmd, "/api/songs/0x" + "00" * 32], capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        [*cmd, "/api/songs/0x" + "00" * 32], capture_output=True, text=True, timeout=120
+    )
     assert missing.returncode == 1
     assert "404" in missing.stderr
 
@@ -33,7 +35,9 @@ def test_served_api_runs_the_indexer(tmp_path: Path) -> None:
     env = {**os.environ, "MYCELIX_DATA_DIR": str(tmp_path)}
     server = subprocess.Popen(
         [sys.executable, "-m", "mycelix.cli.main", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -44,8 +48,12 @@ def test_served_api_runs_the_indexer(tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             lines = httpx.get(f"{url}/metrics").text.splitlines()
-            head = [float(x.split()[1]) for x in lines if x.startswith("mycelix_indexer_head_block ")]
-            chain = [float(x.split()[1]) for x in lines if x.startswith("mycelix_chain_head_block ")]
+            head = [
+                float(x.split()[1]) for x in lines if x.startswith("mycelix_indexer_head_block ")
+            ]
+            chain = [
+                float(x.split()[1]) for x in lines if x.startswith("mycelix_chain_head_block ")
+            ]
             if head and chain and head[0] == chain[0] > 0:
                 break
             time.sleep(0.3)

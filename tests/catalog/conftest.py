@@ -9,7 +9,6 @@ or fail, with MYCELIX_REQUIRE_POSTGRES=1.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest

@@ -33,7 +33,17 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     app.state.platform = platform
     app.state.auth = AuthService(platform.state, platform.metrics, platform.manifest.chain_id)
     errors.install(app)
-    for router in (system, auth, songs, uploads, streaming, earnings, strategies, transactions, analytics):
+    for router in (
+        system,
+        auth,
+        songs,
+        uploads,
+        streaming,
+        earnings,
+        strategies,
+        transactions,
+        analytics,
+    ):
         app.include_router(router)
     origins = cors_origins if cors_origins is not None else platform.settings.cors_origins
     if origins:

@@ -17,7 +17,7 @@ SESSION_COOKIE = "mycelix_session"
 
 
 def platform(request: Request) -> Platform:
-    return request.app.state.platform  # type: ignore[no-any-return]
+    return request.app.state.platform
 
 
 def reader(p: Annotated[Platform, Depends(platform)]) -> Iterator[Session]:
@@ -32,7 +32,7 @@ def writer(p: Annotated[Platform, Depends(platform)]) -> Iterator[Session]:
 
 
 def auth(request: Request) -> AuthService:
-    return request.app.state.auth  # type: ignore[no-any-return]
+    return request.app.state.auth
 
 
 def session_token(request: Request) -> str | None:
@@ -50,7 +50,9 @@ def current_address(request: Request, service: Annotated[AuthService, Depends(au
     return address
 
 
-def optional_address(request: Request, service: Annotated[AuthService, Depends(auth)]) -> str | None:
+def optional_address(
+    request: Request, service: Annotated[AuthService, Depends(auth)]
+) -> str | None:
     return service.address_for(session_token(request))
 
 
@@ -65,7 +67,9 @@ def rate_limit(bucket: str, limit: int, window: int = 60) -> Callable[[Request],
         if not allowed:
             route = getattr(request.scope.get("route"), "path", "unmatched")
             p.metrics.rate_limited.labels(route).inc()
-            raise APIError(429, f"too many requests; retry in {retry} s", headers={"Retry-After": str(retry)})
+            raise APIError(
+                429, f"too many requests; retry in {retry} s", headers={"Retry-After": str(retry)}
+            )
 
     return check
 

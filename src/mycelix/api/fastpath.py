@@ -45,8 +45,14 @@ DEFAULT_MAX_MISSES = 4  # the SQLite reader pool (mycelix.catalog.db.SQLITE_READ
 
 
 class SongReadFastPath:
-    def __init__(self, app: ASGIApp, cache: SongCache, *, max_misses: int = DEFAULT_MAX_MISSES,
-                 metrics: Any = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: SongCache,
+        *,
+        max_misses: int = DEFAULT_MAX_MISSES,
+        metrics: Any = None,
+    ) -> None:
         self.app = app
         self.cache = cache
         self.max_misses = max_misses
@@ -94,7 +100,9 @@ class SongReadFastPath:
                 return
         await self._fill(kind, key, scope, receive, send)
 
-    async def _fill(self, kind: str, key: bytes, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _fill(
+        self, kind: str, key: bytes, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         """Run the app for a miss, passing its answer through and keeping a copy."""
         future: asyncio.Future[CachedResponse | None] | None = None
         if key not in self._inflight:
@@ -160,11 +168,17 @@ class SongReadFastPath:
 def _kind(path: str) -> str | None:
     if path == LIST_PATH:
         return "list"
-    if path.startswith(DETAIL_PREFIX) and len(path) > len(DETAIL_PREFIX) and "/" not in path[len(DETAIL_PREFIX):]:
+    if (
+        path.startswith(DETAIL_PREFIX)
+        and len(path) > len(DETAIL_PREFIX)
+        and "/" not in path[len(DETAIL_PREFIX) :]
+    ):
         return "detail"
     return None
 
 
 async def _send(send: Send, response: CachedResponse) -> None:
-    await send({"type": "http.response.start", "status": response.status, "headers": response.headers})
+    await send(
+        {"type": "http.response.start", "status": response.status, "headers": response.headers}
+    )
     await send({"type": "http.response.body", "body": response.body})

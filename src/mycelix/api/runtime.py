@@ -65,8 +65,15 @@ class Runtime:
             return
         # Each worker builds its own platform from the environment (same settings).
         os.environ.update(_settings_env(s))
-        uvicorn.run("mycelix.api.asgi:create", factory=True, host=s.host, port=s.port, workers=workers,
-                    log_level="warning", access_log=False)
+        uvicorn.run(
+            "mycelix.api.asgi:create",
+            factory=True,
+            host=s.host,
+            port=s.port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
 
     def close(self) -> None:
         self._stop.set()
@@ -77,7 +84,12 @@ class Runtime:
     def __enter__(self) -> Runtime:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 

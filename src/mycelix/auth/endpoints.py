@@ -42,7 +42,10 @@ def nonce(service: Annotated[AuthService, Depends(auth)]) -> NonceOut:
 
 @router.post("/verify", dependencies=[Depends(rate_limit("auth", 60))])
 def verify(
-    body: VerifyIn, request: Request, response: Response, service: Annotated[AuthService, Depends(auth)]
+    body: VerifyIn,
+    request: Request,
+    response: Response,
+    service: Annotated[AuthService, Depends(auth)],
 ) -> SessionOut:
     """Check the signed message (domain = this host, chain id, nonce used once) and start a
     session: the token works as a bearer token and is also set as an HttpOnly cookie."""
@@ -55,7 +58,9 @@ def verify(
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, service: Annotated[AuthService, Depends(auth)]) -> None:
+def logout(
+    request: Request, response: Response, service: Annotated[AuthService, Depends(auth)]
+) -> None:
     """End the current session."""
     token = session_token(request)
     if token:

@@ -50,7 +50,8 @@ def status(data_dir: DataDir = None, rpc_url: RpcUrl = None) -> None:
         head = chain.w3.eth.get_block("latest")
         console.print(f"chain id   {chain.w3.eth.chain_id}")
         console.print(
-            f"kind       {f'embedded ({settings.chain_dir})' if chain.embedded else settings.rpc_url}"
+            "kind       "
+            + (f"embedded ({settings.chain_dir})" if chain.embedded else str(settings.rpc_url))
         )
         console.print(f"head       block {head['number']} at {head['timestamp']}")
         if settings.manifest_path.exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,8 +29,8 @@ RpcUrl = Annotated[
 ]
 
 
-def settings_from(data_dir: Path | None, rpc_url: str | None, **extra: object) -> Settings:
-    return Settings.from_env(data_dir=data_dir, rpc_url=rpc_url, **extra)
+def settings_from(data_dir: Path | None, rpc_url: str | None, **extra: Any) -> Settings:
+    return Settings.from_env(None, data_dir=data_dir, rpc_url=rpc_url, **extra)
 
 
 @contextmanager

@@ -47,7 +47,12 @@ async def ready(p: PlatformDep) -> Response:
 
     checks: dict[str, Any] = {}
     ok = True
-    for name, check in (("database", database), ("chain", chain), ("content", content), ("state", p.state.ping)):
+    for name, check in (
+        ("database", database),
+        ("chain", chain),
+        ("content", content),
+        ("state", p.state.ping),
+    ):
         start = time.perf_counter()
         try:
             await asyncio.to_thread(check)
@@ -55,7 +60,9 @@ async def ready(p: PlatformDep) -> Response:
         except Exception as exc:
             ok = False
             checks[name] = {"ok": False, "error": str(exc)[:300]}
-    return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
+    )
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})

@@ -90,8 +90,13 @@ class SqliteDataVersion:
 class RedisVersion:
     """A counter in Redis, incremented by every writer, read at most every `poll` seconds."""
 
-    def __init__(self, client: Any, key: str = REDIS_KEY, poll: float = REDIS_POLL_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: Any,
+        key: str = REDIS_KEY,
+        poll: float = REDIS_POLL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._r = client
         self._key = key
         self._poll = poll
@@ -144,8 +149,14 @@ class SongCache:
     Lookups and stores happen on the event loop (`mycelix.api.fastpath`); `bump` may come
     from any thread."""
 
-    def __init__(self, source: VersionSource | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                 ttl: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        source: VersionSource | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        ttl: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.source: VersionSource = source or LocalVersion()
         self.max_bytes = max_bytes
         self.ttl = ttl

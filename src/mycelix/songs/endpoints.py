@@ -39,7 +39,9 @@ class ArtistIn(BaseModel):
 @router.get("/api/songs")
 def list_songs(
     session: ReadSession,
-    q: Annotated[str | None, Query(max_length=100, description="search in titles and artist names")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="search in titles and artist names")
+    ] = None,
     genre: Annotated[str | None, Query(max_length=64)] = None,
     strategy: Annotated[str | None, Query(max_length=64)] = None,
     artist: Annotated[str | None, Query(pattern="^0x[0-9a-fA-F]{40}$")] = None,
@@ -56,7 +58,9 @@ def list_songs(
         sort=sort,
     )
     page = SongRepository(session).list(query, limit=limit, cursor=cursor)
-    return SongPage.model_validate({"items": [song_out(s) for s in page.items], "next_cursor": page.next_cursor})
+    return SongPage.model_validate(
+        {"items": [song_out(s) for s in page.items], "next_cursor": page.next_cursor}
+    )
 
 
 @router.get("/api/songs/{song_id}", responses={404: {}})
@@ -69,12 +73,20 @@ def get_song(song_id: str, session: ReadSession) -> SongDetail:
 
 
 @router.post("/api/songs", status_code=201, dependencies=[Depends(rate_limit("write", 120))])
-async def create_song(body: SongIn, p: PlatformDep, session: WriteSession, artist: CurrentAddress) -> CreatedSong:
+async def create_song(
+    body: SongIn, p: PlatformDep, session: WriteSession, artist: CurrentAddress
+) -> CreatedSong:
     """Describe a song from an uploaded audio file, and get the transaction that registers it on
     chain under the chosen strategy (send it from the artist's wallet)."""
     song = await describe(
-        p, session, artist, title=body.title, genre=body.genre, audio_cid=body.audio_cid,
-        cover_cid=body.cover_cid, strategy=body.strategy,
+        p,
+        session,
+        artist,
+        title=body.title,
+        genre=body.genre,
+        audio_cid=body.audio_cid,
+        cover_cid=body.cover_cid,
+        strategy=body.strategy,
     )
     session.flush()
     tx = prepare_register(p, song.song_id, body.strategy, artist)
@@ -82,7 +94,9 @@ async def create_song(body: SongIn, p: PlatformDep, session: WriteSession, artis
 
 
 @router.patch("/api/songs/{song_id}", dependencies=[Depends(rate_limit("write", 120))])
-def edit_song(song_id: str, body: SongPatch, session: WriteSession, artist: CurrentAddress) -> SongDetail:
+def edit_song(
+    song_id: str, body: SongPatch, session: WriteSession, artist: CurrentAddress
+) -> SongDetail:
     """Change a song's title, genre or cover (its artist only)."""
     songs = SongRepository(session)
     song = songs.get(_song_id(song_id))
@@ -104,7 +118,12 @@ def get_artist(address: str, session: ReadSession) -> ArtistOut:
     found = artists.get(_address(address))
     if found is None:
         raise APIError(404, f"artist {address} not found")
-    return ArtistOut(address=to_checksum(found.address), name=found.name, bio=found.bio or "", songs=artists.song_count(found.address))
+    return ArtistOut(
+        address=to_checksum(found.address),
+        name=found.name,
+        bio=found.bio or "",
+        songs=artists.song_count(found.address),
+    )
 
 
 @router.put("/api/artists/me", dependencies=[Depends(rate_limit("write", 120))])
@@ -113,7 +132,12 @@ def update_me(body: ArtistIn, session: WriteSession, address: CurrentAddress) ->
     artists = ArtistRepository(session)
     artists.ensure(address)
     found = artists.update_profile(address, name=body.name, bio=body.bio)
-    return ArtistOut(address=to_checksum(found.address), name=found.name, bio=found.bio or "", songs=artists.song_count(address))
+    return ArtistOut(
+        address=to_checksum(found.address),
+        name=found.name,
+        bio=found.bio or "",
+        songs=artists.song_count(address),
+    )
 
 
 def _song_id(text: str) -> str:
@@ -121,11 +145,17 @@ def _song_id(text: str) -> str:
     if not value.startswith("0x"):
         value = "0x" + value
     if len(value) != 66 or any(c not in "0123456789abcdef" for c in value[2:]):
-        raise APIError(422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request")
+        raise APIError(
+            422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request"
+        )
     return value
 
 
 def _address(text: str) -> str:
-    if len(text) != 42 or not text.startswith("0x") or any(c not in "0123456789abcdefABCDEF" for c in text[2:]):
+    if (
+        len(text) != 42
+        or not text.startswith("0x")
+        or any(c not in "0123456789abcdefABCDEF" for c in text[2:])
+    ):
         raise APIError(422, f"not an address: {text!r}", "invalid_request")
     return text.lower()

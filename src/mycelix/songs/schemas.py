@@ -90,7 +90,8 @@ def song_detail(song: Song) -> dict[str, object]:
         "sample_rate": song.sample_rate,
         "waveform": song.waveform,
         "splits": [
-            {"recipient": to_checksum(s.recipient), "bps": s.bps, "role": s.role} for s in song.splits
+            {"recipient": to_checksum(s.recipient), "bps": s.bps, "role": s.role}
+            for s in song.splits
         ],
         "registration_tx": song.registration_tx,
         "registration_block": song.registration_block,

@@ -12,7 +12,7 @@ from mycelix.api.errors import APIError
 from mycelix.catalog.models import Song
 from mycelix.catalog.repositories import NewSong, SongRepository, UploadRepository
 from mycelix.platform import Platform
-from mycelix.storage import parse_cid
+from mycelix.storage import AudioInfo, parse_cid
 from mycelix.storage.media import probe_media
 from mycelix.storage.waveform import compute_peaks
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
@@ -24,23 +24,44 @@ def song_id_for(artist: str, audio_cid: str) -> str:
     return "0x" + keccak(bytes.fromhex(artist[2:].lower()) + audio_cid.encode()).hex()
 
 
-async def describe(p: Platform, session: Session, artist: str, *, title: str, genre: str,
-                   audio_cid: str, cover_cid: str | None, strategy: str) -> Song:
+async def describe(
+    p: Platform,
+    session: Session,
+    artist: str,
+    *,
+    title: str,
+    genre: str,
+    audio_cid: str,
+    cover_cid: str | None,
+    strategy: str,
+) -> Song:
     if strategy not in STRATEGY_CONTRACTS.values():
-        raise APIError(422, f"unknown strategy {strategy!r}; one of {', '.join(STRATEGY_CONTRACTS.values())}", "invalid_request")
+        raise APIError(
+            422,
+            f"unknown strategy {strategy!r}; one of {', '.join(STRATEGY_CONTRACTS.values())}",
+            "invalid_request",
+        )
     audio_cid = parse_cid(audio_cid)
     uploads = UploadRepository(session)
     upload = uploads.get(audio_cid, "audio")
     if upload is None:
-        raise APIError(422, f"no audio upload {audio_cid}: POST /api/uploads/audio first", "invalid_request")
+        raise APIError(
+            422, f"no audio upload {audio_cid}: POST /api/uploads/audio first", "invalid_request"
+        )
     if upload.uploader and upload.uploader.lower() != artist.lower():
         raise APIError(403, "that audio was uploaded by another account")
     if cover_cid is not None:
         cover_cid = parse_cid(cover_cid)
         if uploads.get(cover_cid, "cover") is None:
-            raise APIError(422, f"no cover upload {cover_cid}: POST /api/uploads/cover first", "invalid_request")
+            raise APIError(
+                422,
+                f"no cover upload {cover_cid}: POST /api/uploads/cover first",
+                "invalid_request",
+            )
     path = p.store.path(audio_cid)
     info = await asyncio.to_thread(probe_media, path, "audio")
+    if not isinstance(info, AudioInfo):
+        raise APIError(415, f"upload {audio_cid} is not audio", "unsupported_media_type")
     peaks = await asyncio.to_thread(compute_peaks, path, info.format)
     return SongRepository(session).create(
         NewSong(
@@ -50,10 +71,10 @@ async def describe(p: Platform, session: Session, artist: str, *, title: str, ge
             genre=genre.strip().lower(),
             audio_cid=audio_cid,
             cover_cid=cover_cid,
-            duration_ms=round(info.duration * 1000) if getattr(info, "duration", None) else None,
+            duration_ms=round(info.duration * 1000) if info.duration else None,
             media_type=info.media_type,
-            bitrate=getattr(info, "bitrate", None),
-            sample_rate=getattr(info, "sample_rate", None),
+            bitrate=info.bitrate,
+            sample_rate=info.sample_rate,
             waveform=peaks,
             strategy_id=strategy_id(strategy),
             strategy_name=strategy,

@@ -31,9 +31,7 @@ async def can_stream(
     strategy = await asyncio.to_thread(p.sdk.song_strategy, song_id)
     if strategy is None:
         result = (False, "unregistered")
-    elif await asyncio.to_thread(p.sdk.is_authorized, song_id, who):
-        result = (True, "")
-    elif listener and await asyncio.to_thread(_paid_recently, p, song_id, listener):
+    elif await _authorised_or_paid(p, song_id, who, listener):
         result = (True, "")
     else:
         result = (False, _reason(strategy))
@@ -42,6 +40,12 @@ async def can_stream(
         cache.clear()
     public = who == ZERO and result[0]
     return result[0], result[1], public
+
+
+async def _authorised_or_paid(p: Platform, song_id: str, who: str, listener: str | None) -> bool:
+    if await asyncio.to_thread(p.sdk.is_authorized, song_id, who):
+        return True
+    return listener is not None and await asyncio.to_thread(_paid_recently, p, song_id, listener)
 
 
 def _paid_recently(p: Platform, song_id: str, listener: str) -> bool:

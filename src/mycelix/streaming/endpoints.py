@@ -53,12 +53,16 @@ def _serve(p: Platform, request: Request, cid: str, media_type: str, public: boo
     p.metrics.stream_bytes.inc(end - start + 1)
     if request.method == "HEAD":
         return Response(status_code=plan.status, headers=plan.headers)
-    return StreamingResponse(iter_file_range(path, start, end), status_code=plan.status, headers=plan.headers)
+    return StreamingResponse(
+        iter_file_range(path, start, end), status_code=plan.status, headers=plan.headers
+    )
 
 
 @router.head("/api/songs/{song_id}/audio", include_in_schema=False)
 @router.get("/api/songs/{song_id}/audio", responses=RANGE_DOC)
-async def song_audio(song_id: str, request: Request, p: PlatformDep, listener: OptionalAddress) -> Response:
+async def song_audio(
+    song_id: str, request: Request, p: PlatformDep, listener: OptionalAddress
+) -> Response:
     """The song's audio, with HTTP Range support. Sign in (bearer token or cookie) to stream a
     song that needs payment, patronage or an auction slot."""
     with p.catalog.read() as session:
@@ -69,7 +73,9 @@ async def song_audio(song_id: str, request: Request, p: PlatformDep, listener: O
     allowed, reason, public = await can_stream(p, _song_id(song_id), listener, time.time())
     if not allowed:
         p.metrics.stream_denied.labels(reason).inc()
-        raise APIError(403, _DENIED[reason], "payment_required" if reason == "unpaid" else "forbidden")
+        raise APIError(
+            403, _DENIED[reason], "payment_required" if reason == "unpaid" else "forbidden"
+        )
     return _serve(p, request, cid, media_type or "application/octet-stream", public)
 
 
@@ -91,7 +97,9 @@ def _song_id(text: str) -> str:
     if not value.startswith("0x"):
         value = "0x" + value
     if len(value) != 66 or any(c not in "0123456789abcdef" for c in value[2:]):
-        raise APIError(422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request")
+        raise APIError(
+            422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request"
+        )
     return value
 
 

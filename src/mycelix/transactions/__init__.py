@@ -1,1 +1,1 @@
-"""Wallet-ready transactions: the API encodes every on-chain action; the browser's wallet sends it."""
+"""Wallet-ready transactions: the API encodes on-chain actions, the browser wallet sends them."""

@@ -21,30 +21,46 @@ class PreparedTx(BaseModel):
     data: str
     value: str = "0x0"
     chain_id: int
-    from_: str | None = Field(default=None, alias="from", description="The address that must send it.")
+    from_: str | None = Field(
+        default=None, alias="from", description="The address that must send it."
+    )
     description: str
 
 
-def encode(p: Platform, contract: str, fn: str, args: list[Any], *, action: str, description: str,
-           sender: str | None = None) -> PreparedTx:
+def encode(
+    p: Platform,
+    contract: str,
+    fn: str,
+    args: list[Any],
+    *,
+    action: str,
+    description: str,
+    sender: str | None = None,
+) -> PreparedTx:
     """Encode one call of a deployed contract."""
     address = p.manifest.addresses[contract]
     instance = p.chain.w3.eth.contract(address=address, abi=artifacts.load(contract).abi)
     data = instance.encode_abi(fn, args=args)
     p.metrics.prepared.labels(action).inc()
-    return PreparedTx(
-        action=action,
-        to=address,
-        data=data if isinstance(data, str) else Web3.to_hex(data),
-        chain_id=p.manifest.chain_id,
-        from_=sender,
-        description=description,
+    return PreparedTx.model_validate(
+        {
+            "action": action,
+            "to": address,
+            "data": data if isinstance(data, str) else Web3.to_hex(data),
+            "chain_id": p.manifest.chain_id,
+            "from": sender,
+            "description": description,
+        }
     )
 
 
 def prepare_register(p: Platform, song_id: str, strategy: str, artist: str) -> PreparedTx:
     return encode(
-        p, "EconomicStrategyRouter", "register_song",
+        p,
+        "EconomicStrategyRouter",
+        "register_song",
         [bytes.fromhex(song_id[2:]), strategy_id(strategy), Web3.to_checksum_address(artist)],
-        action="register_song", description=f"register the song under {strategy}", sender=artist,
+        action="register_song",
+        description=f"register the song under {strategy}",
+        sender=artist,
     )

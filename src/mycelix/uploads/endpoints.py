@@ -84,7 +84,11 @@ async def upload(
     try:
         with p.catalog.write() as session:
             UploadRepository(session).record(
-                cid=result.cid, kind=kind, size=result.size, media_type=result.media_type, uploader=uploader
+                cid=result.cid,
+                kind=kind,
+                size=result.size,
+                media_type=result.media_type,
+                uploader=uploader,
             )
     except Exception:
         if not result.deduplicated:
