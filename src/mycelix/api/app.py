@@ -8,9 +8,11 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from mycelix import __version__
 from mycelix.api import errors
+from mycelix.api.fastpath import SongReadFastPath
 from mycelix.api.observe import ObserveMiddleware
 from mycelix.auth.service import AuthService
 from mycelix.platform import Platform
+from mycelix.songs.cache import EXTRAS_KEY, SongCache
 
 
 def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> FastAPI:
@@ -45,6 +47,10 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
         analytics,
     ):
         app.include_router(router)
+    # Innermost, so CORS and the metrics middleware treat cached answers like any other.
+    cache = platform.extras.get(EXTRAS_KEY) or SongCache.for_platform(platform)
+    platform.extras[EXTRAS_KEY] = cache
+    app.add_middleware(SongReadFastPath, cache=cache, metrics=platform.metrics)
     origins = cors_origins if cors_origins is not None else platform.settings.cors_origins
     if origins:
         app.add_middleware(

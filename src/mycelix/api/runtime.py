@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -35,6 +36,7 @@ class Runtime:
 
     def start_indexer(self, poll_interval: float = 0.5) -> None:
         from mycelix.indexer import Indexer
+        from mycelix.songs.cache import songs_changed
 
         p = self.platform
         indexer = Indexer(
@@ -44,6 +46,7 @@ class Runtime:
             p.metrics,
             confirmations=p.settings.confirmations,
             wait_for_lock=True,
+            on_commit=lambda c: songs_changed(p) if c.songs_changed else None,
         )
         p.extras["indexer"] = indexer
 
@@ -61,6 +64,7 @@ class Runtime:
 
         s = self.platform.settings
         if workers == 1:
+            gc.freeze()  # see mycelix.api.asgi
             uvicorn.run(self.app, host=s.host, port=s.port, log_level="warning", access_log=False)
             return
         # Each worker builds its own platform from the environment (same settings).

@@ -39,9 +39,13 @@ from .sqlfuncs import SQLITE_SUM, DecimalSum
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 SQLITE_READERS = 4
+# FastAPI runs sync endpoints and dependencies on a 40-thread pool; a pool smaller than that
+# lets threads that already hold a connection wait for a second one behind threads that hold
+# none (seen in bench/api.py: a 30 s stall at ~44 concurrent reads). So allow 40 at peak.
+THREADPOOL = 40
 PG_POOL: Mapping[str, Any] = {
     "pool_size": 5,
-    "max_overflow": 10,
+    "max_overflow": THREADPOOL - 5,
     "pool_timeout": 10,  # seconds waiting for a free connection
     "pool_recycle": 1_800,
     "pool_pre_ping": True,
@@ -71,7 +75,9 @@ def _sqlite_engine(url: URL, *, reader: bool, **options: Any) -> Engine:
     if memory:
         kwargs["poolclass"] = StaticPool
     elif reader:
-        kwargs.update(pool_size=SQLITE_READERS, max_overflow=0, pool_timeout=30)
+        kwargs.update(
+            pool_size=SQLITE_READERS, max_overflow=THREADPOOL - SQLITE_READERS, pool_timeout=30
+        )
     else:
         kwargs.update(pool_size=1, max_overflow=0, pool_timeout=30)
     kwargs.update(options)

@@ -18,8 +18,9 @@ see. Where the version comes from decides what "can see" covers:
   (entries expire; 2 s by default).
 
 Writers in this process call `bump()` (`mycelix.api.fastpath` does it after every successful
-write request under `/api/songs` or `/api/artists`); the indexer calls `songs_changed(p)`
-after a batch that touched songs (a no-op on SQLite). Memory is bounded by `max_bytes`
+write request under `/api/songs` or `/api/artists`); the indexer's `on_commit` calls
+`songs_changed(p)` (in the API process) or `announce_songs_changed(...)` (`mycelix indexer
+run`) after a batch that touched songs. Memory is bounded by `max_bytes`
 (least recently used entries evicted first; 10,000 song details with their waveforms take
 ~80 MB).
 """
@@ -126,7 +127,7 @@ class RedisVersion:
         self._next = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CachedResponse:
     """An HTTP answer as sent: status, raw ASGI headers, body."""
 
@@ -135,7 +136,7 @@ class CachedResponse:
     body: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Version:
     """The cache's view of the catalogue version: this process's bumps and the source's."""
 
@@ -248,5 +249,19 @@ def songs_changed(platform: Platform) -> None:
     cache = platform.extras.get(EXTRAS_KEY)
     if isinstance(cache, SongCache):
         cache.bump()
-    elif platform.settings.redis_url and platform.catalog.dialect != "sqlite":
-        RedisVersion.from_url(platform.settings.redis_url).bump()
+    else:
+        announce_songs_changed(platform.settings.redis_url, platform.catalog.dialect)
+
+
+_announcers: dict[str, RedisVersion] = {}
+
+
+def announce_songs_changed(redis_url: str | None, dialect: str) -> None:
+    """`songs_changed` for a process that serves no API (`mycelix indexer run`): tells the API
+    processes through Redis. Nothing to do on SQLite (they watch `data_version`) or without
+    Redis (their entries expire within `LOCAL_TTL_SECONDS`)."""
+    if not redis_url or dialect == "sqlite":
+        return
+    if redis_url not in _announcers:
+        _announcers[redis_url] = RedisVersion.from_url(redis_url)
+    _announcers[redis_url].bump()

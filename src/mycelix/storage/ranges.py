@@ -24,7 +24,7 @@ Decisions where RFC 9110 leaves the server a choice (§14.2 "a server MAY ignore
 
 from __future__ import annotations
 
-import asyncio
+import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .errors import RangeNotSatisfiable
 
+STREAM_CHUNK_SIZE = 1024 * 1024
 DEFAULT_CHUNK_SIZE = 64 * 1024
 ONE_YEAR = 31_536_000
 MAX_RANGES = 100
@@ -248,26 +249,28 @@ def _if_range_matches(if_range: str, etag: str, last_modified: datetime | None) 
 
 
 async def iter_file_range(
-    path: str | Path, start: int, end: int, chunk_size: int = DEFAULT_CHUNK_SIZE
+    path: str | Path, start: int, end: int, chunk_size: int = STREAM_CHUNK_SIZE
 ) -> AsyncIterator[bytes]:
     """Yield bytes `start..end` (inclusive) of a file in chunks of at most `chunk_size`.
 
-    Reads run in a worker thread so a slow disk never blocks the event loop. Raises OSError
-    if the file ends before `end` (a stored object is immutable, so that is corruption).
+    Reads are `os.pread` calls of 1 MiB on the event loop, as nginx reads without `aio
+    threads`: measured against 64 KiB reads in a worker thread, 1,570-1,760 vs 830 MB/s
+    (bench/README.md). The trade-off is that a read from a cold disk holds the loop for that
+    read. Raises OSError if the file ends before `end` (stored objects are immutable, so that
+    is corruption).
     """
     if chunk_size <= 0:
         raise ValueError("chunk_size must be > 0")
     if start < 0 or end < start - 1:
         raise ValueError(f"bad range {start}-{end}")
-    handle = await asyncio.to_thread(open, path, "rb")
+    fd = os.open(path, os.O_RDONLY)
     try:
-        await asyncio.to_thread(handle.seek, start)
-        remaining = end - start + 1
-        while remaining > 0:
-            chunk = await asyncio.to_thread(handle.read, min(chunk_size, remaining))
+        offset = start
+        while offset <= end:
+            chunk = os.pread(fd, min(chunk_size, end + 1 - offset), offset)
             if not chunk:
-                raise OSError(f"{path}: file ended {remaining} bytes before the range did")
-            remaining -= len(chunk)
+                raise OSError(f"{path}: file ended {end + 1 - offset} bytes before the range did")
+            offset += len(chunk)
             yield chunk
     finally:
-        handle.close()
+        os.close(fd)
