@@ -21,9 +21,6 @@ anvil (from node_modules) is started here, the contracts deployed with `mycelix 
 the embedded indexer is off (MYCELIX_EMBEDDED_INDEXER=false). wrk and nginx are installed
 with apt-get when missing and we are root.
 
-`--app wired` serves `wired_app` below instead of `mycelix serve`: the same app with the
-proposed song read cache (`mycelix.songs.cache`, `mycelix.api.fastpath`) wired in the way
-bench/README.md proposes, to measure it before `create_app` wires it itself.
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import os
 import random
@@ -627,60 +623,6 @@ def walk_pages(client: httpx.Client, first: str, next_of: Any, pages: int) -> li
     return urls
 
 
-# ----------------------------------------------------------------------------- the wired app
-
-
-def wired_app() -> Any:
-    """uvicorn factory: `mycelix.api.asgi.create`'s app with the changes bench/README.md
-    proposes: the song read cache wired as `create_app` should (innermost middleware, so CORS
-    and the metrics middleware see cached answers too), the streaming read path, and
-    `gc.freeze()` once the app is built."""
-    from starlette.middleware import Middleware
-
-    import mycelix.streaming.endpoints as streaming
-    from mycelix.api.asgi import create
-    from mycelix.api.fastpath import SongReadFastPath
-    from mycelix.songs.cache import SongCache
-
-    streaming.iter_file_range = proposed_iter_file_range
-
-    app = create()
-    platform = app.state.platform
-    cache = SongCache.for_platform(platform)
-    platform.extras["song_cache"] = cache
-    app.user_middleware.append(Middleware(SongReadFastPath, cache=cache, metrics=platform.metrics))
-    # Everything built so far lives as long as the worker: keep it out of the collector's
-    # full passes (~85 ms each over ~300k objects, the p99 of a warm cache otherwise).
-    gc.freeze()
-    return app
-
-
-PROPOSED_CHUNK = 1024 * 1024
-
-
-async def proposed_iter_file_range(
-    path: Any, start: int, end: int, chunk_size: int = PROPOSED_CHUNK
-) -> Any:
-    """The proposed `mycelix.storage.ranges.iter_file_range`: 1 MiB chunks read with
-    `os.pread` on the event loop (as nginx reads without `aio threads`), instead of 64 KiB
-    chunks each read in a worker thread (see bench/README.md)."""
-    if chunk_size <= 0:
-        raise ValueError("chunk_size must be > 0")
-    if start < 0 or end < start - 1:
-        raise ValueError(f"bad range {start}-{end}")
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        offset = start
-        while offset <= end:
-            chunk = os.pread(fd, min(chunk_size, end + 1 - offset), offset)
-            if not chunk:
-                raise OSError(f"{path}: file ended {end + 1 - offset} bytes before the range did")
-            offset += len(chunk)
-            yield chunk
-    finally:
-        os.close(fd)
-
-
 # ----------------------------------------------------------------------------- main
 
 
@@ -709,12 +651,6 @@ def main() -> None:
         type=int,
         default=250,
         help="cursor pages per sort to cycle through (default 250)",
-    )
-    parser.add_argument(
-        "--app",
-        choices=("serve", "wired"),
-        default="serve",
-        help="`mycelix serve` as it is (default) or `wired_app` (the proposed read cache)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
@@ -763,37 +699,16 @@ def run(args: argparse.Namespace, work: Path, procs: Processes) -> None:
         }
         if rpc_url:
             env["MYCELIX_RPC_URL"] = rpc_url
-        if args.app == "serve":
-            cmd = [
-                str(Path(sys.executable).with_name("mycelix")),
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ]
-            if rpc_url:
-                cmd += ["--rpc-url", rpc_url]
-        else:
-            env["PYTHONPATH"] = os.pathsep.join(
-                filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")])
-            )
-            cmd = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api:wired_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ]
+        cmd = [
+            str(Path(sys.executable).with_name("mycelix")),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ]
+        if rpc_url:
+            cmd += ["--rpc-url", rpc_url]
         api = f"http://127.0.0.1:{port}"
         log = work / "api.log"
         wait_http(f"{api}/health", procs.start("api", cmd, log, env=env), log)
@@ -903,11 +818,11 @@ def run(args: argparse.Namespace, work: Path, procs: Processes) -> None:
             f"\nwrk: {args.threads} threads, {args.connections} connections, "
             f"{args.duration:g} s per run "
             f"after a warm-up (≥ {args.warmup:g} s; multi-URL runs: until every URL was requested "
-            f"{args.warmup_passes} times); API: {args.workers} worker(s), app={args.app}",
+            f"{args.warmup_passes} times); API: {args.workers} worker(s)",
             flush=True,
         )
         r: dict[str, Result] = {}
-        cached = args.app == "wired"
+        cached = True  # ours serve the song listing and detail from a read cache
         r["our page"] = wrk.run("mycelix page (20 songs)", api, our_pages, cached=cached)
         r["our detail"] = wrk.run(
             "mycelix song detail", api, [f"/api/songs/{i}" for i in ids], cached=cached

@@ -65,12 +65,22 @@ async def song_audio(
 ) -> Response:
     """The song's audio, with HTTP Range support. Sign in (bearer token or cookie) to stream a
     song that needs payment, patronage or an auction slot."""
-    with p.catalog.read() as session:
-        song = SongRepository(session).get(_song_id(song_id))
-        cid, media_type = (song.audio_cid, song.media_type) if song else (None, None)
+    sid = _song_id(song_id)
+    # A song's audio never changes (its id derives from the audio's CID), so remember where it
+    # is: a player sends many range requests per play, and each lookup cost ~1 ms of ORM.
+    audio: dict[str, tuple[str, str | None]] = p.extras.setdefault("song_audio", {})
+    cid, media_type = audio.get(sid, (None, None))
+    if cid is None:
+        with p.catalog.read() as session:
+            song = SongRepository(session).get(sid)
+            cid, media_type = (song.audio_cid, song.media_type) if song else (None, None)
+        if cid is not None:
+            if len(audio) > 100_000:
+                audio.clear()
+            audio[sid] = (cid, media_type)
     if cid is None:
         raise APIError(404, f"song {song_id} has no audio here")
-    allowed, reason, public = await can_stream(p, _song_id(song_id), listener, time.time())
+    allowed, reason, public = await can_stream(p, sid, listener, time.time())
     if not allowed:
         p.metrics.stream_denied.labels(reason).inc()
         raise APIError(
