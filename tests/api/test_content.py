@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from mycelix.catalog.models import Upload
 from mycelix.indexer import Indexer
 from mycelix.platform import Platform
+from mycelix.songs.cache import songs_changed
 from mycelix.storage import fixtures
 
 from .conftest import sign_in
@@ -26,7 +27,11 @@ def index(platform: Platform) -> None:
     indexer = platform.extras.get("indexer")
     if indexer is None:
         indexer = platform.extras["indexer"] = Indexer(
-            platform.catalog, platform.chain.w3, platform.manifest, platform.metrics
+            platform.catalog,
+            platform.chain.w3,
+            platform.manifest,
+            platform.metrics,
+            on_commit=lambda c: songs_changed(platform) if c.songs_changed else None,
         )
     indexer.run_once()
 
