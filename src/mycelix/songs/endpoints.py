@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from mycelix.api.deps import CurrentAddress, PlatformDep, ReadSession, WriteSession, rate_limit
 from mycelix.api.errors import APIError
+from mycelix.api.params import address_param, song_id_param
 from mycelix.catalog.repositories import ArtistRepository, SongQuery, SongRepository, SongSort
 from mycelix.catalog.types import to_checksum
 from mycelix.songs.schemas import SongDetail, SongIn, SongPage, SongPatch, song_detail, song_out
@@ -66,7 +67,7 @@ def list_songs(
 @router.get("/api/songs/{song_id}", responses={404: {}})
 def get_song(song_id: str, session: ReadSession) -> SongDetail:
     """One song with its splits, waveform and registration."""
-    song = SongRepository(session).get(_song_id(song_id))
+    song = SongRepository(session).get(song_id_param(song_id))
     if song is None or not song.title:
         raise APIError(404, f"song {song_id} not found")
     return SongDetail.model_validate(song_detail(song))
@@ -99,7 +100,7 @@ def edit_song(
 ) -> SongDetail:
     """Change a song's title, genre or cover (its artist only)."""
     songs = SongRepository(session)
-    song = songs.get(_song_id(song_id))
+    song = songs.get(song_id_param(song_id))
     if song is None:
         raise APIError(404, f"song {song_id} not found")
     if song.artist.lower() != artist.lower():
@@ -115,7 +116,7 @@ def edit_song(
 def get_artist(address: str, session: ReadSession) -> ArtistOut:
     """An artist's profile and number of songs."""
     artists = ArtistRepository(session)
-    found = artists.get(_address(address))
+    found = artists.get(address_param(address))
     if found is None:
         raise APIError(404, f"artist {address} not found")
     return ArtistOut(
@@ -138,24 +139,3 @@ def update_me(body: ArtistIn, session: WriteSession, address: CurrentAddress) ->
         bio=found.bio or "",
         songs=artists.song_count(address),
     )
-
-
-def _song_id(text: str) -> str:
-    value = text.lower()
-    if not value.startswith("0x"):
-        value = "0x" + value
-    if len(value) != 66 or any(c not in "0123456789abcdef" for c in value[2:]):
-        raise APIError(
-            422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request"
-        )
-    return value
-
-
-def _address(text: str) -> str:
-    if (
-        len(text) != 42
-        or not text.startswith("0x")
-        or any(c not in "0123456789abcdefABCDEF" for c in text[2:])
-    ):
-        raise APIError(422, f"not an address: {text!r}", "invalid_request")
-    return text.lower()

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from mycelix.api.deps import OptionalAddress, PlatformDep
 from mycelix.api.errors import APIError
+from mycelix.api.params import song_id_param
 from mycelix.catalog.repositories import SongRepository, UploadRepository
 from mycelix.platform import Platform
 from mycelix.storage import ContentNotFound, iter_file_range, parse_cid, plan_response
@@ -65,7 +66,7 @@ async def song_audio(
 ) -> Response:
     """The song's audio, with HTTP Range support. Sign in (bearer token or cookie) to stream a
     song that needs payment, patronage or an auction slot."""
-    sid = _song_id(song_id)
+    sid = song_id_param(song_id)
     # A song's audio never changes (its id derives from the audio's CID), so remember where it
     # is: a player sends many range requests per play, and each lookup cost ~1 ms of ORM.
     audio: dict[str, tuple[str, str | None]] = p.extras.setdefault("song_audio", {})
@@ -100,17 +101,6 @@ async def content(cid: str, request: Request, p: PlatformDep) -> Response:
     if media_type is None:
         raise APIError(404, f"no cover image {canonical}")
     return _serve(p, request, canonical, media_type, public=True)
-
-
-def _song_id(text: str) -> str:
-    value = text.lower()
-    if not value.startswith("0x"):
-        value = "0x" + value
-    if len(value) != 66 or any(c not in "0123456789abcdef" for c in value[2:]):
-        raise APIError(
-            422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request"
-        )
-    return value
 
 
 _DENIED = {

@@ -1,0 +1,27 @@
+"""Path parameters shared by several domains, validated the same way everywhere."""
+
+from __future__ import annotations
+
+from mycelix.api.errors import APIError
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def song_id_param(text: str) -> str:
+    """A bytes32 song id from a path (with or without 0x, any case) → lower-case 0x-hex."""
+    value = text.lower()
+    if not value.startswith("0x"):
+        value = "0x" + value
+    if len(value) != 66 or not set(value[2:]) <= _HEX:
+        raise APIError(
+            422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request"
+        )
+    return value
+
+
+def address_param(text: str) -> str:
+    """An address from a path → lower-case 0x-hex (the catalogue's form)."""
+    value = text.lower()
+    if len(value) != 42 or not value.startswith("0x") or not set(value[2:]) <= _HEX:
+        raise APIError(422, f"not an address: {text!r}", "invalid_request")
+    return value
