@@ -247,3 +247,23 @@ def test_bad_uploads_leave_nothing_behind(
 def test_uploads_need_sign_in(client: TestClient) -> None:
     response = client.post("/api/uploads/audio", content=b"abc")
     assert response.status_code == 401
+
+
+def test_waveform_is_computed_once_at_upload(
+    platform: Platform, client: TestClient, accounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    artist = accounts["artist"]
+    headers = sign_in(client, artist)
+    audio = upload(
+        client, headers, "audio", fixtures.wav_bytes(seconds=1.5, seed=77), "once.wav"
+    ).json()
+    import mycelix.songs.service as service
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("peaks were computed again")
+
+    monkeypatch.setattr(service, "compute_peaks", refuse)
+    body = {"title": "Once", "audio_cid": audio["cid"], "strategy": "gift-economy-v1"}
+    created = client.post("/api/songs", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["song"]["waveform"] == [round(p, 4) for p in audio["peaks"]]

@@ -14,6 +14,7 @@ from mycelix.catalog.repositories import NewSong, SongRepository, UploadReposito
 from mycelix.platform import Platform
 from mycelix.storage import AudioInfo, parse_cid
 from mycelix.storage.media import probe_media
+from mycelix.storage.peaks import load_peaks
 from mycelix.storage.waveform import compute_peaks
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
 
@@ -62,7 +63,9 @@ async def describe(
     info = await asyncio.to_thread(probe_media, path, "audio")
     if not isinstance(info, AudioInfo):
         raise APIError(415, f"upload {audio_cid} is not audio", "unsupported_media_type")
-    peaks = await asyncio.to_thread(compute_peaks, path, info.format)
+    peaks = load_peaks(p.store.root, audio_cid)
+    if peaks is None:  # uploaded before peaks were kept, or not decodable at upload
+        peaks = await asyncio.to_thread(compute_peaks, path, info.format)
     return SongRepository(session).create(
         NewSong(
             song_id=song_id_for(artist, audio_cid),

@@ -13,6 +13,7 @@ from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit
 from mycelix.api.errors import APIError
 from mycelix.catalog.repositories import UploadRepository
 from mycelix.storage import DEFAULT_COVER_LIMIT, UploadTooLarge, ingest
+from mycelix.storage.peaks import save_peaks
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads"])
 
@@ -94,6 +95,8 @@ async def upload(
         if not result.deduplicated:
             await p.store.delete(result.cid)
         raise
+    if result.peaks is not None:
+        save_peaks(p.store.root, result.cid, result.peaks)
     metrics.uploads.labels(kind, "stored").inc()
     metrics.upload_bytes.labels(kind).inc(result.size)
     if result.deduplicated:
