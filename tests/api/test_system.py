@@ -42,3 +42,22 @@ def test_errors_have_one_shape(client: TestClient) -> None:
     cursor = client.get("/api/songs", params={"cursor": "not-a-cursor"})
     assert cursor.status_code == 400
     assert cursor.json()["error"]["code"] == "bad_request"
+
+
+def test_cors_allows_only_configured_origins(platform) -> None:
+    from mycelix.api.app import create_app
+
+    with TestClient(create_app(platform, cors_origins=["https://app.example"])) as c:
+        allowed = c.options(
+            "/api/songs",
+            headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"},
+        )
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+        refused = c.options(
+            "/api/songs",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+        )
+        assert "access-control-allow-origin" not in refused.headers
+    with TestClient(create_app(platform)) as c:
+        plain = c.get("/api/songs", headers={"Origin": "https://app.example"})
+        assert "access-control-allow-origin" not in plain.headers
