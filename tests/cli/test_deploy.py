@@ -61,3 +61,23 @@ def test_unknown_token_address_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "no contract at that address" in result.output
+
+
+def test_deploy_with_an_existing_token(tmp_path: Path) -> None:
+    from mycelix.chain import artifacts
+    from mycelix.chain.tx import Sender
+
+    with open_chain(Settings(data_dir=tmp_path)) as chain:
+        art = artifacts.load("FlowToken")
+        token = Sender(chain.w3, chain.signer).deploy(art.abi, art.bytecode, 0)["contractAddress"]
+    result = runner.invoke(app, ["deploy", "--data-dir", str(tmp_path), "--token", token])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "deployment.json").read_text())
+    assert manifest["addresses"]["FlowToken"] == token
+    assert manifest["external_token"] is True
+    with open_chain(Settings(data_dir=tmp_path)) as chain:
+        router = chain.w3.eth.contract(
+            address=manifest["addresses"]["EconomicStrategyRouter"],
+            abi=artifacts.load("EconomicStrategyRouter").abi,
+        )
+        assert router.functions.token().call() == token
