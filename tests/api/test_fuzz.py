@@ -5,6 +5,7 @@ own pytest plugin does not coexist with titanoboa's.)"""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,7 @@ from mycelix.platform import Platform
 
 from .conftest import open_platform, sign_in
 
-EXAMPLES = 25
+EXAMPLES = int(os.environ.get("MYCELIX_FUZZ_EXAMPLES", "25"))  # per operation; more for a deep run
 
 
 @pytest.fixture(scope="module")
