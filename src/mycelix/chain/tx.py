@@ -46,24 +46,23 @@ def call_errors(fn_name: str | None = None) -> Iterator[None]:
 
 
 class Sender:
-    """Signs and sends transactions for one account, keeping its own nonce so several
-    transactions can be sent back to back. Thread-safe."""
+    """Signs and sends transactions for one account, one at a time (a lock), each with the
+    node's pending nonce. Thread-safe; the SDK keeps one per account per connection."""
 
     def __init__(self, w3: Web3, account: LocalAccount) -> None:
         self.w3 = w3
         self.account = account
-        self._nonce: int | None = None
         self._lock = threading.Lock()
 
     @property
     def address(self) -> ChecksumAddress:
         return self.account.address
 
-    def _peek_nonce(self) -> int:
-        # Asked of the node every time (one cheap RPC): a cached count goes stale when the
-        # same key sends from elsewhere or a dev chain reverts to a snapshot.
-        self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")
-        return self._nonce
+    def _nonce(self) -> int:
+        # Asked of the node for every transaction (one cheap RPC; the lock serialises this
+        # sender): a cached count goes stale when the same key sends from elsewhere or a dev
+        # chain reverts to a snapshot.
+        return self.w3.eth.get_transaction_count(self.address, "pending")
 
     def transact(self, call: ContractFunction, value: int = 0) -> TxReceipt:
         """Send one contract call and wait for its receipt; raise on any failure. A nonce that
@@ -71,8 +70,7 @@ class Sender:
         name = getattr(call, "fn_name", None)
         with self._lock, call_errors(name):
             for attempt in (1, 2):
-                nonce = self._peek_nonce()
-                params = {"from": self.address, "value": value, "nonce": nonce}
+                params = {"from": self.address, "value": value, "nonce": self._nonce()}
                 try:
                     tx = call.build_transaction(cast(Any, params))
                     return self._send(cast(dict[str, Any], tx), name)
@@ -81,16 +79,14 @@ class Sender:
                 except Exception as exc:
                     if attempt == 2 or "nonce" not in str(exc).lower():
                         raise
-                    self._nonce = None
             raise AssertionError("unreachable")
 
     def deploy(self, abi: list[dict[str, Any]], bytecode: bytes, *args: Any) -> TxReceipt:
         """Deploy a contract; the receipt's `contractAddress` is its address."""
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         with self._lock, call_errors("constructor"):
-            nonce = self._peek_nonce()
             tx = factory.constructor(*args).build_transaction(
-                {"from": self.address, "nonce": nonce}
+                {"from": self.address, "nonce": self._nonce()}
             )
             return self._send(cast(dict[str, Any], tx), "constructor")
 
@@ -98,6 +94,7 @@ class Sender:
         """Plain value transfer (gas money for dev accounts)."""
         with self._lock, call_errors(None):
             tx: dict[str, Any] = {"from": self.address, "to": to, "value": value}
+            tx["nonce"] = self._nonce()
             tx["gas"] = 21_000
             tx["chainId"] = self.w3.eth.chain_id
             fee = self.w3.eth.gas_price
@@ -106,18 +103,11 @@ class Sender:
             return self._send(tx, None)
 
     def _send(self, tx: dict[str, Any], name: str | None) -> TxReceipt:
-        tx["nonce"] = self._peek_nonce()
         signed = self.account.sign_transaction(tx)
-        try:
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        except BaseException:
-            self._nonce = None  # resync from the node on the next send
-            raise
-        self._nonce = tx["nonce"] + 1
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT)
         except TimeExhausted as exc:
-            self._nonce = None
             raise ChainConnectionError(f"transaction {tx_hash.hex()} not mined in time") from exc
         if receipt["status"] != 1:
             raise TransactionFailed(f"{name or 'transaction'} {tx_hash.hex()} failed on chain")
