@@ -23,6 +23,7 @@ from typing import Any, cast
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
+from mycelix.chain.distribution import split_net
 from mycelix.chain.units import PaymentType, from_wei
 from mycelix.sdk import ChainEvent, Mycelix
 from mycelix.strategies.ids import STRATEGY_CONTRACTS
@@ -127,13 +128,8 @@ def _payment(ledger: Ledger, e: ChainEvent) -> None:
     ledger.gross[(artist, strategy)] += amount
     ledger.fees[(artist, strategy)] += fee
     net = amount - fee
-    splits = ledger.splits.get(song) or [(artist, 10_000)]
-    others = 0
-    for recipient, bps in splits[1:]:
-        share = net * bps // 10_000
-        others += share
+    for recipient, share in split_net(net, ledger.splits.get(song) or [(artist, 10_000)]):
         ledger.credited[(recipient, strategy)] += share
-    ledger.credited[(splits[0][0], strategy)] += net - others
 
 
 def _withdrawal(ledger: Ledger, e: ChainEvent) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mycelix.catalog.repositories import Share
+from mycelix.chain.distribution import split_net
 from mycelix.chain.units import BPS
 
 
@@ -23,6 +24,4 @@ def distribute(net: int, splits: Sequence[tuple[str, int]], artist: str) -> list
         return [Share(artist, net)]
     if sum(bps for _, bps in splits) != BPS:
         raise ValueError(f"split bps sum to {sum(bps for _, bps in splits)}, not {BPS}")
-    others = [Share(recipient, net * bps // BPS) for recipient, bps in splits[1:]]
-    first = Share(splits[0][0], net - sum(share.amount for share in others))
-    return [first, *others]
+    return [Share(recipient, amount) for recipient, amount in split_net(net, splits)]

@@ -17,6 +17,7 @@ from typing import Any
 from web3 import Web3
 
 from mycelix.api.errors import APIError
+from mycelix.chain.distribution import protocol_fee, split_net
 from mycelix.chain.errors import ContractRevert
 from mycelix.chain.tx import call_errors
 from mycelix.chain.units import BPS, DAY, HOUR, ONE, PaymentType
@@ -391,14 +392,8 @@ class Recipient:
 
 
 def distribute(net: int, recipients: Sequence[Recipient]) -> list[int]:
-    """The router's rule: every recipient but the first gets net * bps // 10000; the first
-    gets the rest (the rounding dust), so the shares sum to `net` exactly."""
-    others = [net * r.bps // BPS for r in recipients[1:]]
-    return [net - sum(others), *others]
-
-
-def fee_of(amount: int, fee_bps: int) -> int:
-    return amount * fee_bps // BPS
+    """Each recipient's credit of `net` by the router's rule (`mycelix.chain.distribution`)."""
+    return [amount for _, amount in split_net(net, [(r.recipient, r.bps) for r in recipients])]
 
 
 def chain_recipients(p: Platform, song_id: str) -> list[Recipient]:
@@ -408,7 +403,7 @@ def chain_recipients(p: Platform, song_id: str) -> list[Recipient]:
 
 
 def preview(amount: int, fee_bps: int, recipients: Sequence[Recipient]) -> PreviewOut:
-    fee = fee_of(amount, fee_bps)
+    fee = protocol_fee(amount, fee_bps)
     net = amount - fee
     shares = distribute(net, recipients)
     return PreviewOut(
@@ -480,7 +475,7 @@ def calculate(
     out_lines = []
     gross = fee = 0
     for source, count, charge in lines:
-        each_fee = fee_of(charge, fee_bps)
+        each_fee = protocol_fee(charge, fee_bps)
         each_shares = distribute(charge - each_fee, recipients)
         for i, s in enumerate(each_shares):
             totals[i] += s * count
