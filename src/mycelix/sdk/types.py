@@ -12,7 +12,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from mycelix.chain.errors import InvalidInput
-from mycelix.chain.units import ONE, PaymentType
+from mycelix.chain.units import PaymentType, to_wei
 
 __all__ = [
     "Amount",
@@ -57,10 +57,10 @@ def amount_wei(value: Amount, *, what: str = "amount") -> int:
     if isinstance(value, bool | float):
         raise InvalidInput(f"{what} must be int wei or Decimal FLOW, not {type(value).__name__}")
     if isinstance(value, Decimal):
-        wei = value * ONE
-        if wei != wei.to_integral_value():
-            raise InvalidInput(f"{what} {value} FLOW has more than 18 decimals")
-        value = int(wei)
+        try:
+            value = to_wei(value)
+        except ValueError as exc:
+            raise InvalidInput(f"{what} {exc}") from exc
     if not isinstance(value, int):
         raise InvalidInput(f"{what} must be int wei or Decimal FLOW, not {type(value).__name__}")
     if value < 0:

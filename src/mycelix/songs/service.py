@@ -5,24 +5,18 @@ from __future__ import annotations
 
 import asyncio
 
-from eth_utils import keccak
 from sqlalchemy.orm import Session
 
 from mycelix.api.errors import APIError
 from mycelix.catalog.models import Song
 from mycelix.catalog.repositories import NewSong, SongRepository, UploadRepository
 from mycelix.platform import Platform
+from mycelix.sdk.types import song_id_for
 from mycelix.storage import AudioInfo, parse_cid
 from mycelix.storage.media import probe_media
 from mycelix.storage.peaks import load_peaks
 from mycelix.storage.waveform import compute_peaks
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
-
-
-def song_id_for(artist: str, audio_cid: str) -> str:
-    """A song's id: keccak256(artist address ‖ audio CID), so an artist cannot register the
-    same recording twice and nobody can pre-compute another artist's id and squat it."""
-    return "0x" + keccak(bytes.fromhex(artist[2:].lower()) + audio_cid.encode()).hex()
 
 
 async def describe(
@@ -68,7 +62,8 @@ async def describe(
         peaks = await asyncio.to_thread(compute_peaks, path, info.format)
     return SongRepository(session).create(
         NewSong(
-            song_id=song_id_for(artist, audio_cid),
+            # keccak256(artist ‖ audio CID): one song per recording per artist.
+            song_id=song_id_for(audio_cid, artist),
             artist=artist,
             title=title.strip(),
             genre=genre.strip().lower(),

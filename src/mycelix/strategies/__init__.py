@@ -1,1 +1,3 @@
-"""Economic strategies: each a Vyper contract plus its Python adapter, in one registry."""
+"""Economic strategies off chain: their registry ids (`ids`), and the API's view of them —
+config schemas, split previews and earnings calculators (`endpoints`, `service`, `schemas`).
+Each strategy's rules live in its contract (`mycelix/contracts/*.vy`)."""
