@@ -59,6 +59,24 @@ def _respond(
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
+# Domain errors whose message is already the answer: exception type -> (status, code).
+_MAPPED: dict[type[Exception], tuple[int, str]] = {
+    InvalidInput: (422, "invalid_request"),
+    NotFound: (404, "not_found"),
+    AlreadyExists: (409, "conflict"),
+    InvalidCursor: (400, "bad_request"),
+    ChainConnectionError: (502, "chain_unavailable"),
+    DeploymentError: (503, "unavailable"),
+}
+
+
+def _mapped_handler(status: int, code: str) -> Any:
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        return _respond(request, status, code, str(exc))
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that give every failure the same shape."""
 
@@ -80,37 +98,16 @@ def install(app: FastAPI) -> None:
             parts.append(f"{where}: {err.get('msg', 'invalid')}")
         return _respond(request, 422, "invalid_request", "; ".join(parts) or "invalid request")
 
-    @app.exception_handler(InvalidInput)
-    async def invalid_input(request: Request, exc: InvalidInput) -> JSONResponse:
-        return _respond(request, 422, "invalid_request", str(exc))
-
     @app.exception_handler(StorageError)
     async def storage_error(request: Request, exc: StorageError) -> JSONResponse:
         return _respond(request, exc.status, exc.code, exc.message, exc.headers)
-
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return _respond(request, 404, "not_found", str(exc))
-
-    @app.exception_handler(AlreadyExists)
-    async def conflict(request: Request, exc: AlreadyExists) -> JSONResponse:
-        return _respond(request, 409, "conflict", str(exc))
-
-    @app.exception_handler(InvalidCursor)
-    async def bad_cursor(request: Request, exc: InvalidCursor) -> JSONResponse:
-        return _respond(request, 400, "bad_request", str(exc))
 
     @app.exception_handler(ContractRevert)
     async def contract_revert(request: Request, exc: ContractRevert) -> JSONResponse:
         return _respond(request, 409, "contract_revert", exc.reason)
 
-    @app.exception_handler(ChainConnectionError)
-    async def chain_down(request: Request, exc: ChainConnectionError) -> JSONResponse:
-        return _respond(request, 502, "chain_unavailable", str(exc))
-
-    @app.exception_handler(DeploymentError)
-    async def not_deployed(request: Request, exc: DeploymentError) -> JSONResponse:
-        return _respond(request, 503, "unavailable", str(exc))
+    for kind, (status, code) in _MAPPED.items():
+        app.add_exception_handler(kind, _mapped_handler(status, code))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
