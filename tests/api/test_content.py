@@ -20,6 +20,7 @@ from mycelix.songs.cache import songs_changed
 from mycelix.storage import fixtures
 
 from .conftest import sign_in
+from .helpers_endpoints import send
 
 
 def index(platform: Platform) -> None:
@@ -34,14 +35,6 @@ def index(platform: Platform) -> None:
             on_commit=lambda c: songs_changed(platform) if c.songs_changed else None,
         )
     indexer.run_once()
-
-
-def send(platform: Platform, tx: dict[str, Any], sender: str) -> None:
-    w3 = platform.chain.w3
-    tx_hash = w3.eth.send_transaction(
-        {"from": sender, "to": tx["to"], "data": tx["data"], "value": int(tx["value"], 16)}
-    )
-    assert w3.eth.wait_for_transaction_receipt(tx_hash)["status"] == 1
 
 
 def upload(
@@ -83,7 +76,8 @@ def publish(
     )
     assert created.status_code == 201, created.text
     body = created.json()
-    send(platform, body["register_tx"], artist)
+    assert body["register_tx"]["from"].lower() == artist.lower()
+    send(platform, body["register_tx"])
     index(platform)
     return str(body["song"]["song_id"])
 

@@ -18,7 +18,8 @@ from mycelix.sdk import ContractRevert, Tier
 from mycelix.storage import fixtures
 
 from .conftest import sign_in
-from .test_content import index, publish, send, upload
+from .helpers_endpoints import send
+from .test_content import index, publish, upload
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
@@ -70,7 +71,7 @@ def test_scripted_flow_samples_every_family(
         headers=headers,
     )
     assert splits.status_code == 200, splits.text
-    send(platform, splits.json(), artist.address)
+    send(platform, splits.json())
 
     artist_sdk = platform.sdk.as_account(artist)
     artist_sdk.configure_patronage(
