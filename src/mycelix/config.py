@@ -1,51 +1,147 @@
-"""Settings: one object built from flags and environment, handed to the one composition root.
+"""Settings: the one mapping of every `MYCELIX_*` variable, config-file key and default.
 
-Every component reads its paths from `Settings`, so `--data-dir` (or `MYCELIX_DATA_DIR`)
-moves everything a node keeps: chain state, catalogue database, content store, deployment
-manifest.
+Each field of `Settings` is one setting. Its environment variable is ``MYCELIX_`` + the
+upper-cased name, its config-file key is the name itself, and a command-line flag, where
+there is one, carries the same name (`mycelix.cli.common.setting_option`). Precedence:
+
+    flags (keyword arguments)  >  environment  >  config file  >  defaults
+
+The config file is TOML: ``--config FILE`` / ``MYCELIX_CONFIG``, else
+``<data_dir>/mycelix.toml`` when it exists (``data_dir`` from flags, environment or the
+default; a ``data_dir`` key inside that file moves the node's data but is not searched for
+another file). An explicit file that is missing, a key that is no setting, or a value that
+does not parse raises `SettingsError` naming the variable, key or flag it came from, so the
+CLI prints one line instead of a traceback.
+
+Every component reads its paths from `Settings`, so `data_dir` moves everything a node keeps:
+chain state, catalogue database, content store, deployment manifest.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from mycelix.chain.errors import MycelixError
 
 ENV_PREFIX = "MYCELIX_"
+CONFIG_FILENAME = "mycelix.toml"
+# Settings that are never read from a config file (the file's own location).
+NOT_IN_FILE = frozenset({"config"})
+# Settings kept out of reprs and exported environments.
+SECRETS = frozenset({"private_key", "keystore_password"})
+
+
+class SettingsError(MycelixError, ValueError):
+    """A setting has a value that does not parse, or the config file is unusable."""
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting."""
+    return ENV_PREFIX + field.upper()
 
 
 def default_data_dir() -> Path:
-    """`$MYCELIX_DATA_DIR`, else `$XDG_DATA_HOME/mycelix`, else `~/.local/share/mycelix`."""
-    if explicit := os.environ.get(f"{ENV_PREFIX}DATA_DIR"):
-        return Path(explicit).expanduser()
+    """`$XDG_DATA_HOME/mycelix`, else `~/.local/share/mycelix`."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "mycelix"
 
 
-@dataclass(frozen=True)
-class Settings:
+# An environment to read instead of os.environ (`Settings.from_env(environ)`).
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("mycelix_environ", default=None)
+
+
+def _environ() -> Mapping[str, str]:
+    env = _ENVIRON.get()
+    return os.environ if env is None else env
+
+
+class Settings(BaseSettings):
     """Everything configurable. Defaults are the embedded, single-machine setup."""
 
-    data_dir: Path = field(default_factory=default_data_dir)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        # An empty variable means "not set", as in the shell idiom `MYCELIX_X= mycelix ...`.
+        env_ignore_empty=True,
+        frozen=True,
+        extra="forbid",
+        validate_default=True,
+    )
+
+    config: Path | None = Field(
+        None, description="TOML config file (default: DATA_DIR/mycelix.toml when it exists)."
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where this node keeps everything."
+    )
     # Chain: None means the embedded py-evm chain kept in `chain_dir`.
-    rpc_url: str | None = None
-    # Hex private key for signing on an RPC node (environment only, never a flag).
-    private_key: str | None = field(default=None, repr=False)
-    keystore: Path | None = None
-    keystore_password: str | None = field(default=None, repr=False)
-    # Existing ERC-20 to use instead of deploying FLOW (production chains).
-    token: str | None = None
-    database_url: str | None = None
-    redis_url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8000
-    confirmations: int = 0
-    # Browser origins allowed to call the API with credentials (comma-separated in the env).
-    cors_origins: list[str] = field(default_factory=list)
-    max_upload_mb: int = 200
-    # Run the chain indexer inside `serve` (off for a separate `mycelix indexer run`).
-    embedded_indexer: bool = True
+    rpc_url: str | None = Field(None, description="JSON-RPC node instead of the embedded chain.")
+    # Signing keys on an RPC node: environment or file only, never a flag.
+    private_key: str | None = Field(None, repr=False, description="Hex key to sign with.")
+    keystore: Path | None = Field(None, description="Encrypted JSON keystore to sign with.")
+    keystore_password: str | None = Field(None, repr=False, description="The keystore's password.")
+    token: str | None = Field(None, description="Use this existing ERC-20 instead of FLOW.")
+    database_url: str | None = Field(None, description="Catalogue database URL.")
+    redis_url: str | None = Field(None, description="Redis for state shared by replicas.")
+    host: str = Field("127.0.0.1", description="Listen address.")
+    port: int = Field(8000, ge=1, le=65535, description="Listen port.")
+    confirmations: int = Field(0, ge=0, description="Blocks to wait before trusting one.")
+    # Comma-separated in the environment, a list (or the same string) in the file.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Browser origins allowed to call with credentials."
+    )
+    max_upload_mb: int = Field(200, ge=1, description="Largest audio upload, in MiB.")
+    # Off for a separate `mycelix indexer run`.
+    embedded_indexer: bool = Field(True, description="Run the chain indexer inside `serve`.")
+    indexer_max_lag: int = Field(
+        50, ge=0, description="Blocks behind the confirmed head before /ready fails."
+    )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc, values)) from None
+
+    @field_validator("data_dir", "keystore", "config", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        init = getattr(init_settings, "init_kwargs", {})
+        return init_settings, _EnvSource(settings_cls), _FileSource(settings_cls, init)
+
+    # ------------------------------------------------------------------ derived paths
 
     @property
     def chain_dir(self) -> Path:
@@ -67,59 +163,120 @@ class Settings:
     def embedded(self) -> bool:
         return self.rpc_url is None
 
-    def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with the given fields replaced (None values are ignored)."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+    # ------------------------------------------------------------------ building
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from `MYCELIX_*` environment variables, then explicit overrides (flags)."""
-        env = os.environ if environ is None else environ
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `environ` (default: the process environment) and the config file,
+        under explicit overrides (flags; None values are ignored)."""
+        token = _ENVIRON.set(environ)
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        finally:
+            _ENVIRON.reset(token)
 
-        def get(name: str) -> str | None:
-            return env.get(ENV_PREFIX + name) or None
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A validated copy with the given fields replaced (None values are ignored)."""
+        changed = {k: v for k, v in overrides.items() if v is not None}
+        # Every field is passed, so neither the environment nor the file changes anything.
+        return type(self)(**{**self.model_dump(), **changed})
 
-        values: dict[str, Any] = {
-            "rpc_url": get("RPC_URL"),
-            "private_key": get("PRIVATE_KEY"),
-            "keystore": Path(k) if (k := get("KEYSTORE")) else None,
-            "keystore_password": get("KEYSTORE_PASSWORD"),
-            "token": get("TOKEN"),
-            "database_url": get("DATABASE_URL"),
-            "redis_url": get("REDIS_URL"),
-        }
-        if data_dir := get("DATA_DIR"):
-            values["data_dir"] = Path(data_dir).expanduser()
-        if port := get("PORT"):
-            values["port"] = int(port)
-        if host := get("HOST"):
-            values["host"] = host
-        if confirmations := get("CONFIRMATIONS"):
-            values["confirmations"] = int(confirmations)
-        if origins := get("CORS_ORIGINS"):
-            values["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
-        if upload := get("MAX_UPLOAD_MB"):
-            values["max_upload_mb"] = int(upload)
-        if (indexer := get("EMBEDDED_INDEXER")) is not None:
-            values["embedded_indexer"] = indexer.lower() not in {"0", "false", "no"}
-        base = cls(**{k: v for k, v in values.items() if v is not None})
-        return base.with_overrides(**overrides)
+    def to_env(self) -> dict[str, str]:
+        """These settings as `MYCELIX_*` variables (secrets excepted: a child process inherits
+        them from the environment, or reads them from the exported config file)."""
+        env: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if name in SECRETS or value is None:
+                continue
+            if isinstance(value, bool):
+                env[env_name(name)] = "true" if value else "false"
+            elif isinstance(value, list):
+                if value:
+                    env[env_name(name)] = ",".join(value)
+            else:
+                env[env_name(name)] = str(value)
+        return env
 
 
-# Documented in docs/configuration.md; a test checks every field is listed there.
-SETTINGS_ENV = {
-    "data_dir": "MYCELIX_DATA_DIR",
-    "rpc_url": "MYCELIX_RPC_URL",
-    "private_key": "MYCELIX_PRIVATE_KEY",
-    "keystore": "MYCELIX_KEYSTORE",
-    "keystore_password": "MYCELIX_KEYSTORE_PASSWORD",
-    "token": "MYCELIX_TOKEN",
-    "database_url": "MYCELIX_DATABASE_URL",
-    "redis_url": "MYCELIX_REDIS_URL",
-    "host": "MYCELIX_HOST",
-    "port": "MYCELIX_PORT",
-    "confirmations": "MYCELIX_CONFIRMATIONS",
-    "cors_origins": "MYCELIX_CORS_ORIGINS",
-    "max_upload_mb": "MYCELIX_MAX_UPLOAD_MB",
-    "embedded_indexer": "MYCELIX_EMBEDDED_INDEXER",
-}
+def describe_type(field: FieldInfo) -> str:
+    """The type of a setting as docs/configuration.md names it."""
+    annotation = str(field.annotation)
+    for key, name in (
+        ("list[str]", "list of strings"),
+        ("bool", "boolean"),
+        ("int", "integer"),
+        ("Path", "path"),
+        ("str", "string"),
+    ):
+        if key in annotation:
+            return name
+    raise AssertionError(f"no documented name for {annotation}")
+
+
+class _EnvSource(EnvSettingsSource):
+    """The environment, or the mapping `Settings.from_env` was given."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        env = _environ()
+        return {k.lower(): v for k, v in env.items()}
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """The TOML config file (see the module docstring for where it is looked for)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], init: Mapping[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.path, explicit = config_path(init)
+        self.data: dict[str, Any] = {}
+        if self.path is None:
+            return
+        if not self.path.is_file():
+            if explicit:
+                raise SettingsError(f"config file {self.path} does not exist")
+            return
+        try:
+            data = tomllib.loads(self.path.read_text())
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"config file {self.path}: {exc}") from None
+        fields = set(settings_cls.model_fields) - NOT_IN_FILE
+        unknown = sorted(set(data) - fields)
+        if unknown:
+            raise SettingsError(
+                f"config file {self.path}: unknown setting {', '.join(unknown)}"
+                f" (known: {', '.join(sorted(fields))})"
+            )
+        self.data = data
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+def config_path(init: Mapping[str, Any]) -> tuple[Path | None, bool]:
+    """Which config file applies, and whether it was named explicitly (then it must exist)."""
+    env = _environ()
+    explicit = init.get("config") or env.get(env_name("config")) or None
+    if explicit:
+        return Path(explicit).expanduser(), True
+    data_dir = init.get("data_dir") or env.get(env_name("data_dir")) or None
+    base = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    return base / CONFIG_FILENAME, False
+
+
+def _describe(exc: ValidationError, init: Mapping[str, Any]) -> str:
+    """One line naming where each bad value came from: flag, variable or file key."""
+    env = _environ()
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        if name in init:
+            source = f"{name}={init[name]!r}"
+        elif env.get(env_name(name)):
+            source = f"{env_name(name)}={env[env_name(name)]!r}"
+        else:
+            path, _ = config_path(init)
+            source = f"{name} = {error.get('input')!r} in {path}"
+        parts.append(f"{source}: {error['msg']}")
+    return "bad setting: " + "; ".join(parts)

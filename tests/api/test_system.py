@@ -12,8 +12,12 @@ def test_health_is_cheap_and_ok(client: TestClient) -> None:
 def test_ready_checks_every_dependency(client: TestClient) -> None:
     body = client.get("/ready").json()
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"database", "chain", "content", "state"}
+    assert set(body["checks"]) == {"database", "chain", "content", "state", "indexer"}
     assert all(check["ok"] for check in body["checks"].values())
+    # No indexer in this process: its lag is read from the catalogue's checkpoint.
+    indexer = body["checks"]["indexer"]
+    assert indexer["alive"] is None
+    assert indexer["lag_blocks"] <= indexer["max_lag_blocks"] == 50
 
 
 def test_metrics_use_route_templates(client: TestClient) -> None:

@@ -14,7 +14,7 @@ from mycelix.platform import Platform
 
 
 def create() -> FastAPI:
-    platform = Platform.open(Settings.from_env(), deploy=False)
+    platform = Platform.open(Settings(), deploy=False)
     app = create_app(platform)
     # Long-lived objects out of the collector's sight: full passes over them cost ~85 ms
     # and were most of the warm p99 (bench/README.md).

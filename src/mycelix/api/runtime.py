@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import threading
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -14,6 +13,8 @@ from fastapi import FastAPI
 
 from mycelix.api.app import create_app
 from mycelix.config import Settings
+from mycelix.indexer.indexer import OnCommit
+from mycelix.indexer.supervisor import IndexerSupervisor
 from mycelix.platform import Platform
 
 log = logging.getLogger("mycelix.runtime")
@@ -23,8 +24,7 @@ log = logging.getLogger("mycelix.runtime")
 class Runtime:
     platform: Platform
     app: FastAPI
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    supervisor: IndexerSupervisor | None = field(default=None)
 
     @classmethod
     def open(cls, settings: Settings, *, indexer: bool = True) -> Runtime:
@@ -34,30 +34,39 @@ class Runtime:
             runtime.start_indexer()
         return runtime
 
-    def start_indexer(self, poll_interval: float = 0.5) -> None:
+    def start_indexer(self, poll_interval: float = 0.5, **supervision: Any) -> IndexerSupervisor:
+        """Run the indexer in this process under a supervisor (restarts with backoff, chain
+        head sampled on its own; see mycelix.indexer.supervisor). `supervision` tunes it."""
         from mycelix.indexer import Indexer
         from mycelix.songs.cache import songs_changed
 
         p = self.platform
-        indexer = Indexer(
-            p.catalog,
+
+        def make(on_commit: OnCommit) -> Indexer:
+            return Indexer(
+                p.catalog,
+                p.chain.w3,
+                p.manifest,
+                p.metrics,
+                confirmations=p.settings.confirmations,
+                wait_for_lock=True,
+                on_commit=on_commit,
+            )
+
+        supervisor = IndexerSupervisor(
+            make,
             p.chain.w3,
-            p.manifest,
             p.metrics,
             confirmations=p.settings.confirmations,
-            wait_for_lock=True,
+            max_lag=p.settings.indexer_max_lag,
+            poll_interval=poll_interval,
             on_commit=lambda c: songs_changed(p) if c.songs_changed else None,
+            **supervision,
         )
-        p.extras["indexer"] = indexer
-
-        def run() -> None:
-            try:
-                indexer.run_forever(self._stop, poll_interval=poll_interval)
-            except Exception:
-                log.exception("the indexer stopped")
-
-        self._thread = threading.Thread(target=run, name="mycelix-indexer", daemon=True)
-        self._thread.start()
+        p.extras["indexer"] = supervisor
+        self.supervisor = supervisor
+        supervisor.start()
+        return supervisor
 
     def serve(self, workers: int = 1) -> None:
         import uvicorn
@@ -68,7 +77,7 @@ class Runtime:
             uvicorn.run(self.app, host=s.host, port=s.port, log_level="warning", access_log=False)
             return
         # Each worker builds its own platform from the environment (same settings).
-        os.environ.update(_settings_env(s))
+        os.environ.update(s.to_env())
         uvicorn.run(
             "mycelix.api.asgi:create",
             factory=True,
@@ -80,9 +89,7 @@ class Runtime:
         )
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        # Platform.close stops the supervisor (extras["indexer"]) before the catalogue goes.
         self.platform.close()
 
     def __enter__(self) -> Runtime:
@@ -95,15 +102,3 @@ class Runtime:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _settings_env(s: Settings) -> dict[str, str]:
-    values: dict[str, Any] = {
-        "MYCELIX_DATA_DIR": s.data_dir,
-        "MYCELIX_RPC_URL": s.rpc_url,
-        "MYCELIX_DATABASE_URL": s.database_url,
-        "MYCELIX_REDIS_URL": s.redis_url,
-        "MYCELIX_CORS_ORIGINS": ",".join(s.cors_origins),
-        "MYCELIX_MAX_UPLOAD_MB": s.max_upload_mb,
-    }
-    return {k: str(v) for k, v in values.items() if v not in (None, "")}

@@ -10,7 +10,14 @@ from rich.table import Table
 from mycelix.chain.connect import open_chain
 from mycelix.chain.deploy import ensure_deployed
 from mycelix.chain.manifest import Manifest
-from mycelix.cli.common import DataDir, RpcUrl, console, friendly_errors, settings_from
+from mycelix.cli.common import (
+    DataDir,
+    RpcUrl,
+    console,
+    friendly_errors,
+    setting_option,
+    settings_from,
+)
 
 chain_app = typer.Typer(help="The chain: status and dev-time controls.", no_args_is_help=True)
 
@@ -18,10 +25,7 @@ chain_app = typer.Typer(help="The chain: status and dev-time controls.", no_args
 def deploy(
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
-    token: Annotated[
-        str | None,
-        typer.Option("--token", help="Use this existing ERC-20 instead of deploying FLOW."),
-    ] = None,
+    token: Annotated[str | None, setting_option("token")] = None,
 ) -> None:
     """Deploy tokens, router and strategies and write the manifest; if a manifest exists,
     verify it against the chain and change nothing."""

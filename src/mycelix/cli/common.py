@@ -1,9 +1,16 @@
-"""Shared CLI plumbing: settings from flags, one readable error line and a non-zero exit."""
+"""Shared CLI plumbing: settings from flags, one readable error line and a non-zero exit.
+
+A flag that sets a setting is declared with `setting_option`, so its parameter carries the
+setting's name (what `settings_from` passes on) and its help names the variable; the docs
+test reads these back from the commands. `--config FILE` is the root command's option
+(`mycelix --config FILE COMMAND`), so every command reads the same file.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,25 +19,43 @@ from rich.console import Console
 
 from mycelix.chain.embedded import EmbeddedChainError
 from mycelix.chain.errors import MycelixError
-from mycelix.config import Settings
+from mycelix.config import Settings, SettingsError, env_name
 
 console = Console()
 err = Console(stderr=True)
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Where this node keeps everything [env: MYCELIX_DATA_DIR]."),
-]
-RpcUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--rpc-url", help="JSON-RPC node instead of the embedded chain [env: MYCELIX_RPC_URL]."
-    ),
-]
+# `--config` of the running invocation, set by the root callback (Typer vendors its own
+# click, so click's current context is not reachable from here).
+config_file: ContextVar[Path | None] = ContextVar("mycelix_config_file", default=None)
+
+
+def setting_option(name: str, *flags: str, help: str | None = None, **kwargs: Any) -> Any:
+    """A Typer option for the setting `name` (flag `--name-with-dashes` unless given);
+    None when absent, so the environment, the file or the default decide."""
+    description = help or Settings.model_fields[name].description or ""
+    return typer.Option(
+        *(flags or (f"--{name.replace('_', '-')}",)),
+        # Parentheses: Rich would take "[env: ...]" for markup and drop it.
+        help=f"{description} (env: {env_name(name)})",
+        show_default=False,
+        **kwargs,
+    )
+
+
+DataDir = Annotated[Path | None, setting_option("data_dir")]
+RpcUrl = Annotated[str | None, setting_option("rpc_url")]
+ConfigFile = Annotated[Path | None, setting_option("config", metavar="FILE")]
 
 
 def settings_from(data_dir: Path | None, rpc_url: str | None, **extra: Any) -> Settings:
-    return Settings.from_env(None, data_dir=data_dir, rpc_url=rpc_url, **extra)
+    """Settings from flags (None: not given) over environment over config file over
+    defaults. A bad value prints one line and exits 2, like a bad flag."""
+    flags = {"config": config_file.get(), "data_dir": data_dir, "rpc_url": rpc_url, **extra}
+    try:
+        return Settings.from_env(None, **flags)
+    except SettingsError as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False, markup=True)
+        raise typer.Exit(2) from None
 
 
 @contextmanager

@@ -19,7 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mycelix.catalog import Catalog, migrate
 from mycelix.chain.connect import Chain, open_chain
 from mycelix.chain.manifest import Manifest
-from mycelix.cli.common import DataDir, RpcUrl, console, friendly_errors, settings_from
+from mycelix.cli.common import (
+    DataDir,
+    RpcUrl,
+    console,
+    friendly_errors,
+    setting_option,
+    settings_from,
+)
 from mycelix.config import Settings
 from mycelix.indexer import Indexer, rebuild
 from mycelix.indexer.indexer import DEFAULT_BATCH_BLOCKS
@@ -30,14 +37,7 @@ indexer_app = typer.Typer(
     help="The chain indexer: contract events into the catalogue.", no_args_is_help=True
 )
 
-Confirmations = Annotated[
-    int | None,
-    typer.Option(
-        "--confirmations",
-        min=0,
-        help="Blocks to wait before trusting one [env: MYCELIX_CONFIRMATIONS].",
-    ),
-]
+Confirmations = Annotated[int | None, setting_option("confirmations", min=0)]
 BatchBlocks = Annotated[
     int, typer.Option("--batch-blocks", min=1, help="Most blocks applied in one transaction.")
 ]

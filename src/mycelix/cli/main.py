@@ -1,10 +1,13 @@
-"""Entry point: `mycelix COMMAND`. Each command builds `Settings` and calls into the package."""
+"""Entry point: `mycelix COMMAND`. Each command builds `Settings` and calls into the package.
+
+One line per command below, so commands added in parallel merge without conflicts."""
 
 from __future__ import annotations
 
 import typer
 
 from mycelix.cli.chain_cmds import chain_app, deploy
+from mycelix.cli.common import ConfigFile, config_file
 from mycelix.cli.demo_cmd import demo
 from mycelix.cli.indexer_cmd import indexer_app
 from mycelix.cli.serve_cmd import serve
@@ -15,6 +18,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def main(config: ConfigFile = None) -> None:
+    """Mycelix Music: a music platform where every song carries its own economics.
+
+    Settings come from flags, then MYCELIX_* variables, then the config file, then
+    defaults (docs/configuration.md)."""
+    config_file.set(config)
+
+
 app.command()(deploy)
 app.command()(demo)
 app.command()(serve)

@@ -8,18 +8,22 @@ from typing import Annotated
 
 import typer
 
-from mycelix.cli.common import DataDir, RpcUrl, console, err, friendly_errors, settings_from
+from mycelix.cli.common import (
+    DataDir,
+    RpcUrl,
+    console,
+    err,
+    friendly_errors,
+    setting_option,
+    settings_from,
+)
 
 
 def serve(
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
-    host: Annotated[
-        str | None, typer.Option("--host", help="Listen address [env: MYCELIX_HOST].")
-    ] = None,
-    port: Annotated[
-        int | None, typer.Option("--port", help="Listen port [env: MYCELIX_PORT].")
-    ] = None,
+    host: Annotated[str | None, setting_option("host")] = None,
+    port: Annotated[int | None, setting_option("port")] = None,
     get: Annotated[
         str | None,
         typer.Option(

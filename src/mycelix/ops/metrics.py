@@ -176,6 +176,24 @@ class Metrics:
         self.indexer_reorgs = Counter(
             "indexer_reorgs", "Chain reorganisations undone.", namespace=ns, registry=r
         )
+        self.indexer_up = Gauge(
+            "indexer_up",
+            "1 while the embedded indexer runs, 0 while it restarts.",
+            namespace=ns,
+            registry=r,
+        )
+        self.indexer_restarts = Counter(
+            "indexer_restarts",
+            "Times the embedded indexer died and was restarted.",
+            namespace=ns,
+            registry=r,
+        )
+        self.indexer_last_batch = Gauge(
+            "indexer_last_batch_timestamp_seconds",
+            "Unix time of the indexer's last committed batch.",
+            namespace=ns,
+            registry=r,
+        )
         self.indexer_batch = Histogram(
             "indexer_batch_duration_seconds",
             "Time to index one batch of blocks.",

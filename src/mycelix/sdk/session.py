@@ -21,7 +21,7 @@ def connect(
     With `deploy=True` a missing deployment is created (dev chains); otherwise the manifest
     must exist. Either way it is verified against the chain.
     """
-    settings = settings or Settings.from_env()
+    settings = settings or Settings()
     chain = open_chain(settings)
     try:
         if deploy:
