@@ -1,20 +1,39 @@
-"""Fixtures shared across test folders: a reachable PostgreSQL (started if needed, skipped with
-the reason when impossible — or failed, with MYCELIX_REQUIRE_POSTGRES=1) and Redis likewise."""
+"""Fixtures shared across test folders: a reachable PostgreSQL and Redis, started if they are
+installed but stopped, skipped with the reason when impossible — or failed, when
+MYCELIX_REQUIRE_POSTGRES=1 / MYCELIX_REQUIRE_REDIS=1 (CI sets both, see .ci/run)."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
 import redis
 
+from mycelix.config import Settings, env_name
+from tests import redis_server
 from tests.catalog import postgres
 
 REDIS_URL = os.environ.get("MYCELIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests build their settings explicitly: a MYCELIX_RPC_URL or MYCELIX_DATABASE_URL in the
+    # developer's shell must not redirect them (subprocesses get what a test passes).
+    for name in Settings.model_fields:
+        os.environ.pop(env_name(name), None)
+
+
+def required(service: str) -> bool:
+    return os.environ.get(f"MYCELIX_REQUIRE_{service}") == "1"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    # In the log of every run: whether a missing server fails the run or skips its tests.
+    return "servers: " + ", ".join(
+        f"{name} {'required' if required(key) else 'optional (skipped when unavailable)'}"
+        for name, key in (("PostgreSQL", "POSTGRES"), ("Redis", "REDIS"))
+    )
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +41,8 @@ def pg_admin_url() -> str:
     try:
         return postgres.admin_url()
     except postgres.Unavailable as exc:
-        if os.environ.get("MYCELIX_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
+        if required("POSTGRES"):
+            pytest.fail(f"PostgreSQL required (MYCELIX_REQUIRE_POSTGRES=1) but unavailable: {exc}")
         pytest.skip(f"PostgreSQL unavailable: {exc}")
 
 
@@ -35,43 +54,14 @@ def pg_database(pg_admin_url: str) -> Iterator[str]:
     postgres.drop_database(pg_admin_url, url)
 
 
-def _redis_up(url: str) -> Exception | None:
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-        return None
-    except Exception as exc:
-        return exc
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """A reachable Redis (started locally if the binary exists), database 15, flushed."""
-    error = _redis_up(REDIS_URL)
-    if error is not None and shutil.which("redis-server"):
-        subprocess.run(
-            [
-                "redis-server",
-                "--daemonize",
-                "yes",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                "6379",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            check=False,
-            capture_output=True,
-            timeout=10,
-        )
-        deadline = time.monotonic() + 10
-        while (error := _redis_up(REDIS_URL)) is not None and time.monotonic() < deadline:
-            time.sleep(0.2)
-    if error is not None:
-        if os.environ.get("MYCELIX_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis required but unavailable: {error}")
-        pytest.skip(f"Redis unavailable at {REDIS_URL}: {error}")
+    """A reachable Redis (started locally if the binary exists), its test database flushed."""
+    try:
+        redis_server.ensure(REDIS_URL)
+    except redis_server.Unavailable as exc:
+        if required("REDIS"):
+            pytest.fail(f"Redis required (MYCELIX_REQUIRE_REDIS=1) but unavailable: {exc}")
+        pytest.skip(f"Redis unavailable: {exc}")
     redis.Redis.from_url(REDIS_URL).flushdb()
     return REDIS_URL

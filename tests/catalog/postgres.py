@@ -3,6 +3,9 @@
 `admin_url()` returns a URL to the server's maintenance database, or raises
 `Unavailable` with the reason (connection error, start failure) so the caller can skip
 visibly — or fail, when ``MYCELIX_REQUIRE_POSTGRES=1`` says the run must cover PostgreSQL.
+A server that does not answer is started with Debian's ``pg_ctlcluster`` (the cluster
+configured on the URL's port, as ``pg_lsclusters`` lists it); ``./dev test`` installs the
+server first on a fresh CI machine (see ``dev``).
 """
 
 from __future__ import annotations
@@ -11,15 +14,13 @@ import os
 import secrets
 import subprocess
 import time
-from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 
 ADMIN_URL = os.environ.get(
     "MYCELIX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-# The Debian cluster to start when the server is down ($(ls /etc/postgresql)/main).
-CLUSTER = os.environ.get("MYCELIX_TEST_POSTGRES_CLUSTER", "main")
 START_TIMEOUT_S = 30
 CONNECT_TIMEOUT_S = 3
 
@@ -37,13 +38,28 @@ def _try_connect(url: str) -> Exception | None:
     return None
 
 
-def _start_local_cluster() -> str:
-    """Start the Debian cluster with pg_ctlcluster; returns what it said."""
-    root = Path("/etc/postgresql")
-    versions = sorted((p.name for p in root.iterdir()), key=float) if root.is_dir() else []
-    if not versions:
-        raise Unavailable("no cluster under /etc/postgresql to start (is postgresql installed?)")
-    cmd = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], CLUSTER, "start"]
+def cluster_for_port(port: int) -> tuple[str, str, str]:
+    """(version, name, status) of the Debian cluster configured on `port`, from
+    `pg_lsclusters` (which honours PG_CLUSTER_CONF_ROOT, as pg_ctlcluster does)."""
+    try:
+        listed = subprocess.run(
+            ["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise Unavailable(f"pg_lsclusters failed ({exc}); is postgresql installed?") from exc
+    rows = [line.split() for line in listed.stdout.splitlines() if line.strip()]
+    for row in rows:
+        if len(row) >= 4 and row[2] == str(port):
+            return row[0], row[1], row[3]
+    clusters = ", ".join(f"{r[0]}/{r[1]} on port {r[2]}" for r in rows if len(r) >= 3)
+    raise Unavailable(f"no PostgreSQL cluster is configured on port {port} ({clusters or 'none'})")
+
+
+def start_cluster(port: int) -> str:
+    """Start the Debian cluster configured on `port` with pg_ctlcluster; returns what it
+    said."""
+    version, name, status = cluster_for_port(port)
+    cmd = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start"]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=START_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -51,29 +67,30 @@ def _start_local_cluster() -> str:
     output = (done.stdout + done.stderr).strip()
     if done.returncode != 0:
         # "already running" too: a running server we cannot reach will not become
-        # reachable by waiting (wrong port, host or authentication).
-        raise Unavailable(f"{' '.join(cmd)} exited {done.returncode}: {output}")
-    return output
+        # reachable by waiting (wrong host or authentication).
+        raise Unavailable(f"{' '.join(cmd)} exited {done.returncode} (was {status}): {output}")
+    return output or f"started cluster {version}/{name}"
 
 
-def admin_url() -> str:
-    """The maintenance-database URL of a reachable server (started if needed)."""
-    first = _try_connect(ADMIN_URL)
+def admin_url(url: str = ADMIN_URL) -> str:
+    """The maintenance-database URL of a reachable server (its cluster started if needed)."""
+    first = _try_connect(url)
     if first is None:
-        return ADMIN_URL
+        return url
+    port = urlsplit(url).port or 5432
     try:
-        started = _start_local_cluster()
+        started = start_cluster(port)
     except Unavailable as exc:
-        raise Unavailable(f"cannot connect to {ADMIN_URL}: {first}; {exc}") from exc
+        raise Unavailable(f"cannot connect to {url}: {first}; {exc}") from exc
     deadline = time.monotonic() + START_TIMEOUT_S
     error: Exception | None = first
     while time.monotonic() < deadline:
-        error = _try_connect(ADMIN_URL)
+        error = _try_connect(url)
         if error is None:
-            return ADMIN_URL
+            return url
         time.sleep(0.5)
     raise Unavailable(
-        f"cannot connect to {ADMIN_URL}: {first}; started the local cluster ({started!r}) "
+        f"cannot connect to {url}: {first}; started the local cluster ({started!r}) "
         f"but it did not accept connections within {START_TIMEOUT_S}s: {error}"
     )
 
