@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mycelix.chain.embedded import EmbeddedChainError
 from mycelix.chain.errors import MycelixError
@@ -54,7 +55,8 @@ def settings_from(data_dir: Path | None, rpc_url: str | None, **extra: Any) -> S
     try:
         return Settings.from_env(None, **flags)
     except SettingsError as exc:
-        err.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False, markup=True)
+        # Escaped: a value or path may hold "[...]", which Rich would take for markup.
+        err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
 
 
