@@ -4,6 +4,7 @@ readable line (exit 2) for a value that does not parse."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,13 @@ from typer.testing import CliRunner
 
 from mycelix.chain.anvil import free_port
 from mycelix.cli.main import app
-from mycelix.config import CONFIG_FILENAME, Settings, SettingsError
+from mycelix.config import (
+    CONFIG_FILENAME,
+    Settings,
+    SettingsError,
+    default_data_dir,
+    example_config,
+)
 
 
 def test_defaults_are_the_embedded_setup(tmp_path: Path) -> None:
@@ -143,3 +150,29 @@ def test_a_bad_value_is_one_line_and_exit_2(tmp_path: Path) -> None:
         "unable to parse string as an integer"
     ]
     assert not any(tmp_path.iterdir())  # nothing was created
+
+
+def test_the_example_config_file_parses_back(tmp_path: Path) -> None:
+    """What `mycelix init` will write: every line, uncommented, is a valid setting at its
+    default (or the example given for a setting that is unset by default)."""
+    text = example_config()
+    commented = Settings(config=_write(tmp_path / "commented.toml", text))
+    defaults = Settings(data_dir=default_data_dir())
+    assert commented.model_dump(exclude={"config"}) == defaults.model_dump(exclude={"config"})
+    live = "\n".join(
+        line[2:] if re.match(r"# [a-z_]+ = ", line) else line for line in text.splitlines()
+    )
+    settings = Settings(config=_write(tmp_path / "live.toml", live))
+    for name, field in Settings.model_fields.items():
+        if name == "config":
+            continue
+        expected = field.get_default(call_default_factory=True)
+        if expected is None:
+            expected = field.examples[0] if field.examples else None
+            expected = Path(expected) if "Path" in str(field.annotation) else expected
+        assert getattr(settings, name) == expected, name
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path

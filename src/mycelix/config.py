@@ -19,6 +19,7 @@ chain state, catalogue database, content store, deployment manifest.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -89,14 +90,38 @@ class Settings(BaseSettings):
         default_factory=default_data_dir, description="Where this node keeps everything."
     )
     # Chain: None means the embedded py-evm chain kept in `chain_dir`.
-    rpc_url: str | None = Field(None, description="JSON-RPC node instead of the embedded chain.")
+    rpc_url: str | None = Field(
+        None,
+        description="JSON-RPC node instead of the embedded chain.",
+        examples=["http://127.0.0.1:8545"],
+    )
     # Signing keys on an RPC node: environment or file only, never a flag.
-    private_key: str | None = Field(None, repr=False, description="Hex key to sign with.")
-    keystore: Path | None = Field(None, description="Encrypted JSON keystore to sign with.")
-    keystore_password: str | None = Field(None, repr=False, description="The keystore's password.")
-    token: str | None = Field(None, description="Use this existing ERC-20 instead of FLOW.")
-    database_url: str | None = Field(None, description="Catalogue database URL.")
-    redis_url: str | None = Field(None, description="Redis for state shared by replicas.")
+    private_key: str | None = Field(
+        None, repr=False, description="Hex key to sign with.", examples=["0x" + "00" * 32]
+    )
+    keystore: Path | None = Field(
+        None,
+        description="Encrypted JSON keystore to sign with.",
+        examples=["/etc/mycelix/keystore.json"],
+    )
+    keystore_password: str | None = Field(
+        None, repr=False, description="The keystore's password.", examples=["change me"]
+    )
+    token: str | None = Field(
+        None,
+        description="Use this existing ERC-20 instead of FLOW.",
+        examples=["0x" + "00" * 20],
+    )
+    database_url: str | None = Field(
+        None,
+        description="Catalogue database URL.",
+        examples=["postgresql://mycelix@127.0.0.1/mycelix"],
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis for state shared by replicas.",
+        examples=["redis://127.0.0.1:6379/0"],
+    )
     host: str = Field("127.0.0.1", description="Listen address.")
     port: int = Field(8000, ge=1, le=65535, description="Listen port.")
     confirmations: int = Field(0, ge=0, description="Blocks to wait before trusting one.")
@@ -196,6 +221,37 @@ class Settings(BaseSettings):
             else:
                 env[env_name(name)] = str(value)
         return env
+
+
+def example_config() -> str:
+    """A config file listing every setting, commented out, at its default (or an example
+    where there is none), for `mycelix init` to write."""
+    lines = [
+        "# Mycelix configuration. Flags and MYCELIX_* variables override these values;",
+        "# uncomment a line to change a setting (docs/configuration.md lists them all).",
+    ]
+    for name, field in Settings.model_fields.items():
+        if name in NOT_IN_FILE:
+            continue
+        default = field.get_default(call_default_factory=True)
+        if default is None and field.examples:
+            value, note = field.examples[0], " (example; unset by default)"
+        else:
+            value, note = default, ""
+        lines += ["", f"# {field.description}{note} [env: {env_name(name)}]"]
+        lines.append(f"# {name} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # A JSON string is a TOML basic string.
+    return json.dumps(str(value))
 
 
 def describe_type(field: FieldInfo) -> str:
