@@ -1,6 +1,6 @@
 """Fixtures shared across test folders: a reachable PostgreSQL and Redis, started if they are
 installed but stopped, skipped with the reason when impossible — or failed, when
-MYCELIX_REQUIRE_POSTGRES=1 / MYCELIX_REQUIRE_REDIS=1 (CI sets both, see .ci/run)."""
+MYCELIX_REQUIRE_POSTGRES=1 / MYCELIX_REQUIRE_REDIS=1 (CI sets them, see .ci/run)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import redis
 from mycelix.config import Settings, env_name
 from tests import redis_server
 from tests.catalog import postgres
+from tests.require import NAMES, required, unavailable
 
 REDIS_URL = os.environ.get("MYCELIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -24,15 +25,11 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop(env_name(name), None)
 
 
-def required(service: str) -> bool:
-    return os.environ.get(f"MYCELIX_REQUIRE_{service}") == "1"
-
-
 def pytest_report_header(config: pytest.Config) -> str:
     # In the log of every run: whether a missing server fails the run or skips its tests.
     return "servers: " + ", ".join(
-        f"{name} {'required' if required(key) else 'optional (skipped when unavailable)'}"
-        for name, key in (("PostgreSQL", "POSTGRES"), ("Redis", "REDIS"))
+        f"{label} {'required' if required(key) else 'optional (skipped when unavailable)'}"
+        for key, label in NAMES.items()
     )
 
 
@@ -41,9 +38,7 @@ def pg_admin_url() -> str:
     try:
         return postgres.admin_url()
     except postgres.Unavailable as exc:
-        if required("POSTGRES"):
-            pytest.fail(f"PostgreSQL required (MYCELIX_REQUIRE_POSTGRES=1) but unavailable: {exc}")
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
+        unavailable("POSTGRES", str(exc))
 
 
 @pytest.fixture
@@ -60,8 +55,6 @@ def redis_url() -> str:
     try:
         redis_server.ensure(REDIS_URL)
     except redis_server.Unavailable as exc:
-        if required("REDIS"):
-            pytest.fail(f"Redis required (MYCELIX_REQUIRE_REDIS=1) but unavailable: {exc}")
-        pytest.skip(f"Redis unavailable: {exc}")
+        unavailable("REDIS", str(exc))
     redis.Redis.from_url(REDIS_URL).flushdb()
     return REDIS_URL

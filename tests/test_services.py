@@ -21,15 +21,10 @@ import redis
 from mycelix.chain.anvil import free_port
 from tests import redis_server
 from tests.catalog import postgres
+from tests.require import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_TOOLS = ("pg_createcluster", "pg_ctlcluster", "pg_dropcluster", "pg_lsclusters")
-
-
-def unavailable(service: str, reason: str) -> None:
-    if os.environ.get(f"MYCELIX_REQUIRE_{service}") == "1":
-        pytest.fail(f"{reason} (MYCELIX_REQUIRE_{service}=1)")
-    pytest.skip(reason)
 
 
 @pytest.fixture
@@ -138,6 +133,6 @@ def test_dev_test_under_ci_requires_the_servers_and_fails_an_empty_run() -> None
         ["./dev", "test", "tests/test_services.py", "-k", "no_test_has_this_name"],
         cwd=ROOT, env={**env, "CI": "true"}, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert "servers: PostgreSQL required, Redis required" in done.stdout
+    assert "servers: PostgreSQL required, Redis required, anvil required" in done.stdout
     assert done.returncode == 1  # pytest's 5, "no tests ran", is a failure
     assert "no tests were collected" in done.stderr

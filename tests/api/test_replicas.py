@@ -15,8 +15,9 @@ import pytest
 import redis
 from eth_account.messages import encode_defunct
 
-from mycelix.chain.anvil import anvil_binary, free_port, run_anvil
+from mycelix.chain.anvil import free_port, run_anvil
 from mycelix.chain.connect import dev_signers
+from tests.require import require_anvil
 
 from .conftest import siwe_message
 
@@ -40,8 +41,7 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 
 @pytest.fixture
 def replicas(tmp_path: Path, pg_database: str, redis_url: str) -> Iterator[tuple[str, str]]:
-    if anvil_binary() is None:
-        pytest.skip("anvil is not installed: run `./dev test`, which installs it with npm")
+    require_anvil()
     with run_anvil() as rpc:
         env = {
             **os.environ,

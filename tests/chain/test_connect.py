@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from mycelix.chain.anvil import anvil_binary, run_anvil
+from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import _signer_from_settings, dev_signers, open_chain
 from mycelix.chain.errors import InvalidInput
 from mycelix.config import Settings
+from tests.require import require_anvil
 
 
 def test_private_key_from_the_environment(tmp_path: Path) -> None:
@@ -45,8 +46,8 @@ def test_keystore_file(tmp_path: Path) -> None:
         )
 
 
-@pytest.mark.skipif(anvil_binary() is None, reason="anvil is not installed: run ./dev test")
 def test_a_node_signer_comes_from_the_settings(tmp_path: Path) -> None:
+    require_anvil()
     chosen = dev_signers()[4]
     with run_anvil() as url:
         with open_chain(

@@ -14,13 +14,12 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from mycelix.chain.anvil import anvil_binary, run_anvil
+from mycelix.chain.anvil import run_anvil
 from mycelix.config import Settings
 from mycelix.indexer import Indexer, rebuild
 from mycelix.sdk import Role, connect
 from mycelix.sdk import Split as SplitOf
+from tests.require import require_anvil
 
 from .conftest import MakeCatalog
 from .support import PPS, assert_credits_match_chain, dump, make_cast, mine
@@ -50,8 +49,7 @@ def checkpoint_of(indexer: Indexer) -> int | None:
 
 
 def test_kill_9_mid_run_then_restart(make_catalog: MakeCatalog, tmp_path: Path) -> None:
-    if anvil_binary() is None:
-        pytest.skip("anvil is not installed: run `./dev test`, which installs it with npm")
+    require_anvil()
     with (
         run_anvil() as url,
         connect(Settings(data_dir=tmp_path, rpc_url=url), deploy=True) as (

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mycelix.catalog import Catalog
 from mycelix.catalog.models import Credit, Payment, Song
-from mycelix.chain.anvil import anvil_binary, run_anvil
+from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import Chain
 from mycelix.config import Settings
 from mycelix.indexer import Committed, Indexer, ReorgTooDeep, rebuild
@@ -23,6 +23,7 @@ from mycelix.indexer.reader import hex32
 from mycelix.ops.metrics import Metrics
 from mycelix.sdk import Mycelix, Role, Tier, connect
 from mycelix.sdk import Split as SplitOf
+from tests.require import require_anvil
 
 from .conftest import MakeCatalog
 from .support import PATRONAGE, PPS, assert_credits_match_chain, dump, make_cast, mine, rpc
@@ -40,8 +41,7 @@ def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Node]:
         with connect(Settings(data_dir=tmp_path), deploy=True) as (sdk, chain):
             yield Node(sdk, chain)
         return
-    if anvil_binary() is None:
-        pytest.skip("anvil is not installed: run `./dev test`, which installs it with npm")
+    require_anvil()
     with (
         run_anvil() as url,
         connect(Settings(data_dir=tmp_path, rpc_url=url), deploy=True) as (

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from mycelix.chain.anvil import anvil_binary, run_anvil
+from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import Chain
 from mycelix.config import Settings
 from mycelix.sdk import Mycelix, connect
+from tests.require import require_anvil
 
 _counter = itertools.count()
 
@@ -58,8 +59,7 @@ def actors(
         with connect(Settings(data_dir=data_dir), deploy=True) as (sdk, chain):
             yield _actors(sdk, chain)
         return
-    if anvil_binary() is None:
-        pytest.skip("anvil is not installed: run `./dev test`, which installs it with npm")
+    require_anvil()
     with (
         run_anvil() as url,
         connect(Settings(data_dir=data_dir, rpc_url=url), deploy=True) as (sdk, chain),
