@@ -107,6 +107,8 @@ def fixture_probe(tmp_path: Path, *, required: bool) -> subprocess.CompletedProc
         "PATH": str(Path(sys.executable).parent),
         "MYCELIX_TEST_POSTGRES_URL": f"postgresql://postgres@127.0.0.1:{port}/postgres",
         "MYCELIX_TEST_REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        # The probe needs no third-party plugin; loading them all is most of its start-up.
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
     }
     for service in ("POSTGRES", "REDIS"):
         env.pop(f"MYCELIX_REQUIRE_{service}", None)
