@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from mycelix.cli.backup_cmds import backup, restore
 from mycelix.cli.chain_cmds import chain_app, deploy
 from mycelix.cli.demo_cmd import demo
 from mycelix.cli.indexer_cmd import indexer_app
@@ -18,6 +19,8 @@ app = typer.Typer(
 app.command()(deploy)
 app.command()(demo)
 app.command()(serve)
+app.command()(backup)
+app.command()(restore)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
 
