@@ -92,9 +92,7 @@ def catalogue_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
     try:
         with catalog.read() as session:
             rows = {
-                table.name: sorted(
-                    (tuple(r) for r in session.execute(select(table))), key=repr
-                )
+                table.name: sorted((tuple(r) for r in session.execute(select(table))), key=repr)
                 for table in Base.metadata.sorted_tables
             }
             rows["alembic_version"] = [

@@ -130,16 +130,12 @@ def test_the_passphrase_prompt_asks_twice(node: Settings, tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     (archive,) = tmp_path.glob("*.tar.enc")
-    verify = runner.invoke(
-        app, ["restore", str(archive), "--verify-only"], input=f"{PASSPHRASE}\n"
-    )
+    verify = runner.invoke(app, ["restore", str(archive), "--verify-only"], input=f"{PASSPHRASE}\n")
     assert verify.exit_code == 0, verify.output
     assert "archive verified" in verify.stdout
 
 
-def test_a_wrong_passphrase_is_refused_and_nothing_changes(
-    node: Settings, tmp_path: Path
-) -> None:
+def test_a_wrong_passphrase_is_refused_and_nothing_changes(node: Settings, tmp_path: Path) -> None:
     archive = backup(node, tmp_path / "backups", env={"MYCELIX_BACKUP_PASSPHRASE": PASSPHRASE})
     changed_after_backup(node)
     before = fingerprint(node)
@@ -162,7 +158,7 @@ def test_a_flipped_byte_is_refused_and_nothing_changes(
     size = archive.stat().st_size
     # header: backup.json's tar header (encrypted: the encryption header's salt); middle:
     # inside the catalogue or chain copy; tail: the trailer (encrypted: the last chunk).
-    assert 20 < HEADER_SIZE and size - 40 > size - TRAILER_SIZE
+    assert HEADER_SIZE > 20 and size - 40 > size - TRAILER_SIZE
     offset = {"header": 20, "middle": size // 2, "tail": size - 40}[where]
     flip_byte(archive, offset)
     changed_after_backup(node)
