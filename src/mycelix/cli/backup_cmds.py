@@ -73,6 +73,8 @@ def _bars() -> Iterator[_Bars]:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        # Cron and systemd logs get the result lines, not bar redraws.
+        disable=not err.is_terminal,
     ) as progress:
         yield _Bars(progress)
 
@@ -228,7 +230,7 @@ def restore(
             if not as_json:
                 console.print(f"[green]archive verified[/green] {archive}", soft_wrap=True)
             return
-        if not yes:
+        if not yes and (settings.data_dir.exists() or settings.database_url):
             typer.confirm(
                 f"Replace the data in {settings.data_dir} with {archive.name}? The current "
                 "data is kept aside",
