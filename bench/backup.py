@@ -7,7 +7,8 @@ transaction (files written straight into the store's layout). Then, as an operat
 them (`python -m mycelix.cli.main ...`, so process start-up is included):
 
 - `mycelix backup` (plain), `mycelix restore --verify-only`, `mycelix restore` over the
-  existing data directory, then the first `Platform.open` on the restored node (migrations
+  existing data directory (the previous data kept aside, as by default: deleting it is not
+  on the recovery path), then the first `Platform.open` on the restored node (migrations
   checked, deployment verified against the chain): restore + open is the recovery time;
 - the same backup and restore encrypted (scrypt + AES-GCM).
 
@@ -154,7 +155,7 @@ def main() -> None:
         plain = made["archive"]
         wall, _ = mycelix("restore", plain, "--verify-only", env=env)
         rows.append(("verify only (plain)", wall, None, ""))
-        wall, restored = mycelix("restore", plain, "--yes", "--discard-previous", env=env)
+        wall, restored = mycelix("restore", plain, "--yes", env=env)
         rows.append(("restore (plain)", wall, restored["seconds"], ""))
         opened = first_open(data_dir, args.database_url)
         rows.append(("first open after restore", opened, None, "migrations + deployment check"))
@@ -165,9 +166,7 @@ def main() -> None:
         rows.append(
             ("backup (encrypted)", wall, made["seconds"], f"{made['bytes'] / 2**20:.1f} MiB")
         )
-        wall, restored = mycelix(
-            "restore", made["archive"], "--yes", "--discard-previous", env=secret
-        )
+        wall, restored = mycelix("restore", made["archive"], "--yes", env=secret)
         rows.append(("restore (encrypted)", wall, restored["seconds"], ""))
 
         print(f"{'step':<28}{'wall s':>9}{'inside s':>10}  note")

@@ -39,7 +39,7 @@ BackupDir = Annotated[
     Path | None,
     typer.Option(
         "--dir",
-        help="Backup directory [env: MYCELIX_BACKUP_DIR; default: DATA_DIR-backups].",
+        help="Backup directory (env MYCELIX_BACKUP_DIR; default: DATA_DIR-backups).",
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
@@ -114,8 +114,8 @@ def backup(
         bool | None,
         typer.Option(
             "--encrypt/--no-encrypt",
-            help=f"Encrypt with a passphrase from ${PASSPHRASE_ENV} or a prompt "
-            f"[default: on when ${PASSPHRASE_ENV} is set].",
+            help=f"Encrypt with a passphrase from {PASSPHRASE_ENV} or a prompt "
+            f"(default: on when {PASSPHRASE_ENV} is set).",
             show_default=False,
         ),
     ] = None,
@@ -135,8 +135,10 @@ def backup(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Write one consistent archive of this node (catalogue, content, embedded chain,
-    deployment) while it runs, then apply retention if asked. See docs/operations.md."""
+    """Archive this node (catalogue, content, chain) while it runs.
+
+    Catalogue, the content it names, embedded chain and deployment, consistent.
+    Then retention, if asked. See docs/operations.md."""
     settings = settings_from(data_dir, rpc_url)
     with _errors():
         target = directory or default_backup_dir(settings)
@@ -197,9 +199,9 @@ def restore(
         str | None,
         typer.Option(
             "--database-url",
-            help="Restore the catalogue into this PostgreSQL database [env: "
+            help="Restore the catalogue into this PostgreSQL database (env "
             "MYCELIX_DATABASE_URL; a password here lands in shell history: prefer the env "
-            "or ~/.pgpass].",
+            "or ~/.pgpass).",
         ),
     ] = None,
     verify_only: Annotated[
@@ -214,9 +216,11 @@ def restore(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: Json = False,
 ) -> None:
-    """Verify ARCHIVE whole, then replace this node's data with it: the current data stays
-    in place until the new data is complete and checked, and is then kept aside. Refuses a
-    running node, a corrupt or tampered archive, and a wrong passphrase."""
+    """Verify an archive whole, then swap it in as this node's data.
+
+    The current data stays until the new data is complete and checked.
+    It is then kept aside (or deleted, with --discard-previous).
+    Refuses a running node, a damaged archive and a wrong passphrase."""
     settings = settings_from(data_dir, rpc_url, database_url=database_url)
     with _errors():
         if not archive.is_file():
