@@ -33,7 +33,7 @@ def backup(node: Settings, backups: Path, *extra: str, env: dict[str, str] | Non
     result = runner.invoke(
         app,
         ["backup", "--data-dir", str(node.data_dir), "--dir", str(backups), "--json", *extra],
-        env=env,
+        env={"MYCELIX_BACKUP_PASSPHRASE": "", **(env or {})},
     )
     assert result.exit_code == 0, result.output
     return Path(json.loads(result.stdout)["archive"])
@@ -211,3 +211,21 @@ def test_errors_are_one_line_and_exit_1(node: Settings, tmp_path: Path) -> None:
         input="",
     )
     assert no_passphrase.exit_code == 1
+
+
+def test_a_sqlite_catalogue_outside_the_data_dir(node: Settings, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "db" / "catalog.sqlite3"
+    elsewhere.parent.mkdir()
+    shutil.move(node.data_dir / "catalog.sqlite3", elsewhere)
+    moved = Settings(data_dir=node.data_dir, database_url=f"sqlite:///{elsewhere}")
+    before = fingerprint(moved)
+    archive = backup(moved, tmp_path / "backups", env={"MYCELIX_DATABASE_URL": moved.catalog_url})
+    elsewhere.write_bytes(b"a damaged catalogue")
+
+    result = restore(moved, archive, env={"MYCELIX_DATABASE_URL": moved.catalog_url})
+
+    assert result.exit_code == 0, result.output
+    assert fingerprint(moved) == before
+    assert not (node.data_dir / "catalog.sqlite3").exists()
+    kept = [p for p in elsewhere.parent.iterdir() if ".pre-restore-" in p.name]
+    assert [p.read_bytes() for p in kept] == [b"a damaged catalogue"]

@@ -126,11 +126,13 @@ def check_idle(url: URL) -> None:
         holders = admin.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
             "(SELECT oid FROM pg_database WHERE datname = %s) AND "
-            "((classid::bigint << 32) | objid::bigint) = %s",
+            "((classid::bigint << 32) | objid::bigint) = %s AND objsubid = 1",
             (url.database, PG_LOCK_KEY),
         ).fetchone()
         others = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            # Client sessions only: an autovacuum worker is not a service (and gives way).
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
             (url.database,),
         ).fetchone()
     assert holders is not None and others is not None

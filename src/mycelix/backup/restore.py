@@ -113,10 +113,12 @@ def restore_backup(
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.restoring-", dir=target.parent))
         staged_db: list[str] = []
+        catalog_file: Path | None = None
         try:
-            manifest = _stage(archive, passphrase, staging, target, sqlite_path, report)
+            catalog_file = _catalog_file(staging, target, sqlite_path)
+            manifest = _stage(archive, passphrase, staging, catalog_file, report)
             report.stage("checking the restored data")
-            _check_staged(manifest, staging, target, sqlite_path)
+            _check_staged(manifest, staging, catalog_file)
             if pg_url is not None:
                 report.stage("restoring the catalogue into a staging database (pg_restore)")
                 staged_db.append(pg.restore_staging(pg_url, staging / ".catalog.pgdump"))
@@ -135,13 +137,16 @@ def restore_backup(
             try:
                 previous_dir = _swap_dirs(staging, target, stamp)
                 if sqlite_path is not None and not _inside(sqlite_path, target):
-                    _swap_file(staging / ".catalog.sqlite3", sqlite_path, stamp)
+                    assert catalog_file is not None
+                    _swap_file(catalog_file, sqlite_path, stamp)
             except BaseException:
                 if previous_db is not None and pg_url is not None:
                     _unswap_db(pg_url, previous_db)
                 raise
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            if catalog_file is not None:
+                catalog_file.unlink(missing_ok=True)
             for name in staged_db:
                 with contextlib.suppress(Exception):
                     pg.drop(pg_url, name)  # type: ignore[arg-type]
@@ -210,25 +215,34 @@ def _inside(path: Path, directory: Path) -> bool:
     return path.resolve().parent == directory
 
 
+def _catalog_file(staging: Path, target: Path, sqlite_path: Path | None) -> Path | None:
+    """Where a SQLite catalogue is staged: in the staging directory when it lives in the data
+    directory, else beside its file (one filesystem, so the final rename is atomic)."""
+    if sqlite_path is None:
+        return None
+    if _inside(sqlite_path, target):
+        return staging / sqlite_path.name
+    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    return sqlite_path.with_name(f".{sqlite_path.name}.restoring-{secrets.token_hex(4)}")
+
+
 def _stage(
     archive: Path,
     passphrase: str | None,
     staging: Path,
-    target: Path,
-    sqlite_path: Path | None,
+    catalog_file: Path | None,
     report: Report,
 ) -> Manifest:
     def sink(name: str) -> BinaryIO | None:
         if name == "catalog/catalog.sqlite3":
-            if sqlite_path is None:
+            if catalog_file is None:
                 raise BackupError(
                     f"{archive} holds a SQLite catalogue but the target is PostgreSQL; "
                     "restore with a SQLite catalogue (unset MYCELIX_DATABASE_URL)"
                 )
-            inside = _inside(sqlite_path, target)
-            path = staging / (sqlite_path.name if inside else ".catalog.sqlite3")
+            path = catalog_file
         elif name == "catalog/catalog.pgdump":
-            if sqlite_path is not None:
+            if catalog_file is not None:
                 raise BackupError(
                     f"{archive} holds a PostgreSQL catalogue: give the target database with "
                     "MYCELIX_DATABASE_URL or --database-url"
@@ -253,14 +267,10 @@ def _same_rows(manifest: Manifest, facts: dict[str, Any], where: str) -> None:
         raise BackupError(f"the {where} does not have the archived row counts; nothing was changed")
 
 
-def _check_staged(
-    manifest: Manifest, staging: Path, target: Path, sqlite_path: Path | None
-) -> None:
-    if sqlite_path is not None:
-        name = sqlite_path.name if _inside(sqlite_path, target) else ".catalog.sqlite3"
-        catalog = staging / name
-        sqlite_integrity(catalog)
-        _same_rows(manifest, sqlite_facts(catalog), "restored catalogue")
+def _check_staged(manifest: Manifest, staging: Path, catalog_file: Path | None) -> None:
+    if catalog_file is not None:
+        sqlite_integrity(catalog_file)
+        _same_rows(manifest, sqlite_facts(catalog_file), "restored catalogue")
     chain = manifest.info.get("chain")
     if chain is not None:
         sqlite_integrity(staging / "chain" / CHAIN_DB_FILENAME)
