@@ -2,8 +2,8 @@
 
 Builds a temporary node on the embedded defaults (contracts deployed on the embedded chain,
 SQLite catalogue) holding `--songs` described songs, each with its own small audio object
-(2-6 KiB) in the content store and an upload row, written through the repository layer in one
-transaction (files written straight into the store's layout). Then, as an operator would run
+(2-6 KiB) in the content store and an upload row, bulk-inserted in one transaction (files
+written straight into the store's layout). Then, as an operator would run
 them (`python -m mycelix.cli.main ...`, so process start-up is included):
 
 - `mycelix backup` (plain), `mycelix restore --verify-only`, `mycelix restore` over the
@@ -51,17 +51,17 @@ GENRES = ["ambient", "jazz", "folk", "electronic", "classical", "hip-hop", "rock
 
 
 def seed(data_dir: Path, songs: int, database_url: str | None) -> float:
+    """Deploy, then bulk-insert artists, songs and upload rows in one transaction (the ORM's
+    bulk INSERT through the catalogue's own column types) and write each song's audio object
+    straight into the store's layout."""
     from eth_utils import keccak
+    from sqlalchemy import insert
 
-    from mycelix.catalog.repositories import (
-        ArtistRepository,
-        NewSong,
-        SongRepository,
-        UploadRepository,
-    )
+    from mycelix.catalog.models import Artist, Song, Upload
+    from mycelix.catalog.types import fold, normalize_genre
     from mycelix.config import Settings
     from mycelix.platform import Platform
-    from mycelix.storage.cid import cid_of
+    from mycelix.storage.cid import CidHasher
 
     settings = Settings(data_dir=data_dir, database_url=database_url)
     platform = Platform.open(settings)  # deploys the contracts on the embedded chain
@@ -70,36 +70,46 @@ def seed(data_dir: Path, songs: int, database_url: str | None) -> float:
         artists = ["0x" + keccak(text=f"bench artist {i}")[:20].hex() for i in range(500)]
         start = datetime(2024, 1, 1, tzinfo=UTC)
         t0 = time.perf_counter()
+        song_rows, upload_rows = [], []
+        for i in range(songs):
+            audio = rng.randbytes(rng.randint(2048, 6144))
+            hasher = CidHasher()
+            hasher.update(audio)
+            cid = _cid(hasher.digest)
+            path = platform.store.objects_dir / cid[-3:-1] / cid
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(audio)
+            title = " ".join(rng.choice(WORDS) for _ in range(3)).title()
+            upload_rows.append(
+                {"cid": cid, "kind": "audio", "size": len(audio), "media_type": "audio/mpeg"}
+            )
+            song_rows.append(
+                {
+                    "song_id": "0x" + keccak(text=f"bench song {i}").hex(),
+                    "artist": artists[i % len(artists)],
+                    "title": title,
+                    "title_key": fold(title),
+                    "genre": normalize_genre(GENRES[i % len(GENRES)]),
+                    "audio_cid": cid,
+                    "duration_ms": rng.randint(90_000, 420_000),
+                    "media_type": "audio/mpeg",
+                    "waveform": [round(rng.random(), 4) for _ in range(256)],
+                    "created_at": start + timedelta(minutes=37 * i),
+                }
+            )
         with platform.catalog.write() as session:
-            for address in artists:
-                ArtistRepository(session).ensure(address)
-            songs_repo, uploads = SongRepository(session), UploadRepository(session)
-            for i in range(songs):
-                audio = rng.randbytes(rng.randint(2048, 6144))
-                cid = cid_of(audio)
-                path = platform.store.path(cid)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(audio)
-                uploads.record(cid=cid, kind="audio", size=len(audio), media_type="audio/mpeg")
-                songs_repo.create(
-                    NewSong(
-                        song_id="0x" + keccak(text=f"bench song {i}").hex(),
-                        artist=artists[i % len(artists)],
-                        title=" ".join(rng.choice(WORDS) for _ in range(3)).title(),
-                        genre=GENRES[i % len(GENRES)],
-                        audio_cid=cid,
-                        duration_ms=rng.randint(90_000, 420_000),
-                        media_type="audio/mpeg",
-                        waveform=[round(rng.random(), 4) for _ in range(256)],
-                        created_at=start + timedelta(minutes=37 * i),
-                    )
-                )
-                if i % 1000 == 999:
-                    session.flush()
-                    session.expunge_all()
+            session.execute(insert(Artist), [{"address": a, "name": ""} for a in artists])
+            session.execute(insert(Upload), upload_rows)
+            session.execute(insert(Song), song_rows)
         return time.perf_counter() - t0
     finally:
         platform.close()
+
+
+def _cid(digest: bytes) -> str:
+    from mycelix.backup.create import cid_of_digest
+
+    return cid_of_digest(digest)
 
 
 def mycelix(*args: str, env: dict[str, str]) -> tuple[float, dict[str, Any]]:
