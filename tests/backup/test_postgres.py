@@ -161,3 +161,16 @@ def test_restore_refuses_a_running_indexer(node_pg: Settings, tmp_path: Path) ->
         result = restore(node_pg, archive)
     assert result.exit_code == 1
     assert "an indexer holds the leader lock" in result.output
+
+
+def test_an_unreachable_database_is_one_error_line(node_pg: Settings, tmp_path: Path) -> None:
+    assert node_pg.database_url
+    missing = node_pg.database_url + "_does_not_exist"
+    result = runner.invoke(
+        app,
+        ["backup", "--data-dir", str(node_pg.data_dir), "--dir", str(tmp_path / "backups")],
+        env={"MYCELIX_DATABASE_URL": missing, "MYCELIX_BACKUP_PASSPHRASE": ""},
+    )
+    assert result.exit_code == 1
+    assert "cannot connect to the catalogue database" in result.output
+    assert list((tmp_path / "backups").iterdir()) == []  # no partial archive, no scratch directory
