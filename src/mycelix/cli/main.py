@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import typer
 
+from mycelix.cli.backup_cmds import backup, restore
 from mycelix.cli.chain_cmds import chain_app, deploy
 from mycelix.cli.common import ConfigFile, config_file
 from mycelix.cli.demo_cmd import demo
@@ -32,6 +33,8 @@ def main(config: ConfigFile = None) -> None:
 app.command()(deploy)
 app.command()(demo)
 app.command()(serve)
+app.command()(backup)
+app.command()(restore)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
 
