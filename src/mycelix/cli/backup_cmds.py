@@ -31,7 +31,15 @@ from mycelix.backup import (
     verify_backup,
 )
 from mycelix.backup.encrypt import is_encrypted
-from mycelix.cli.common import DataDir, RpcUrl, console, err, friendly_errors, settings_from
+from mycelix.cli.common import (
+    DataDir,
+    RpcUrl,
+    console,
+    err,
+    friendly_errors,
+    setting_option,
+    settings_from,
+)
 
 PASSPHRASE_ENV = "MYCELIX_BACKUP_PASSPHRASE"
 
@@ -197,11 +205,10 @@ def restore(
     rpc_url: RpcUrl = None,
     database_url: Annotated[
         str | None,
-        typer.Option(
-            "--database-url",
-            help="Restore the catalogue into this PostgreSQL database (env "
-            "MYCELIX_DATABASE_URL; a password here lands in shell history: prefer the env "
-            "or ~/.pgpass).",
+        setting_option(
+            "database_url",
+            help="Restore the catalogue into this PostgreSQL database (a password here "
+            "lands in shell history: prefer the environment or ~/.pgpass)",
         ),
     ] = None,
     verify_only: Annotated[
