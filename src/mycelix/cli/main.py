@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from mycelix.cli.chain_cmds import chain_app, deploy
+from mycelix.cli.check_cmd import check
 from mycelix.cli.demo_cmd import demo
 from mycelix.cli.indexer_cmd import indexer_app
+from mycelix.cli.monitor_cmd import monitor
 from mycelix.cli.serve_cmd import serve
 
 app = typer.Typer(
@@ -18,6 +20,8 @@ app = typer.Typer(
 app.command()(deploy)
 app.command()(demo)
 app.command()(serve)
+app.command()(check)
+app.command()(monitor)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
 
