@@ -21,7 +21,7 @@ import yaml
 from mycelix.ops.monitor.dashboard import PANELS, dashboard
 from mycelix.ops.monitor.rules import ALERTS, JOB, rule_file, unit_test_file
 
-__all__ = ["ALERTS", "PANELS", "MonitorOptions", "MonitorError", "write_monitoring"]
+__all__ = ["ALERTS", "FILES", "PANELS", "MonitorError", "MonitorOptions", "write_monitoring"]
 
 RULES = "alerts.yml"
 RULE_TESTS = "alerts.test.yml"
