@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mycelix.cli.common import DataDir, RpcUrl, console, err, settings_from
+from mycelix.cli.common import DataDir, RpcUrl, console, err, loopback_if_any, settings_from
 from mycelix.ops.check import CheckContext, StageResult, Status, run_check
 
 MARK = {Status.PASS: "[green]✓[/green]", Status.FAIL: "[red]✗[/red]", Status.SKIP: "[dim]–[/dim]"}
@@ -44,7 +44,7 @@ def check(
     read routes, database migration, metric families, latency. Every stage runs; exit 1 if any
     fails."""
     settings = settings_from(data_dir, rpc_url, database_url=database_url, redis_url=redis_url)
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    host = loopback_if_any(settings.host)
     api = (url or f"http://{host}:{settings.port}").rstrip("/")
     ctx = CheckContext(settings, api, samples=samples, budget_ms=budget_ms, owner=owner)
 

@@ -9,6 +9,7 @@ from mycelix.cli.check_cmd import check
 from mycelix.cli.demo_cmd import demo
 from mycelix.cli.indexer_cmd import indexer_app
 from mycelix.cli.monitor_cmd import monitor
+from mycelix.cli.security_cmd import security
 from mycelix.cli.serve_cmd import serve
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app.command()(demo)
 app.command()(serve)
 app.command()(check)
 app.command()(monitor)
+app.command()(security)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
 

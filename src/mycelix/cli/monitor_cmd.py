@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from mycelix.cli.common import console, err, settings_from
+from mycelix.cli.common import console, err, loopback_if_any, settings_from
 from mycelix.ops.monitor import ALERTS, PANELS, MonitorError, MonitorOptions, write_monitoring
 
 
@@ -39,7 +39,7 @@ def monitor(
     configuration for the service's own metrics into --out."""
     if not target:
         settings = settings_from(None, None)
-        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+        host = loopback_if_any(settings.host)
         target = [f"{host}:{settings.port}"]
     options = MonitorOptions(
         targets=tuple(target),
