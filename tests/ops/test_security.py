@@ -62,8 +62,9 @@ def planted(tmp_path: Path) -> Path:
     )
     router = package / "contracts" / "EconomicStrategyRouter.vy"
     source = router.read_text()
+    natspec = "@dev Emergency stop of payments. Owner only. Withdrawals stay open."
     source = source.replace(
-        '    """\n    @dev Emergency stop of payments. Owner only. Withdrawals stay open.\n    """\n',
+        f'    """\n    {natspec}\n    """\n',
         "",
         1,
     )

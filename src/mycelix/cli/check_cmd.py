@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from mycelix.cli.common import DataDir, RpcUrl, console, err, loopback_if_any, settings_from
-from mycelix.ops.check import CheckContext, StageResult, Status, run_check
+from mycelix.ops.check.model import StageResult, Status
 
 MARK = {Status.PASS: "[green]✓[/green]", Status.FAIL: "[red]✗[/red]", Status.SKIP: "[dim]–[/dim]"}
 
@@ -18,7 +18,9 @@ MARK = {Status.PASS: "[green]✓[/green]", Status.FAIL: "[red]✗[/red]", Status
 def check(
     url: Annotated[
         str | None,
-        typer.Option("--url", help="The API to verify [default: http://HOST:PORT of settings]."),
+        typer.Option(
+            "--url", help="The API to verify (default: http://HOST:PORT of the settings)."
+        ),
     ] = None,
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
@@ -40,9 +42,12 @@ def check(
     ] = 500.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Verify a deployment in seven stages: dependencies, /health /ready /metrics, contracts,
-    read routes, database migration, metric families, latency. Every stage runs; exit 1 if any
-    fails."""
+    """Verify a deployment in seven stages; exit 1 if any fails.
+
+    Stages: dependencies, service health, contracts, read routes, migration, metrics, latency.
+    Every stage runs, whatever failed before it; a summary table follows."""
+    from mycelix.ops.check import CheckContext, run_check
+
     settings = settings_from(data_dir, rpc_url, database_url=database_url, redis_url=redis_url)
     host = loopback_if_any(settings.host)
     api = (url or f"http://{host}:{settings.port}").rstrip("/")

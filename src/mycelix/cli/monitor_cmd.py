@@ -19,7 +19,7 @@ def monitor(
         list[str] | None,
         typer.Option(
             "--target",
-            help="API HOST:PORT to scrape (repeat for replicas) [default: settings' host:port].",
+            help="API HOST:PORT to scrape, repeatable (default: the settings' host and port).",
         ),
     ] = None,
     alertmanager: Annotated[
@@ -35,8 +35,10 @@ def monitor(
         bool, typer.Option("--json", help="Print what was written as JSON.")
     ] = False,
 ) -> None:
-    """Write Prometheus, alert-rule (with promtool unit tests), Alertmanager and Grafana
-    configuration for the service's own metrics into --out."""
+    """Write Prometheus, Alertmanager and Grafana configuration.
+
+    Into --out: a scrape config, alert rules with their promtool unit tests,
+    Alertmanager routing and a Grafana dashboard, all on the service's own metrics."""
     if not target:
         settings = settings_from(None, None)
         host = loopback_if_any(settings.host)

@@ -12,7 +12,9 @@ import typer
 from rich.table import Table
 
 from mycelix.cli.common import DataDir, RpcUrl, console, err, settings_from
-from mycelix.ops.security import CHECKS, Outcome, Ran, Severity, run_security
+
+# The model only: `mycelix --help` need not import the scanners.
+from mycelix.ops.security.model import CHECKS, Outcome, Ran, Severity
 
 SEVERITIES = [str(s) for s in Severity]
 COLOUR = {"info": "dim", "low": "cyan", "medium": "yellow", "high": "red", "critical": "bold red"}
@@ -34,9 +36,13 @@ def security(
     rpc_url: RpcUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Audit dependencies (pip-audit), the package (bandit), the tree (secrets), the
-    contracts (compiler warnings, NatSpec, revert reasons) and the configuration (debug,
-    CORS, dev keys). Every check runs; exit 1 on findings at or above --fail-on."""
+    """Scan dependencies, code, secrets, contracts and configuration.
+
+    Checks: pip-audit, bandit, a secret scan of the tree, the contracts' compiler warnings,
+    their NatSpec and revert reasons, and the configuration (debug, CORS, dev keys).
+    Every check runs; exit 1 on findings at or above --fail-on."""
+    from mycelix.ops.security import run_security
+
     try:
         threshold = Severity.parse(fail_on)
         if not path.is_dir():

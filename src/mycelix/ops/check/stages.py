@@ -196,10 +196,10 @@ def contracts(ctx: CheckContext) -> Iterator[Probe]:
         "router token", token == manifest.token, f"{token} (manifest {manifest.token})"
     )
     for contract_name, registry_name in STRATEGY_CONTRACTS.items():
-        address = manifest.addresses.get(contract_name)
-        if address is None:
+        if contract_name not in manifest.addresses:
             yield Probe.fail(f"strategy {registry_name}", f"{contract_name} is not in the manifest")
             continue
+        address = manifest.addresses[contract_name]
         known = router.functions.strategy_id_of(address).call() == strategy_id(registry_name)
         back = _contract(w3, contract_name, address).functions.router().call() == manifest.router
         yield Probe.expect(

@@ -109,7 +109,8 @@ SERVICE: tuple[Panel, ...] = (
     ),
     Panel(
         "p95 latency by route",
-        "histogram_quantile(0.95, sum by (le, route) (rate(mycelix_http_request_duration_seconds_bucket[5m])))",
+        "histogram_quantile(0.95, sum by (le, route) "
+        "(rate(mycelix_http_request_duration_seconds_bucket[5m])))",
         "{{route}}",
         "s",
     ),
@@ -125,7 +126,8 @@ SERVICE: tuple[Panel, ...] = (
     Panel("Indexer head block", "max(mycelix_indexer_head_block)", "indexer"),
     Panel(
         "Chain RPC p95 latency by method",
-        "histogram_quantile(0.95, sum by (le, method) (rate(mycelix_chain_rpc_duration_seconds_bucket[5m])))",
+        "histogram_quantile(0.95, sum by (le, method) "
+        "(rate(mycelix_chain_rpc_duration_seconds_bucket[5m])))",
         "{{method}}",
         "s",
     ),
@@ -137,13 +139,15 @@ SERVICE: tuple[Panel, ...] = (
     ),
     Panel(
         "Database p95 latency by operation",
-        "histogram_quantile(0.95, sum by (le, operation) (rate(mycelix_db_query_duration_seconds_bucket[5m])))",
+        "histogram_quantile(0.95, sum by (le, operation) "
+        "(rate(mycelix_db_query_duration_seconds_bucket[5m])))",
         "{{operation}}",
         "s",
     ),
     Panel(
         "Cache hit ratio by cache",
-        'sum by (cache) (rate(mycelix_cache_requests_total{result="hit"}[5m])) / sum by (cache) (rate(mycelix_cache_requests_total[5m]))',
+        'sum by (cache) (rate(mycelix_cache_requests_total{result="hit"}[5m]))'
+        " / sum by (cache) (rate(mycelix_cache_requests_total[5m]))",
         "{{cache}}",
         "percentunit",
     ),

@@ -10,7 +10,7 @@ from pathlib import Path
 import mycelix
 from mycelix.config import Settings
 from mycelix.ops.security.contracts import compiler_warnings, natspec_and_reasons
-from mycelix.ops.security.model import Finding, Outcome, Ran, SecurityReport, Severity
+from mycelix.ops.security.model import CHECKS, Finding, Outcome, Ran, SecurityReport, Severity
 from mycelix.ops.security.scanners import audit_dependencies, run_bandit, scan_secrets
 from mycelix.ops.security.settings_checks import configuration
 
@@ -24,15 +24,6 @@ __all__ = [
     "package_dir",
     "run_security",
 ]
-
-CHECKS = (
-    "dependencies",
-    "bandit",
-    "secrets",
-    "contract compiler",
-    "contract conventions",
-    "configuration",
-)
 
 
 def package_dir(tree: Path) -> Path:

@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
+# Every check, in the order they run.
+CHECKS = (
+    "dependencies",
+    "bandit",
+    "secrets",
+    "contract compiler",
+    "contract conventions",
+    "configuration",
+)
+
 
 class Severity(IntEnum):
     INFO = 0

@@ -97,7 +97,8 @@ def configuration(settings: Settings, environ: dict[str, str] | None = None) -> 
             findings.append(
                 Finding(
                     Severity.MEDIUM,
-                    f"keystore {settings.keystore} is readable by other users (mode {mode & 0o777:o})",
+                    f"keystore {settings.keystore} is readable by other users "
+                    f"(mode {mode & 0o777:o})",
                     "MYCELIX_KEYSTORE",
                 )
             )
