@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import string
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,13 @@ def test_the_project_tree_passes_at_the_default_threshold() -> None:
     assert [c["check"] for c in report["checks"]] == OFFLINE
 
 
+def fake_aws_key_id() -> str:
+    """Made at run time: a literal here would be a planted secret in the real tree."""
+    return "AKIA" + "".join(
+        secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16)
+    )
+
+
 @pytest.fixture
 def planted(tmp_path: Path) -> Path:
     """A copy of the package with one problem of each kind."""
@@ -56,7 +64,7 @@ def planted(tmp_path: Path) -> Path:
     (package / "ops" / "leak.py").write_text(
         "import subprocess\n\n"
         f'private_key = "{secrets.token_hex(32)}"\n'
-        'AWS_ACCESS_KEY_ID = "AKIAZ7Q4MXRT2VJ5KD3N"\n\n\n'
+        f'AWS_ACCESS_KEY_ID = "{fake_aws_key_id()}"\n\n\n'
         "def run(command: str) -> None:\n"
         "    subprocess.call(command, shell=True)\n"
     )
