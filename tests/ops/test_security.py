@@ -40,7 +40,7 @@ def test_the_project_tree_passes_at_the_default_threshold() -> None:
     assert result.returncode == 0, json.dumps(
         [f for c in report["checks"] for f in c["findings"] if f["severity"] != "low"], indent=1
     )
-    assert report["ok"] and report["fail_on"] == "medium" and report["not_checked"] == []
+    assert report["ok"] and report["fail_on"] == "high" and report["not_checked"] == []
     assert [c["check"] for c in report["checks"]] == OFFLINE
 
 
@@ -128,6 +128,7 @@ def test_fail_on_decides_the_exit_code(tmp_path: Path) -> None:
     args = ["security", "--path", str(tmp_path), "--only", "configuration"]
     assert mycelix(*args, "--fail-on", "high", env=env).returncode == 1
     assert mycelix(*args, "--fail-on", "critical", env=env).returncode == 0
+    assert mycelix(*args, env=env).returncode == 1  # the default threshold is high
     assert mycelix(*args).returncode == 0  # no CORS wildcard: nothing found
 
 

@@ -27,7 +27,7 @@ def security(
     fail_on: Annotated[
         str,
         typer.Option("--fail-on", help=f"Exit 1 on findings at or above: {', '.join(SEVERITIES)}."),
-    ] = "medium",
+    ] = "high",
     only: Annotated[
         list[str] | None,
         typer.Option("--only", help=f"Run only this check (repeatable): {', '.join(CHECKS)}."),

@@ -36,7 +36,7 @@ def run_security(
     tree: Path,
     settings: Settings,
     *,
-    fail_on: Severity = Severity.MEDIUM,
+    fail_on: Severity = Severity.HIGH,
     only: Iterable[str] | None = None,
     audit_env: dict[str, str] | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,

@@ -1,6 +1,7 @@
 """The contracts' own checks: Vyper compiler warnings, snekmate-style NatSpec on every external
 function, and revert reasons that name their contract (`"router: ..."`), so an operator reading
-a failed transaction knows which contract refused it."""
+a failed transaction knows which contract refused it. The last two are the project's own rules,
+so breaking them is rated high (a missing `@param`/`@return` is low)."""
 
 from __future__ import annotations
 
@@ -38,12 +39,12 @@ def natspec_and_reasons(contracts: Path) -> Outcome:
             doc = doc_node.value if doc_node is not None else ""
             if not doc:
                 findings.append(
-                    Finding(Severity.MEDIUM, f"{fn.name}: external function without NatSpec", at)
+                    Finding(Severity.HIGH, f"{fn.name}: external function without NatSpec", at)
                 )
                 continue
             if "@dev" not in doc and "@notice" not in doc:
                 findings.append(
-                    Finding(Severity.MEDIUM, f"{fn.name}: NatSpec has no @dev or @notice", at)
+                    Finding(Severity.HIGH, f"{fn.name}: NatSpec has no @dev or @notice", at)
                 )
             if _INHERITED.search(doc):
                 continue  # "See `IStrategy.charge`": parameters are documented there
@@ -59,7 +60,7 @@ def natspec_and_reasons(contracts: Path) -> Outcome:
             message = node.msg if isinstance(node, nodes.Assert) else node.exc
             at = f"{where}:{node.lineno}"
             if message is None:
-                findings.append(Finding(Severity.MEDIUM, "revert without a reason", at))
+                findings.append(Finding(Severity.HIGH, "revert without a reason", at))
                 continue
             if not isinstance(message, nodes.Str):
                 continue  # e.g. UNREACHABLE: an invariant, not a reason shown to users
@@ -67,7 +68,7 @@ def natspec_and_reasons(contracts: Path) -> Outcome:
             if match is None:
                 findings.append(
                     Finding(
-                        Severity.MEDIUM,
+                        Severity.HIGH,
                         f"revert reason {message.value!r} does not name its contract",
                         at,
                     )
@@ -77,7 +78,7 @@ def natspec_and_reasons(contracts: Path) -> Outcome:
         if len(prefixes) > 1:
             names = ", ".join(f"{p!r}" for p in prefixes)
             findings.append(
-                Finding(Severity.MEDIUM, f"revert reasons name several contracts: {names}", where)
+                Finding(Severity.HIGH, f"revert reasons name several contracts: {names}", where)
             )
     return Outcome("contract conventions", Ran.CHECKED, findings, f"{len(sources)} sources")
 
