@@ -4,10 +4,14 @@ is non-zero with one error line."""
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 from pathlib import Path
 
 from mycelix.chain.anvil import free_port
+from mycelix.config import Settings
+from mycelix.ops.check import CheckContext, Status, run_check
 from mycelix.ops.check.stages import STAGES, p95
 
 from .support import mycelix, redis_server, running_serve
@@ -96,3 +100,34 @@ def test_p95_is_the_nearest_rank() -> None:
     assert p95([float(i) for i in range(1, 101)]) == 95.0
     assert p95([3.0]) == 3.0
     assert p95([1.0, 2.0]) == 2.0
+
+
+def test_another_program_on_the_port_fails_the_service_stage_clearly(tmp_path: Path) -> None:
+    """A web server that is not Mycelix (HTML everywhere): every probe fails, none crashes."""
+
+    class Html(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html>welcome to nginx</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Html)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        ctx = CheckContext(Settings(data_dir=tmp_path), f"http://127.0.0.1:{server.server_port}")
+        report = run_check(ctx)
+    finally:
+        server.shutdown()
+    stages = {s.name: s for s in report.stages}
+    assert [s.name for s in report.stages] == STAGE_NAMES
+    service = {p.name: p for p in stages["service"].probes}
+    assert all(p.status is Status.FAIL for p in service.values())
+    assert "unexpected body: <html>" in service["/health"].detail
+    assert stages["metrics"].status is Status.FAIL and not report.ok

@@ -145,17 +145,22 @@ def service(ctx: CheckContext) -> Iterator[Probe]:
         except httpx.HTTPError as exc:
             yield Probe.fail(path, f"{ctx.api_url}{path}: {exc or type(exc).__name__}")
             continue
-        if response.status_code == 200 and check(response):
-            yield Probe.ok(path, "200")
-        elif path == "/ready" and response.status_code == 503:
-            down = {
-                k: v.get("error", "") for k, v in response.json()["checks"].items() if not v["ok"]
-            }
+        try:
+            if response.status_code == 200 and check(response):
+                yield Probe.ok(path, "200")
+            elif path == "/ready" and response.status_code == 503:
+                checks = response.json()["checks"]
+                down = "; ".join(
+                    f"{k}: {v.get('error', '')}" for k, v in checks.items() if not v["ok"]
+                )
+                yield Probe.fail(path, f"503, not ready: {down}")
+            else:
+                yield Probe.fail(path, f"HTTP {response.status_code}: {response.text[:200]}")
+        except (ValueError, KeyError, AttributeError):
+            # Not the service's JSON (a proxy's error page, another program on the port).
             yield Probe.fail(
-                path, "503, not ready: " + "; ".join(f"{k}: {v}" for k, v in down.items())
+                path, f"HTTP {response.status_code}, unexpected body: {response.text[:200]}"
             )
-        else:
-            yield Probe.fail(path, f"HTTP {response.status_code}: {response.text[:200]}")
 
 
 def _contract(w3: Web3, name: str, address: str) -> Any:
