@@ -24,13 +24,6 @@ def check(
     ] = None,
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option("--database-url", help="Catalogue database [env: MYCELIX_DATABASE_URL]."),
-    ] = None,
-    redis_url: Annotated[
-        str | None, typer.Option("--redis-url", help="Shared state [env: MYCELIX_REDIS_URL].")
-    ] = None,
     owner: Annotated[
         str | None, typer.Option("--owner", help="The address that must own the router.")
     ] = None,
@@ -48,7 +41,8 @@ def check(
     Every stage runs, whatever failed before it; a summary table follows."""
     from mycelix.ops.check import CheckContext, run_check
 
-    settings = settings_from(data_dir, rpc_url, database_url=database_url, redis_url=redis_url)
+    # The node's own settings (environment, config file): database, Redis, chain, paths.
+    settings = settings_from(data_dir, rpc_url)
     host = loopback_if_any(settings.host)
     api = (url or f"http://{host}:{settings.port}").rstrip("/")
     ctx = CheckContext(settings, api, samples=samples, budget_ms=budget_ms, owner=owner)
