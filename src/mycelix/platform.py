@@ -42,6 +42,7 @@ class Platform:
         """Connect, deploy on a fresh dev chain (or verify), migrate the catalogue."""
         metrics = metrics or Metrics()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        metrics.watch_disk(settings.data_dir)
         chain = open_chain(settings)
         try:
             _observe_rpc(chain.w3, metrics)

@@ -8,6 +8,7 @@ test reads these back from the commands. `--config FILE` is the root command's o
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -68,3 +69,11 @@ def friendly_errors() -> Iterator[None]:
     except (MycelixError, EmbeddedChainError) as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from exc
+
+
+def loopback_if_any(host: str) -> str:
+    """The address to reach a server listening on `host` from this machine."""
+    try:
+        return "127.0.0.1" if ipaddress.ip_address(host.strip("[]")).is_unspecified else host
+    except ValueError:
+        return host

@@ -9,8 +9,11 @@ import typer
 from mycelix.cli.backup_cmds import backup, restore
 from mycelix.cli.chain_cmds import chain_app, deploy
 from mycelix.cli.common import ConfigFile, config_file
+from mycelix.cli.check_cmd import check
 from mycelix.cli.demo_cmd import demo
 from mycelix.cli.indexer_cmd import indexer_app
+from mycelix.cli.monitor_cmd import monitor
+from mycelix.cli.security_cmd import security
 from mycelix.cli.serve_cmd import serve
 
 app = typer.Typer(
@@ -35,6 +38,9 @@ app.command()(demo)
 app.command()(serve)
 app.command()(backup)
 app.command()(restore)
+app.command()(check)
+app.command()(monitor)
+app.command()(security)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
 

@@ -3,6 +3,9 @@ build many apps), every family documented in docs/metrics.md (a test checks both
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from mycelix import __version__
@@ -232,3 +235,46 @@ class Metrics:
             namespace=ns,
             registry=r,
         )
+        # Disk: the filesystem holding the data directory (chain, content, SQLite catalogue).
+        self.disk_free = Gauge(
+            "data_dir_free_bytes",
+            "Bytes free on the data directory's filesystem.",
+            namespace=ns,
+            registry=r,
+        )
+        self.disk_size = Gauge(
+            "data_dir_size_bytes",
+            "Size in bytes of the data directory's filesystem.",
+            namespace=ns,
+            registry=r,
+        )
+
+    def watch_disk(self, path: Path) -> None:
+        """Read the data directory's filesystem usage at every scrape (0 until called)."""
+        self.disk_free.set_function(lambda: float(shutil.disk_usage(path).free))
+        self.disk_size.set_function(lambda: float(shutil.disk_usage(path).total))
+
+
+# How prometheus_client exposes each family type: the family's sample names by suffix.
+_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "summary": ("", "_count", "_sum", "_created"),
+    "gauge": ("",),
+    "info": ("_info",),
+}
+
+
+def exported_families(registry: CollectorRegistry | None = None) -> dict[str, str]:
+    """Each family as named on /metrics (counters with `_total`, infos with `_info`) -> type."""
+    families = (registry or Metrics().registry).collect()
+    return {
+        f.name + ("_total" if f.type == "counter" else "_info" if f.type == "info" else ""): f.type
+        for f in families
+    }
+
+
+def sample_names(registry: CollectorRegistry | None = None) -> frozenset[str]:
+    """Every series name the service can expose (what a PromQL selector may name)."""
+    families = (registry or Metrics().registry).collect()
+    return frozenset(f.name + suffix for f in families for suffix in _SUFFIXES[f.type])
