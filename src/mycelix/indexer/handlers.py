@@ -129,6 +129,8 @@ def on_withdrawal(ctx: IndexContext, event: ChainEvent) -> None:
 
 
 def on_song_registered(ctx: IndexContext, event: ChainEvent) -> None:
+    # The event's salt is not kept: the id already binds it to the artist (the router derives
+    # song_id = keccak256(artist ‖ salt)), and a described song was given that same id.
     strategy = hex32(event.args["strategy_id"])
     ctx.songs.register(
         hex32(event.args["song_id"]),
@@ -152,6 +154,7 @@ def on_strategy_changed(ctx: IndexContext, event: ChainEvent) -> None:
 
 
 def on_song_transferred(ctx: IndexContext, event: ChainEvent) -> None:
+    """The new artist accepted an offer: only now does the song change hands."""
     song_id = hex32(event.args["song_id"])
     song = ctx.songs.require(song_id)
     artist = ctx.artists.ensure(str(event.args["artist"]))
@@ -309,9 +312,18 @@ HANDLERS: Mapping[tuple[str, str], Handler] = MappingProxyType(
     }
 )
 
-# Events of the watched contracts that change nothing the catalogue keeps.
+# Events of the watched contracts that change nothing the catalogue keeps. Deliberately
+# among them: a transfer offer or its cancellation (a song's artist changes only when the new
+# artist accepts, `SongTransferred`; the pending offer is read live from the router), and a
+# strategy's quarantine or release (the catalogue keeps no strategy state: payments through a
+# quarantined strategy revert, so they never reach it, and songs moved off it arrive as
+# `SongStrategyChanged`).
 IGNORED: frozenset[tuple[str, str]] = frozenset(
     {
+        (ROUTER, "SongTransferOffered"),
+        (ROUTER, "SongTransferCancelled"),
+        (ROUTER, "StrategyQuarantined"),
+        (ROUTER, "StrategyReleased"),
         (ROUTER, "StrategyEnabled"),
         (ROUTER, "Paused"),
         (ROUTER, "Unpaused"),
