@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from mycelix.chain.artifacts import CONTRACTS_DIR
 from mycelix.chain.units import HOUR, ONE, PaymentType
-from mycelix.strategies.ids import song_id, strategy_id
-from tests.contracts.conftest import System, build_system
+from mycelix.strategies.ids import strategy_id
+from tests.contracts.conftest import System, build_system, salt
 
 STREAM = PaymentType.STREAM
 DOWNLOAD = PaymentType.DOWNLOAD
@@ -184,7 +184,7 @@ def test_only_artist_can_configure(
         with boa.env.prank(who), boa.reverts("gift: caller is not the artist"):
             system.gift.configure(song, ONE, 0, 0, 10_000)
     with boa.env.prank(artist), boa.reverts("gift: caller is not the artist"):
-        system.gift.configure(song_id("never-registered"), ONE, 0, 0, 10_000)
+        system.gift.configure(salt("never-registered"), ONE, 0, 0, 10_000)
     assert system.gift.config(song).configured is False
 
 
@@ -252,8 +252,7 @@ def test_artist_may_configure_before_switching_to_gift(
 def test_new_artist_configures_after_song_transfer(
     system: System, song: bytes, artist: str, producer: str
 ) -> None:
-    with boa.env.prank(artist):
-        system.router.transfer_song(song, producer)
+    system.transfer(song, artist, producer)
     with boa.env.prank(artist), boa.reverts("gift: caller is not the artist"):
         system.gift.configure(song, ONE, 0, 0, 10_000)
     configure(system, song, producer, (2 * ONE, 0, 0, 10_000))

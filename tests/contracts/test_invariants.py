@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
-from mycelix.strategies.ids import song_id, strategy_id
+from mycelix.strategies.ids import strategy_id
 
-from .conftest import System
+from .conftest import System, salt
 
 settings.register_profile(
     "ci",
@@ -137,8 +137,12 @@ class Economy(RuleBasedStateMachine):
     def register(self, artist: int, strategy: str) -> bytes:
         self.counter += 1
         who = self.artists[artist]
-        sid = song_id(f"song {self.counter} {os.urandom(4).hex()}")
-        ok, _ = self.attempt(who, self.system.router.register_song, sid, strategy_id(strategy), who)
+        ok, sid = self.attempt(
+            who,
+            self.system.router.register_song,
+            salt(f"song {self.counter} {os.urandom(4).hex()}"),
+            strategy_id(strategy),
+        )
         assert ok
         self.song_artist[sid] = who
         self.song_strategy[sid] = strategy
@@ -151,7 +155,7 @@ class Economy(RuleBasedStateMachine):
         with boa.env.prank(stranger), boa.reverts("router: caller is not the artist"):
             s.router.configure_splits(song, [stranger], [10_000], [0])
         with boa.env.prank(stranger), boa.reverts("router: caller is not the artist"):
-            s.router.transfer_song(song, stranger)
+            s.router.offer_song(song, stranger)
         with boa.env.prank(stranger), boa.reverts("pps: caller is not the artist"):
             s.pps.set_price(song, 1)
         with boa.env.prank(stranger), boa.reverts("gift: caller is not the artist"):

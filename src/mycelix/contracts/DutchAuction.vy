@@ -368,6 +368,15 @@ def slot_of(song_id: bytes32, listener: address) -> (uint256, uint256):
     return holder >> _HOLDER_NUMBER_SHIFT, holder & _MASK64
 
 
+@view
+@external
+def holds_access(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev See `IStrategy.holds_access`: whether `listener` bought a slot
+         of any of the song's auctions (permanent access).
+    """
+    return self._holder[song_id][listener] != 0
+
 # ------------------------------------------------------------ internals
 
 

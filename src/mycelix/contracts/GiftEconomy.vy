@@ -380,6 +380,16 @@ def preview_reward(song_id: bytes32, listener: address) -> uint256:
     return reward
 
 
+@view
+@external
+def holds_access(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev See `IStrategy.holds_access`: never, free listening was not
+         sold, so it does not outlast the gift strategy.
+    """
+    return False
+
+
 @pure
 @internal
 def _config_of(song: uint256) -> (uint256, uint256, uint256, uint256):

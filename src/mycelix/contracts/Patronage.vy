@@ -489,6 +489,16 @@ def is_patron_only(song_id: bytes32) -> bool:
     return self._patron_only[song_id]
 
 
+@view
+@external
+def holds_access(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev See `IStrategy.holds_access`: whether `listener` is an active
+         patron of the song's artist of record (until paid-until + 7 d,
+         or until paid-until if cancelled).
+    """
+    return self._is_active(self._patron[staticcall router.song_artist(song_id)][listener])
+
 # ------------------------------------------------------------ internals
 
 
