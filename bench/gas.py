@@ -88,12 +88,10 @@ class Bench:
         self.chain.advance_time(seconds)
 
     def register(self, name: str, strategy: str) -> bytes:
-        sid = song_id(name)
-        self.send(
-            self.artist,
-            self.router.functions.register_song(sid, strategy_id(strategy), self.artist),
-        )
-        return sid
+        """Register the artist's song salted with `name`; the router derives its id."""
+        salt = song_id(name)
+        self.send(self.artist, self.router.functions.register_song(salt, strategy_id(strategy)))
+        return bytes(self.router.functions.song_id_of(self.artist, salt).call())
 
     def split(self, sid: bytes, n: int) -> None:
         recipients = [self.artist, *self.members[: n - 1]]
@@ -121,9 +119,7 @@ class Bench:
             93_441,
             70_000,
             self.artist,
-            self.router.functions.register_song(
-                song_id("registered"), strategy_id(pps), self.artist
-            ),
+            self.router.functions.register_song(song_id("registered"), strategy_id(pps)),
         )
 
         three = self.register("three-way", pps)
