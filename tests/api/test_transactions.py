@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from web3.exceptions import ContractLogicError
 
+from mycelix.catalog.repositories import SongRepository
 from mycelix.chain.units import ONE, PaymentType
 from mycelix.platform import Platform
 from mycelix.sdk.types import Role as SdkRole
@@ -27,6 +28,7 @@ from tests.api.helpers_endpoints import (
     register,
     send,
 )
+from tests.api.test_content import index
 
 SONG = "0x" + "ab" * 32
 PPS = "pay-per-stream-v1"
@@ -246,6 +248,9 @@ def test_splits_price_stream_and_withdraw(
 
     fund(client, platform, auth["listener"], 10 * ONE)
     before = {who: sdk.credits(who) for who in (artist, producer)}
+    unindexed = client.post("/api/tx/stream", json={"song_id": song}, headers=auth["listener"])
+    assert unindexed.status_code == 409 and unindexed.json()["error"]["code"] == "price_unknown"
+    index(platform)  # the API offers the price it lists: the indexed one
     tx = act(client, platform, "stream", {"song_id": song}, auth["listener"])
     assert tx["amount"] == str(3 * 10**16) and tx["from"] == auth.address("listener")
     net = 3 * 10**16 - 3 * 10**16 * 100 // 10_000
@@ -306,6 +311,7 @@ def test_tip_pay_and_batch(client: TestClient, platform: Platform, auth: Session
     assert sdk.credits(artist) - before == 10**16 * 99 // 100  # charged the price, not the offer
 
     before = sdk.credits(artist)
+    index(platform)
     tx = act(client, platform, "batch", {"song_ids": [first, second]}, auth["listener"])
     assert tx["amount"] == str(2 * 10**16)
     assert sdk.credits(artist) - before == 2 * (10**16 * 99 // 100)
@@ -420,6 +426,7 @@ def test_gift_economy(client: TestClient, platform: Platform, auth: Session) -> 
     assert c.configured
     listener = auth.address("listener")
     cgc = sdk.cgc_balance(listener)
+    index(platform)
     tx = act(client, platform, "stream", {"song_id": song}, auth["listener"])
     assert tx["amount"] == "0"
     assert sdk.cgc_balance(listener) - cgc == 7 * ONE
@@ -536,10 +543,18 @@ def test_a_prepared_payment_offers_only_the_price_it_showed(
     song = register(client, platform, auth["artist"])
     fund(client, platform, auth["listener"], 10 * ONE)
     listener = auth.address("listener")
+    act(client, platform, "set_price", {"song_id": song, "price": str(2 * 10**16)}, auth["artist"])
+    index(platform)
+    with platform.catalog.read() as session:
+        assert SongRepository(session).require(song).stream_price == 2 * 10**16
     tx = prepare(client, "stream", {"song_id": song}, auth["listener"])
-    assert tx["amount"] == str(10**16) and "0.01 FLOW" in tx["description"]
-    # The artist raises the price after the listener was shown (and prepared) 0.01 FLOW.
+    assert tx["amount"] == str(2 * 10**16) and "0.02 FLOW" in tx["description"]
+    # The artist raises the price after the listener was shown (and prepared) 0.02 FLOW.
     act(client, platform, "set_price", {"song_id": song, "price": str(5 * ONE)}, auth["artist"])
+    # Not indexed yet: the API still shows, and so offers, 0.02 FLOW, and says the chain
+    # now asks more instead of preparing a payment that would take it.
+    stale = client.post("/api/tx/stream", json={"song_id": song}, headers=auth["listener"])
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "price_changed"
     balance, credits = sdk.flow_balance(listener), sdk.credits(auth.address("artist"))
     with pytest.raises(ContractLogicError, match="pps: payment below price"):
         send(platform, tx)
@@ -549,6 +564,9 @@ def test_a_prepared_payment_offers_only_the_price_it_showed(
         "/api/tx/stream", json={"song_id": song, "max_price": str(10**16)}, headers=auth["listener"]
     )
     assert shown.status_code == 409 and shown.json()["error"]["code"] == "price_changed"
+    index(platform)
+    tx = prepare(client, "stream", {"song_id": song}, auth["listener"])
+    assert tx["amount"] == str(5 * ONE)  # once listed, the new price is what is shown
 
 
 def test_a_purchase_names_the_auction_it_was_shown(

@@ -176,6 +176,7 @@ def economy(cast: Cast) -> Songs:
 
     cast.as_owner("set_fee", 250)
     cast.as_owner("set_treasury", cast.treasury.address)
+    artist.set_price(songs.pps, Decimal("0.02"))
     listener.stream(songs.pps)
     artist.offer_song(songs.gift, cast.label.address)
     listener.tip(songs.gift, 10**15 + 1)  # still the artist's: an offer changes nothing
@@ -217,6 +218,7 @@ def _dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
                 Song.strategy_id,
                 Song.strategy_name,
                 Song.patron_only,
+                Song.stream_price,
                 Song.registration_tx,
                 Song.registration_block,
                 Song.play_count,

@@ -28,12 +28,13 @@ from mycelix.sdk.types import ChainEvent
 from .context import IndexContext
 from .distribution import distribute
 from .errors import IndexerError
-from .reader import hex32, strategy_name
+from .reader import hex32, set_price, strategy_name
 from .store import Setting
 
 Handler = Callable[[IndexContext, ChainEvent], None]
 
 ROUTER = "EconomicStrategyRouter"
+PPS = "PayPerStream"
 GIFT = "GiftEconomy"
 PATRONAGE = "Patronage"
 AUCTION = "DutchAuction"
@@ -241,6 +242,13 @@ def on_patron_cancelled(ctx: IndexContext, event: ChainEvent) -> None:
     _patron_event(ctx, event, "cancelled")
 
 
+def on_price_set(ctx: IndexContext, event: ChainEvent) -> None:
+    """The price the API displays for a pay-per-stream song, and so offers for its plays."""
+    song_id = hex32(event.args["song_id"])
+    ctx.songs.update(song_id, stream_price=set_price(int(str(event.args["price"]))))
+    ctx.touch(event, song_id)
+
+
 def on_patron_only_set(ctx: IndexContext, event: ChainEvent) -> None:
     song_id = hex32(event.args["song_id"])
     ctx.songs.update(song_id, patron_only=bool(event.args["patron_only"]))
@@ -301,6 +309,7 @@ HANDLERS: Mapping[tuple[str, str], Handler] = MappingProxyType(
         (ROUTER, "TreasuryChanged"): on_treasury_changed,
         (ROUTER, "FeeChanged"): on_fee_changed,
         (ROUTER, "StrategyRegistered"): on_strategy_registered,
+        (PPS, "PriceSet"): on_price_set,
         (GIFT, "ListenRewarded"): on_listen_rewarded,
         (PATRONAGE, "PatronJoined"): on_patron_joined,
         (PATRONAGE, "PatronRenewed"): on_patron_renewed,

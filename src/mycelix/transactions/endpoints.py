@@ -386,14 +386,19 @@ def pay(body: PayIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
 
 @router.post("/stream")
 def stream(body: StreamIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
-    """Pay for one play. The offer is the price the listener was shown (`max_price`), or
-    else the price quoted now and shown in the answer (`amount`, `description`); zero where
-    the strategy makes the play free (gift economy, patrons, slot holders). A charge above
-    the offer reverts on chain, so a price raised after this answer cannot be taken."""
+    """Pay for one play. The offer is the price the listener was shown: `max_price`, or else
+    the song's `stream_price` as the API lists it (indexed; zero where the strategy makes the
+    play free: gift economy, patrons, slot holders). 409 `price_changed` if the chain asks
+    more now; a charge above the offer reverts on chain, so a price raised after the listener
+    looked is never taken."""
     price = service.quote(p, body.song_id, who, PaymentType.STREAM)
-    offer = price if body.max_price is None else body.max_price
+    offer = (
+        service.displayed_price(p, body.song_id) if body.max_price is None else body.max_price
+    )
     if offer < price:
-        raise APIError(409, f"the price is {price} wei, above max_price {offer}", "price_changed")
+        raise APIError(
+            409, f"the price is now {price} wei, above the {offer} wei shown", "price_changed"
+        )
     return _payment(
         p,
         who,
@@ -424,8 +429,19 @@ def tip(body: TipIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
 
 @router.post("/batch")
 def batch(body: BatchIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
-    """Pay one play of each song in one transaction, each at its current quote."""
-    offers = [service.quote(p, s, who, PaymentType.STREAM) for s in body.song_ids]
+    """Pay one play of each song in one transaction, each offering the song's price as the
+    API lists it (`stream_price`, indexed; 409 `price_changed` if the chain asks more now)."""
+    offers = []
+    for s in body.song_ids:
+        price = service.quote(p, s, who, PaymentType.STREAM)
+        offer = service.displayed_price(p, s)
+        if offer < price:
+            raise APIError(
+                409,
+                f"song {s} now costs {price} wei, above the {offer} wei shown",
+                "price_changed",
+            )
+        offers.append(offer)
     requests = [
         (_sid(s), offer, int(PaymentType.STREAM), 0)
         for s, offer in zip(body.song_ids, offers, strict=True)

@@ -16,6 +16,7 @@ from mycelix.chain.tx import call_errors
 from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
 from mycelix.sdk.types import content_salt, song_id_for
+from mycelix.songs.schemas import stream_price
 from mycelix.transactions.prepare import PreparedTx
 
 
@@ -57,6 +58,36 @@ def registration_salt(p: Platform, who: str, song_id: str | None, salt: str | No
     if p.sdk.song_artist(song_id) is not None:
         raise APIError(409, f"song {song_id} is already registered", "conflict")
     return raw
+
+
+# Strategies whose plays the API shows as free (to whoever the chain lets play them: everyone,
+# patrons, slot holders); the chain refuses the others, which `quote` turns into a 409.
+FREE_PLAYS = frozenset({"gift-economy-v1", "patronage-v1", "dutch-auction-v1"})
+
+
+def displayed_price(p: Platform, song_id: str) -> int:
+    """The price of one play the API shows for a song (`stream_price` in the song listings,
+    from the indexed `PriceSet`; 0 where plays are free). 409 where it shows none: a song not
+    indexed yet, or a strategy it does not know; the client then passes the price it showed."""
+    with p.catalog.read() as session:
+        song = SongRepository(session).get(song_id)
+        if song is None or song.registration_block is None:
+            raise APIError(
+                409,
+                f"song {song_id} is not indexed yet, so no price was shown for it: pass "
+                "max_price, the price you showed",
+                "price_unknown",
+            )
+        price, strategy = stream_price(song), song.strategy_name
+    if price is not None:
+        return price
+    if strategy in FREE_PLAYS:
+        return 0
+    raise APIError(
+        409,
+        f"no price is shown for plays under {strategy}: pass max_price, the price you showed",
+        "price_unknown",
+    )
 
 
 def quote(p: Platform, song_id: str, payer: str, kind: PaymentType, option: int = 0) -> int:
