@@ -219,13 +219,16 @@ class Bench:
             ),
         )
         self.advance(HOUR)
-        self.send(self.buyer1, self.pay(self.buyer1, release, 100 * ONE, PaymentType.ACCESS))
+        number = self.c["DutchAuction"].functions.auction_number(release).call()
+        self.send(
+            self.buyer1, self.pay(self.buyer1, release, 100 * ONE, PaymentType.ACCESS, number)
+        )
         self.measure(
             "Dutch auction purchase",
             82_022,
             110_000,
             self.buyer2,
-            self.pay(self.buyer2, release, 100 * ONE, PaymentType.ACCESS),
+            self.pay(self.buyer2, release, 100 * ONE, PaymentType.ACCESS, number),
         )
         return self.rows
 

@@ -267,7 +267,8 @@ class Economy(RuleBasedStateMachine):
 
     @rule(listener=st.integers(0, 2), song=songs, amount=amounts)
     def buy_slot(self, listener: int, song: bytes, amount: int) -> None:
-        self.pay(self.listeners[listener], song, amount, PaymentType.ACCESS)
+        number = self.system.auction.auction_number(song)
+        self.pay(self.listeners[listener], song, amount, PaymentType.ACCESS, number)
 
     @rule(
         listener=st.integers(0, 2), songs_=st.lists(songs, min_size=1, max_size=4), amount=amounts
