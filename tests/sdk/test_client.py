@@ -25,6 +25,7 @@ from mycelix.sdk import (
     song_id_for,
 )
 from mycelix.storage.cid import cid_of
+from mycelix.strategies.ids import strategy_id
 
 from .conftest import Actors
 
@@ -428,3 +429,22 @@ def test_access_sold_outlives_a_strategy_change(actors: Actors) -> None:
     assert actors.artist.credits() == credits
     assert not actors.stranger.is_authorized(song)
     assert actors.stranger.quote(song, PaymentType.STREAM) == PRICE
+
+
+def test_a_quarantined_strategy_takes_no_payment_and_songs_move_off_it(actors: Actors) -> None:
+    song = actors.register(PPS, "quarantined")
+    actors.listener.approve(0)
+    owner = actors.owner
+    pps = strategy_id(PPS)
+    owner.sender.transact(owner.router.functions.quarantine_strategy(pps))
+    try:
+        balance, block = actors.listener.flow_balance(), actors.chain.w3.eth.block_number
+        with pytest.raises(ContractRevert, match="router: strategy quarantined"):
+            actors.listener.stream(song, max_price=PRICE)
+        assert actors.chain.w3.eth.block_number == block  # no approve mined either
+        assert actors.listener.flow_balance() == balance
+        assert actors.listener.allowance() == 0
+        actors.artist.change_strategy(song, GIFT)  # the artist moves the song off it
+        actors.listener.stream(song)
+    finally:
+        owner.sender.transact(owner.router.functions.release_strategy(pps))

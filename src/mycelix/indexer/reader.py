@@ -24,12 +24,6 @@ ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_HASH = "0x" + "00" * 32
 # PayPerStream's price of a song whose artist never set one (the contract's DEFAULT_PRICE).
 DEFAULT_STREAM_PRICE = 10**16
-
-
-def set_price(price: int) -> int | None:
-    """A pay-per-stream price as the catalogue keeps it: None for the default price, so a
-    song's row is the same whether it was indexed from events or re-read after a reorg."""
-    return None if price == DEFAULT_STREAM_PRICE else price
 # strategy id (0x-hex) -> registry name, e.g. "pay-per-stream-v1"
 STRATEGY_NAMES: dict[str, str] = {
     "0x" + strategy_id(name).hex(): name for name in STRATEGY_CONTRACTS.values()
@@ -41,6 +35,12 @@ def hex32(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return normalize_bytes32(bytes(value))
     return normalize_bytes32(str(value))
+
+
+def set_price(price: int) -> int | None:
+    """A pay-per-stream price as the catalogue keeps it: None for the default price, so a
+    song's row is the same whether it was indexed from events or re-read after a reorg."""
+    return None if price == DEFAULT_STREAM_PRICE else price
 
 
 def strategy_name(strategy_id_hex: str) -> str | None:

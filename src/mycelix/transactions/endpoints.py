@@ -392,9 +392,7 @@ def stream(body: StreamIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
     more now; a charge above the offer reverts on chain, so a price raised after the listener
     looked is never taken."""
     price = service.quote(p, body.song_id, who, PaymentType.STREAM)
-    offer = (
-        service.displayed_price(p, body.song_id) if body.max_price is None else body.max_price
-    )
+    offer = service.displayed_price(p, body.song_id) if body.max_price is None else body.max_price
     if offer < price:
         raise APIError(
             409, f"the price is now {price} wei, above the {offer} wei shown", "price_changed"
