@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_utils import keccak
 from web3 import Web3
 
 from mycelix.chain import artifacts
@@ -30,7 +31,7 @@ from mycelix.chain.deploy import deploy_system
 from mycelix.chain.tx import Sender
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
 from mycelix.config import Settings
-from mycelix.strategies.ids import song_id, strategy_id
+from mycelix.strategies.ids import strategy_id
 
 ALLOWANCE = 10**30  # large but finite, as a wallet would approve: the allowance is written
 
@@ -61,7 +62,7 @@ class Bench:
             self.buyer1,
             self.buyer2,
         ) = accounts[:7]
-        self.members = [Web3.to_checksum_address(song_id(f"member {i}")[:20]) for i in range(5)]
+        self.members = [Web3.to_checksum_address(keccak(text=f"member {i}")[:20]) for i in range(5)]
         self.manifest = deploy_system(w3, Sender(w3, chain.dev_accounts[0]))
         self.c = {
             name: w3.eth.contract(address=address, abi=artifacts.load(name).abi)
@@ -87,11 +88,11 @@ class Bench:
     def advance(self, seconds: int) -> None:
         self.chain.advance_time(seconds)
 
-    def register(self, name: str, strategy: str) -> bytes:
-        """Register the artist's song salted with `name`; the router derives its id."""
-        salt = song_id(name)
-        self.send(self.artist, self.router.functions.register_song(salt, strategy_id(strategy)))
-        return bytes(self.router.functions.song_id_of(self.artist, salt).call())
+    def register(self, name: str, strategy: str, artist: str | None = None) -> bytes:
+        artist = artist or self.artist
+        salt = keccak(text=name)
+        self.send(artist, self.router.functions.register_song(salt, strategy_id(strategy)))
+        return bytes(self.router.functions.song_id_of(artist, salt).call())
 
     def split(self, sid: bytes, n: int) -> None:
         recipients = [self.artist, *self.members[: n - 1]]
@@ -119,7 +120,7 @@ class Bench:
             93_441,
             70_000,
             self.artist,
-            self.router.functions.register_song(song_id("registered"), strategy_id(pps)),
+            self.router.functions.register_song(keccak(text="registered"), strategy_id(pps)),
         )
 
         three = self.register("three-way", pps)
@@ -219,16 +220,13 @@ class Bench:
             ),
         )
         self.advance(HOUR)
-        number = self.c["DutchAuction"].functions.auction_number(release).call()
-        self.send(
-            self.buyer1, self.pay(self.buyer1, release, 100 * ONE, PaymentType.ACCESS, number)
-        )
+        self.send(self.buyer1, self.pay(self.buyer1, release, 100 * ONE, PaymentType.ACCESS))
         self.measure(
             "Dutch auction purchase",
             82_022,
             110_000,
             self.buyer2,
-            self.pay(self.buyer2, release, 100 * ONE, PaymentType.ACCESS, number),
+            self.pay(self.buyer2, release, 100 * ONE, PaymentType.ACCESS),
         )
         return self.rows
 

@@ -545,10 +545,9 @@ def pay(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256 
     @param option A strategy-specific choice (the patronage tier).
     @return uint256 The amount charged.
     """
-    config: uint256 = self._live_config()
-    charged: uint256 = 0
-    credited: uint256 = 0
-    charged, credited = self._process(song_id, amount, payment_type, option, config)
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT == 0, "router: paused"
+    charged: uint256 = self._process(song_id, amount, payment_type, option, config)
     if charged != 0:
         self._pull(charged)
     return charged
@@ -572,12 +571,13 @@ def pay_batch(requests: DynArray[PaymentRequest, MAX_BATCH]) -> uint256:
     total: uint256 = 0
     credits_: uint256 = 0
     for r: PaymentRequest in requests:
-        charged: uint256 = 0
-        credited: uint256 = 0
-        charged, credited = self._process(r.song_id, r.amount, r.payment_type, r.option, config)
-        total += charged
-        credits_ += credited
-    assert credits_ <= MAX_BATCH_CREDITS, "router: batch too large"
+        charged: uint256 = self._process(r.song_id, r.amount, r.payment_type, r.option, config)
+        if charged != 0:
+            # The song's slot is warm now; a charged payment credited
+            # its recipients (1 without splits) and the treasury.
+            credits_ += max((self._song[r.song_id] >> _COUNT_SHIFT) & 255, 1) + 1
+            assert credits_ <= MAX_BATCH_CREDITS, "router: batch too large"
+            total += charged
     if total != 0:
         self._pull(total)
     return total
@@ -938,22 +938,22 @@ def _splits_digest(song_id: bytes32, info: uint256) -> bytes32:
 
 
 @internal
-def _process(
-    song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256, config: uint256
-) -> (uint256, uint256):
-    """
-    @dev One payment; returns the charge and how many credits it made
-         (split recipients, or 1 without splits, plus the treasury; 0
-         for a free play).
-    """
-    info: uint256 = self._registered(song_id)
+def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256, config: uint256) -> uint256:
+    # Checks inlined rather than shared: this is the hot path.
+    info: uint256 = self._song[song_id]
+    assert info != 0, "router: song not registered"
     assert payment_type <= ACCESS, "router: unknown payment type"
-    slot: uint256 = self._strategy_slot(info)
+    slot: uint256 = self._strategy_at[(info >> _INDEX_SHIFT) & _SONG_INDEX_MASK]
     assert slot & _AT_QUARANTINED_BIT == 0, "router: strategy quarantined"
-    strategy: address = self._address_of(slot)
+    strategy: address = convert(convert(slot & _ADDRESS_MASK, uint160), address)
     charged: uint256 = 0
-    credited: uint256 = 0
-    if payment_type != STREAM or not self._retained(song_id, info, msg.sender):
+    # A song that never changed strategy has only its current bit set
+    # and skips the history walk.
+    if (
+        payment_type != STREAM
+        or info >> _HISTORY_SHIFT == 1 << ((info >> _INDEX_SHIFT) & _SONG_INDEX_MASK)
+        or not self._retained(song_id, info, msg.sender)
+    ):
         charged = extcall IStrategy(strategy).charge(song_id, msg.sender, amount, payment_type, option)
     assert charged <= amount, "router: charge exceeds offer"
     fee: uint256 = 0
@@ -962,19 +962,19 @@ def _process(
         if fee != 0:
             treasury_: address = self._address_of(config)
             self.credits[treasury_] += fee
-        credited = self._distribute(song_id, info, charged - fee) + 1
+        self._distribute(song_id, info, charged - fee)
     log Payment(
         song_id=song_id, payer=msg.sender, strategy=strategy, payment_type=payment_type, amount=charged, fee=fee
     )
-    return charged, credited
+    return charged
 
 
 @internal
-def _distribute(song_id: bytes32, info: uint256, net: uint256) -> uint256:
+def _distribute(song_id: bytes32, info: uint256, net: uint256):
     n: uint256 = (info >> _COUNT_SHIFT) & 255
     if n == 0:
         self.credits[self._address_of(info)] += net
-        return 1
+        return
     rest: uint256 = net
     for i: uint256 in range(1, n, bound=MAX_SPLITS):
         packed: uint256 = self._split[song_id][i]
@@ -982,7 +982,6 @@ def _distribute(song_id: bytes32, info: uint256, net: uint256) -> uint256:
         rest = unsafe_sub(rest, share)
         self.credits[self._address_of(packed)] += share
     self.credits[self._address_of(self._split[song_id][0])] += rest
-    return n
 
 
 @internal
