@@ -834,6 +834,29 @@ def is_authorized(song_id: bytes32, listener: address) -> bool:
     return self._retained(song_id, info, listener)
 
 
+@view
+@external
+def is_payee(song_id: bytes32, account: address) -> bool:
+    """
+    @dev Whether `account` is paid by a song: its artist of record or
+         one of its configured split recipients. Strategies that reward
+         listeners use it so nobody is rewarded for playing a song they
+         earn from. False for an unregistered song.
+    @param song_id The 32-byte song id.
+    @param account The 20-byte address.
+    @return bool True for the artist and every split recipient.
+    """
+    info: uint256 = self._song[song_id]
+    if info == 0:
+        return False
+    if self._address_of(info) == account:
+        return True
+    for i: uint256 in range((info >> _COUNT_SHIFT) & 255, bound=MAX_SPLITS):
+        if self._address_of(self._split[song_id][i]) == account:
+            return True
+    return False
+
+
 # ------------------------------------------------------------ internals
 
 
