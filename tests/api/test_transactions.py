@@ -438,7 +438,7 @@ def test_gift_economy(client: TestClient, platform: Platform, auth: Session) -> 
     assert bad.status_code == 422
     too_much = client.post(
         "/api/tx/configure_gift",
-        json={**config, "cgc_per_listen": str(10**24 + 1)},
+        json={**config, "cgc_per_listen": str(100 * ONE + 1)},
         headers=auth["artist"],
     )
     assert too_much.status_code == 422 and "maximum" in too_much.json()["error"]["message"]

@@ -322,9 +322,10 @@ class SetPriceIn(SongBody):
 
 
 class ConfigureGiftIn(SongBody):
-    cgc_per_listen: Wei = Field(description="CGC units per rewarded listen (≤ 10**24).")
+    cgc_per_listen: Wei = Field(description="CGC units per rewarded listen (≤ 100 CGC).")
     early_bonus: Wei = Field(
-        default=0, description="Extra CGC on the first listen of each early listener (≤ 10**24)."
+        default=0,
+        description="Extra CGC on the first listen of each early listener (≤ 1,000 CGC).",
     )
     early_threshold: int = Field(
         default=0, ge=0, le=2**32 - 1, description="How many first listeners get the bonus."
@@ -335,9 +336,10 @@ class ConfigureGiftIn(SongBody):
 
     @model_validator(mode="after")
     def _bounds(self) -> ConfigureGiftIn:
-        for name in ("cgc_per_listen", "early_bonus"):
-            if getattr(self, name) > 10**6 * ONE:
-                raise ValueError(f"{name} is above the maximum of 10**24 (1,000,000 CGC)")
+        # The contract's protocol maximums (GiftEconomy MAX_CGC_PER_LISTEN, MAX_EARLY_BONUS).
+        for name, most in (("cgc_per_listen", 100), ("early_bonus", 1_000)):
+            if getattr(self, name) > most * ONE:
+                raise ValueError(f"{name} is above the maximum of {most:,} CGC ({most} * 10**18)")
         return self
 
 
