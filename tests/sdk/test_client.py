@@ -412,8 +412,9 @@ def test_a_purchase_names_the_auction_it_was_built_for(actors: Actors) -> None:
 def test_settings_accept_a_str_data_dir(tmp_path) -> None:
     settings = Settings(data_dir=str(tmp_path / "as-text"))  # type: ignore[arg-type]
     assert settings.chain_dir == tmp_path / "as-text" / "chain"
-    with connect(settings, deploy=True) as (sdk, _chain):
+    with connect(settings, deploy=True, max_payment=Decimal("0.5")) as (sdk, chain):
         assert sdk.protocol_fee_bps() == 100
+        assert sdk.as_account(chain.dev_accounts[1]).max_payment == ONE // 2
 
 
 def test_access_sold_outlives_a_strategy_change(actors: Actors) -> None:
