@@ -8,7 +8,6 @@ from typing import Any
 
 import boa
 import pytest
-
 from eth_abi import encode
 from eth_utils import keccak, to_bytes
 
