@@ -83,7 +83,6 @@ def test_deploy_with_an_existing_token(tmp_path: Path) -> None:
         assert router.functions.token().call() == token
 
 
-
 def deploy_fixture_token(data_dir: Path, name: str, *args: object) -> str:
     """Compile a tests-only token and deploy it as the deployer (who holds its initial supply)."""
     import vyper

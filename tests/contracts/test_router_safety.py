@@ -155,7 +155,9 @@ def test_worst_case_batch_fits_well_inside_a_block(
     limit = system.router.MAX_BATCH_CREDITS()
     assert limit == 512
     fresh = iter(boa.env.generate_address(f"member {i}") for i in range(600))
-    songs = [split_song(system, artist, f"wide {i}", [next(fresh) for _ in range(64)]) for i in range(7)]
+    songs = [
+        split_song(system, artist, f"wide {i}", [next(fresh) for _ in range(64)]) for i in range(7)
+    ]
     songs.append(split_song(system, artist, "last", [next(fresh) for _ in range(56)]))
     system.fund(listener, 10_000 * ONE)
     with boa.env.prank(listener):

@@ -240,6 +240,8 @@ def test_splits_digest_matches_the_python_encoding(
     recipients = [artist, producer, engineer]
     with boa.env.prank(artist):
         system.router.configure_splits(song, recipients, [5_000, 3_000, 2_000], [0, 1, 255])
-    assert system.router.splits_digest(song) == digest(recipients, [5_000, 3_000, 2_000], [0, 1, 255])
+    assert system.router.splits_digest(song) == digest(
+        recipients, [5_000, 3_000, 2_000], [0, 1, 255]
+    )
     with boa.reverts("router: song not registered"):
         system.router.splits_digest(salt("unregistered"))

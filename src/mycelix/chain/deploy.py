@@ -125,7 +125,9 @@ def probe_token(w3: Web3, sender: Sender, token: str) -> bool:
         sender.transact(contract.functions.approve(me, amount))
         sender.transact(contract.functions.transferFrom(me, me, amount))
     except (ContractRevert, TransactionFailed) as exc:
-        raise DeploymentError(f"--token {token}: a probe transfer to the deployer failed ({exc})") from exc
+        raise DeploymentError(
+            f"--token {token}: a probe transfer to the deployer failed ({exc})"
+        ) from exc
     after = contract.functions.balanceOf(me).call()
     if after != before:
         raise DeploymentError(
