@@ -226,8 +226,11 @@ class Bench:
             ),
         )
         self.advance(HOUR)
-        self.send(self.buyer1, self.pay(self.buyer1, release, 100 * ONE, PaymentType.ACCESS))
+        # A purchase names the auction the buyer saw (DutchAuction refuses any other number).
         number = self.c["DutchAuction"].functions.auction(release).call()[0]
+        self.send(
+            self.buyer1, self.pay(self.buyer1, release, 100 * ONE, PaymentType.ACCESS, number)
+        )
         self.measure(
             "Dutch auction purchase",
             82_022,
