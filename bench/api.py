@@ -303,6 +303,7 @@ def seed(data_dir: Path, rpc_url: str | None, songs: int) -> Node:
     from mycelix.catalog.repositories import ArtistRepository, ChainRef, NewSong, SongRepository
     from mycelix.config import Settings
     from mycelix.platform import Platform
+    from mycelix.sdk import content_salt
     from mycelix.storage import fixtures
     from mycelix.strategies.ids import strategy_id
 
@@ -364,8 +365,8 @@ def seed(data_dir: Path, rpc_url: str | None, songs: int) -> Node:
         seeded = time.perf_counter() - t0
 
         # The streamed song: registered on chain under the gift economy (streams to anyone).
-        gift = "0x" + keccak(text="bench gift song").hex()
-        receipt = platform.sdk.register_song(gift, GIFT)
+        receipt = platform.sdk.register_song(content_salt(stored.cid), GIFT)
+        gift = "0x" + platform.sdk.song_id_of(content_salt(stored.cid)).hex()
         block = platform.chain.w3.eth.get_block(receipt["blockNumber"])
         with platform.catalog.write() as session:
             songs_repo = SongRepository(session)

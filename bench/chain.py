@@ -28,7 +28,7 @@ from pathlib import Path
 
 from mycelix.chain.anvil import anvil_binary, run_anvil
 from mycelix.config import Settings
-from mycelix.sdk import PaymentType, connect, song_id_for
+from mycelix.sdk import PaymentType, connect, salt_for, song_id_for
 
 UNLIMITED = 2**256 - 1
 WARMUP = 5
@@ -55,8 +55,9 @@ def measure(label: str, settings: Settings, n: int) -> Result:
     with connect(settings, deploy=True) as (sdk, chain):
         artist = sdk.as_account(chain.dev_accounts[1])
         listener = sdk.as_account(chain.dev_accounts[2])
-        song = song_id_for(f"bench {time.time_ns()}", artist.address)
-        artist.register_song(song, "pay-per-stream-v1")
+        salt = salt_for(f"bench {time.time_ns()}")
+        artist.register_song(salt, "pay-per-stream-v1")
+        song = song_id_for(artist.address, salt)
         listener.faucet(Decimal(1_000))
         listener.ensure_allowance(UNLIMITED)
         price = listener.quote(song, PaymentType.STREAM)

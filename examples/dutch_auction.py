@@ -20,7 +20,16 @@ from decimal import Decimal
 from pathlib import Path
 
 from mycelix.config import Settings
-from mycelix.sdk import ContractRevert, PaymentType, Role, Split, connect, flow, song_id_for
+from mycelix.sdk import (
+    ContractRevert,
+    PaymentType,
+    Role,
+    Split,
+    connect,
+    flow,
+    salt_for,
+    song_id_for,
+)
 
 WEI = 10**18
 HOUR = 3_600
@@ -47,8 +56,8 @@ def run(data_dir: Path) -> None:
         )
 
         title = f"Limited Pressing #{sdk.w3.eth.block_number}"  # a new song on every run
-        song = song_id_for(title, artist.address)
-        artist.register_song(song, "dutch-auction-v1")
+        artist.register_song(salt_for(title), "dutch-auction-v1")  # the router derives the id
+        song = song_id_for(artist.address, salt_for(title))
         artist.configure_splits(
             song,
             [Split(artist.address, 8_000, Role.ARTIST), Split(label.address, 2_000, Role.LABEL)],

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from mycelix.config import Settings
-from mycelix.sdk import Role, Split, connect, flow, song_id_for
+from mycelix.sdk import Role, Split, connect, flow, salt_for, song_id_for
 
 WEI = 10**18
 HOUR = 3_600
@@ -37,8 +37,8 @@ def run(data_dir: Path) -> None:
         artist, featured, listener = (sdk.as_account(chain.dev_accounts[i]) for i in (5, 6, 8))
 
         title = f"Rain Choir #{sdk.w3.eth.block_number}"  # a new song on every run
-        song = song_id_for(title, artist.address)
-        artist.register_song(song, "gift-economy-v1")
+        artist.register_song(salt_for(title), "gift-economy-v1")  # the router derives the id
+        song = song_id_for(artist.address, salt_for(title))
         artist.configure_splits(
             song,
             [

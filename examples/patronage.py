@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from mycelix.config import Settings
-from mycelix.sdk import ContractRevert, PaymentType, Tier, connect, flow, song_id_for
+from mycelix.sdk import ContractRevert, PaymentType, Tier, connect, flow, salt_for, song_id_for
 
 WEI = 10**18
 DAY = 86_400
@@ -47,10 +47,10 @@ def run(data_dir: Path) -> None:
             [Tier("Supporter", 2 * WEI), Tier("Inner circle", 5 * WEI, exclusive=True)]
         )
         block = sdk.w3.eth.block_number  # in the titles: a new pair of songs on every run
-        letters = song_id_for(f"Letters #{block}", artist.address)
-        demos = song_id_for(f"Demos #{block}", artist.address)
-        for song in (letters, demos):
-            artist.register_song(song, "patronage-v1")
+        salts = [salt_for(f"Letters #{block}"), salt_for(f"Demos #{block}")]
+        for salt in salts:
+            artist.register_song(salt, "patronage-v1")  # the router derives the ids
+        letters, demos = (song_id_for(artist.address, salt) for salt in salts)
         artist.set_patron_only(demos)
         print(
             "The artist offers two tiers: Supporter at 2 FLOW and Inner circle at 5 FLOW a month;"

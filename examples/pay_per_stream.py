@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from mycelix.config import Settings
-from mycelix.sdk import Role, Split, connect, flow, song_id_for
+from mycelix.sdk import Role, Split, connect, flow, salt_for, song_id_for
 
 WEI = 10**18
 
@@ -31,8 +31,8 @@ def run(data_dir: Path) -> None:
         # The artist registers a song and sets its splits and price. (The block number in the
         # title gives every run its own song, so the example can run again on the same chain.)
         title = f"Night Bus #{sdk.w3.eth.block_number}"
-        song = song_id_for(title, artist.address)
-        artist.register_song(song, "pay-per-stream-v1")
+        artist.register_song(salt_for(title), "pay-per-stream-v1")  # the router derives the id
+        song = song_id_for(artist.address, salt_for(title))
         artist.configure_splits(
             song,
             [

@@ -168,6 +168,14 @@ class Settings(BaseSettings):
 
     # ------------------------------------------------------------------ derived paths
 
+    def __post_init__(self) -> None:
+        # Callers pass paths as text too (`Settings(data_dir="a/str")`); everything downstream
+        # joins them with `/`, so they become `Path`s here, once.
+        for name in ("data_dir", "keystore"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Path(value))
+
     @property
     def chain_dir(self) -> Path:
         return self.data_dir / "chain"

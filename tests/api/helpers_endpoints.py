@@ -29,6 +29,8 @@ from mycelix.catalog.repositories import (
 )
 from mycelix.catalog.types import normalize_bytes32
 from mycelix.platform import Platform
+from mycelix.sdk.types import content_salt, song_id_for
+from mycelix.storage.cid import cid_of
 from mycelix.strategies.ids import strategy_id
 from tests.api.conftest import sign_in
 
@@ -37,6 +39,10 @@ _blocks = itertools.count(1_000_000)
 
 
 def new_song_id() -> str:
+    return "0x" + secrets.token_hex(32)
+
+
+def new_salt() -> str:
     return "0x" + secrets.token_hex(32)
 
 
@@ -107,9 +113,11 @@ def register(
     headers: dict[str, str],
     strategy: str = "pay-per-stream-v1",
 ) -> str:
-    song_id = new_song_id()
-    act(client, platform, "register_song", {"song_id": song_id, "strategy": strategy}, headers)
-    return song_id
+    """Register a song of the signed-in account under a fresh salt; returns its id."""
+    salt = new_salt()
+    act(client, platform, "register_song", {"salt": salt, "strategy": strategy}, headers)
+    artist = client.get("/api/auth/me", headers=headers).json()["address"]
+    return "0x" + song_id_for(artist, salt).hex()
 
 
 def fund(client: TestClient, platform: Platform, headers: dict[str, str], wei: int) -> None:
@@ -140,15 +148,17 @@ def describe_song(
     song_id: str | None = None,
     strategy: str = "pay-per-stream-v1",
 ) -> str:
-    """A described song in the catalogue (as `POST /api/songs` makes one)."""
-    song_id = song_id or new_song_id()
+    """A described song in the catalogue (as `POST /api/songs` makes one: its id is the
+    artist's registration salted with the audio's content hash)."""
+    audio_cid = cid_of(secrets.token_bytes(16))
+    song_id = song_id or "0x" + song_id_for(artist, content_salt(audio_cid)).hex()
     with platform.catalog.write() as session:
         SongRepository(session).create(
             NewSong(
                 song_id=song_id,
                 artist=artist,
                 title=title,
-                audio_cid=f"bafy{song_id[2:20]}",
+                audio_cid=audio_cid,
                 strategy_id=strategy_id(strategy),
                 strategy_name=strategy,
             )

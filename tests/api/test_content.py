@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from mycelix.catalog.models import Upload
 from mycelix.indexer import Indexer
 from mycelix.platform import Platform
+from mycelix.sdk import content_salt, song_id_for
 from mycelix.songs.cache import songs_changed
 from mycelix.storage import fixtures
 
@@ -136,6 +137,49 @@ def test_upload_describe_register_discover_stream(
         client.patch(f"/api/songs/{song_id}", json={"title": "mine"}, headers=other).status_code
         == 403
     )
+
+
+def test_a_squatter_cannot_take_an_uploads_id(
+    platform: Platform, client: TestClient, accounts
+) -> None:
+    artist, attacker = accounts["artist"], accounts["stranger"]
+    headers = sign_in(client, artist)
+    audio = upload(client, headers, "audio", fixtures.wav_bytes(seconds=1.0, seed=77), "a.wav")
+    assert audio.status_code == 201, audio.text
+    cid = audio.json()["cid"]
+    created = client.post(
+        "/api/songs",
+        json={"title": "Spores", "audio_cid": cid, "strategy": "pay-per-stream-v1"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    song_id = created.json()["song"]["song_id"]
+    salt = content_salt(cid)
+    assert song_id == "0x" + song_id_for(artist.address, salt).hex()
+    # The listed id and the audio's content hash are public; the attacker registers that salt
+    # (and tries the artist's described song by id) before the artist does.
+    attacker_headers = sign_in(client, attacker)
+    theirs = client.post(
+        "/api/tx/register_song",
+        json={"salt": "0x" + salt.hex(), "strategy": "pay-per-stream-v1"},
+        headers=attacker_headers,
+    )
+    assert theirs.status_code == 200, theirs.text
+    send(platform, theirs.json())
+    by_id = client.post(
+        "/api/tx/register_song",
+        json={"song_id": song_id, "strategy": "pay-per-stream-v1"},
+        headers=attacker_headers,
+    )
+    assert by_id.status_code == 403
+    assert platform.sdk.song_artist(song_id) is None
+    send(platform, created.json()["register_tx"])  # the artist's registration still works
+    index(platform)
+    detail = client.get(f"/api/songs/{song_id}").json()
+    assert detail["registered"] is True
+    assert detail["artist"] == artist.address
+    listed = client.get("/api/songs", params={"q": "spores"}).json()["items"]
+    assert [(s["song_id"], s["artist"]) for s in listed] == [(song_id, artist.address)]
 
 
 def test_paid_song_streams_after_payment(platform: Platform, client: TestClient, accounts) -> None:

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from web3.exceptions import ContractLogicError
 
+from mycelix.catalog.repositories import SongRepository
 from mycelix.chain.units import ONE, PaymentType
 from mycelix.platform import Platform
 from mycelix.sdk.types import Role as SdkRole
-from mycelix.sdk.types import Split
+from mycelix.sdk.types import Split, song_id_for
 from mycelix.transactions.schemas import Role
 from tests.api.helpers_endpoints import (
     Session,
@@ -20,18 +22,23 @@ from tests.api.helpers_endpoints import (
     auth_fixture,  # noqa: F401  (the `auth` fixture)
     describe_song,
     fund,
+    new_salt,
     new_song_id,
     prepare,
     register,
     send,
 )
+from tests.api.test_content import index
 
 SONG = "0x" + "ab" * 32
+PPS = "pay-per-stream-v1"
 
 ACTIONS: dict[str, dict[str, Any]] = {
-    "register_song": {"song_id": SONG, "strategy": "pay-per-stream-v1"},
+    "register_song": {"salt": SONG, "strategy": "pay-per-stream-v1"},
     "change_strategy": {"song_id": SONG, "strategy": "gift-economy-v1"},
-    "transfer_song": {"song_id": SONG, "new_artist": "0x" + "11" * 20},
+    "offer_song": {"song_id": SONG, "new_artist": "0x" + "11" * 20},
+    "accept_song": {"song_id": SONG},
+    "cancel_song_transfer": {"song_id": SONG},
     "configure_splits": {
         "song_id": SONG,
         "splits": [{"recipient": "0x" + "11" * 20, "bps": 10000}],
@@ -61,7 +68,8 @@ ACTIONS: dict[str, dict[str, Any]] = {
 }
 ARTIST_ONLY = [
     "change_strategy",
-    "transfer_song",
+    "offer_song",
+    "cancel_song_transfer",
     "configure_splits",
     "set_price",
     "configure_gift",
@@ -93,7 +101,9 @@ def test_artist_actions_on_another_artists_song_are_403(
     assert "artist of record" in response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("action", [*ARTIST_ONLY, "stream", "tip", "become_patron", "buy_slot"])
+@pytest.mark.parametrize(
+    "action", [*ARTIST_ONLY, "accept_song", "stream", "tip", "become_patron", "buy_slot"]
+)
 def test_actions_on_an_unregistered_song_are_404(
     client: TestClient, auth: Session, action: str
 ) -> None:
@@ -106,9 +116,10 @@ def test_actions_on_an_unregistered_song_are_404(
 def test_register_song_prepares_a_wallet_transaction(
     client: TestClient, platform: Platform, auth: Session
 ) -> None:
-    song = new_song_id()
+    salt = new_salt()
+    song = "0x" + song_id_for(auth.address("artist"), salt).hex()
     tx = prepare(
-        client, "register_song", {"song_id": song, "strategy": "gift-economy-v1"}, auth["artist"]
+        client, "register_song", {"salt": salt, "strategy": "gift-economy-v1"}, auth["artist"]
     )
     assert tx["from"] == auth.address("artist")
     assert tx["to"] == platform.manifest.router
@@ -119,10 +130,15 @@ def test_register_song_prepares_a_wallet_transaction(
     assert platform.sdk.song_strategy(song) == "gift-economy-v1"
     again = client.post(
         "/api/tx/register_song",
-        json={"song_id": song, "strategy": "gift-economy-v1"},
+        json={"salt": salt, "strategy": "gift-economy-v1"},
         headers=auth["artist"],
     )
     assert again.status_code == 409
+    # The same salt from another account is another song: its own.
+    act(client, platform, "register_song", {"salt": salt, "strategy": PPS}, auth["stranger"])
+    assert platform.sdk.song_artist(song) == auth.address("artist")
+    theirs = song_id_for(auth.address("stranger"), salt)
+    assert platform.sdk.song_artist(theirs) == auth.address("stranger")
 
 
 def test_a_song_described_by_another_artist_cannot_be_registered(
@@ -148,9 +164,11 @@ def test_a_song_described_by_another_artist_cannot_be_registered(
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"strategy": "pay-per-stream-v1"}, "song_id"),
+        ({"strategy": "pay-per-stream-v1"}, "either song_id"),
+        ({"song_id": SONG, "salt": SONG, "strategy": "pay-per-stream-v1"}, "not both"),
         ({"song_id": "0x1234", "strategy": "pay-per-stream-v1"}, "song_id"),
-        ({"song_id": SONG, "strategy": "free-money-v1"}, "strategy"),
+        ({"salt": "0x" + "00" * 32, "strategy": "pay-per-stream-v1"}, "salt must not be zero"),
+        ({"salt": SONG, "strategy": "free-money-v1"}, "strategy"),
         ({"song_id": SONG, "strategy": "pay-per-stream-v1", "extra": 1}, "extra"),
     ],
 )
@@ -230,6 +248,9 @@ def test_splits_price_stream_and_withdraw(
 
     fund(client, platform, auth["listener"], 10 * ONE)
     before = {who: sdk.credits(who) for who in (artist, producer)}
+    unindexed = client.post("/api/tx/stream", json={"song_id": song}, headers=auth["listener"])
+    assert unindexed.status_code == 409 and unindexed.json()["error"]["code"] == "price_unknown"
+    index(platform)  # the API offers the price it lists: the indexed one
     tx = act(client, platform, "stream", {"song_id": song}, auth["listener"])
     assert tx["amount"] == str(3 * 10**16) and tx["from"] == auth.address("listener")
     net = 3 * 10**16 - 3 * 10**16 * 100 // 10_000
@@ -290,6 +311,7 @@ def test_tip_pay_and_batch(client: TestClient, platform: Platform, auth: Session
     assert sdk.credits(artist) - before == 10**16 * 99 // 100  # charged the price, not the offer
 
     before = sdk.credits(artist)
+    index(platform)
     tx = act(client, platform, "batch", {"song_ids": [first, second]}, auth["listener"])
     assert tx["amount"] == str(2 * 10**16)
     assert sdk.credits(artist) - before == 2 * (10**16 * 99 // 100)
@@ -297,7 +319,9 @@ def test_tip_pay_and_batch(client: TestClient, platform: Platform, auth: Session
     assert empty.status_code == 422
 
 
-def test_change_and_transfer_song(client: TestClient, platform: Platform, auth: Session) -> None:
+def test_change_and_transfer_song_with_consent(
+    client: TestClient, platform: Platform, auth: Session
+) -> None:
     song = register(client, platform, auth["artist"])
     act(
         client,
@@ -310,21 +334,75 @@ def test_change_and_transfer_song(client: TestClient, platform: Platform, auth: 
     act(
         client,
         platform,
-        "transfer_song",
+        "configure_splits",
+        {
+            "song_id": song,
+            "splits": [
+                {"recipient": auth.address("artist"), "bps": 6000},
+                {"recipient": auth.address("stranger"), "bps": 4000, "role": "producer"},
+            ],
+        },
+        auth["artist"],
+    )
+    not_offered = client.post(
+        "/api/tx/accept_song", json={"song_id": song}, headers=auth["producer"]
+    )
+    assert not_offered.status_code == 403
+    act(
+        client,
+        platform,
+        "offer_song",
         {"song_id": song, "new_artist": auth.address("producer")},
         auth["artist"],
     )
+    assert platform.sdk.song_artist(song) == auth.address("artist")  # nothing changes yet
+    assert platform.sdk.pending_artist(song) == auth.address("producer")
+    tx = prepare(client, "accept_song", {"song_id": song}, auth["producer"])
+    assert tx["previous_artist"] == auth.address("artist")
+    assert [(s["recipient"], s["bps"], s["role"]) for s in tx["splits"]] == [
+        (auth.address("artist"), 6000, "artist"),
+        (auth.address("stranger"), 4000, "producer"),
+    ]
+    assert "2 configured split(s)" in tx["description"]
+    send(platform, tx)
     assert platform.sdk.song_artist(song) == auth.address("producer")
+    assert platform.sdk.pending_artist(song) is None
     gone = client.post(
         "/api/tx/set_price", json={"song_id": song, "price": "5"}, headers=auth["artist"]
     )
     assert gone.status_code == 403
     zero = client.post(
-        "/api/tx/transfer_song",
+        "/api/tx/offer_song",
         json={"song_id": song, "new_artist": "0x" + "00" * 20},
         headers=auth["producer"],
     )
     assert zero.status_code == 422
+    assert (
+        client.post("/api/tx/transfer_song", json={}, headers=auth["producer"]).status_code == 404
+    )
+
+
+def test_a_pending_transfer_is_cancelled(
+    client: TestClient, platform: Platform, auth: Session
+) -> None:
+    song = register(client, platform, auth["artist"])
+    none = client.post(
+        "/api/tx/cancel_song_transfer", json={"song_id": song}, headers=auth["artist"]
+    )
+    assert none.status_code == 409
+    assert "router: no pending transfer" in none.json()["error"]["message"]
+    act(
+        client,
+        platform,
+        "offer_song",
+        {"song_id": song, "new_artist": auth.address("producer")},
+        auth["artist"],
+    )
+    act(client, platform, "cancel_song_transfer", {"song_id": song}, auth["artist"])
+    assert platform.sdk.pending_artist(song) is None
+    refused = client.post("/api/tx/accept_song", json={"song_id": song}, headers=auth["producer"])
+    assert refused.status_code == 403
+    assert platform.sdk.song_artist(song) == auth.address("artist")
 
 
 def test_gift_economy(client: TestClient, platform: Platform, auth: Session) -> None:
@@ -348,6 +426,7 @@ def test_gift_economy(client: TestClient, platform: Platform, auth: Session) -> 
     assert c.configured
     listener = auth.address("listener")
     cgc = sdk.cgc_balance(listener)
+    index(platform)
     tx = act(client, platform, "stream", {"song_id": song}, auth["listener"])
     assert tx["amount"] == "0"
     assert sdk.cgc_balance(listener) - cgc == 7 * ONE
@@ -359,7 +438,7 @@ def test_gift_economy(client: TestClient, platform: Platform, auth: Session) -> 
     assert bad.status_code == 422
     too_much = client.post(
         "/api/tx/configure_gift",
-        json={**config, "cgc_per_listen": str(10**24 + 1)},
+        json={**config, "cgc_per_listen": str(100 * ONE + 1)},
         headers=auth["artist"],
     )
     assert too_much.status_code == 422 and "maximum" in too_much.json()["error"]["message"]
@@ -455,6 +534,71 @@ def test_dutch_auction(client: TestClient, platform: Platform, auth: Session) ->
             "/api/tx/create_auction", json={**auction, **bad}, headers=auth["artist"]
         )
         assert response.status_code == 422, bad
+
+
+def test_a_prepared_payment_offers_only_the_price_it_showed(
+    client: TestClient, platform: Platform, auth: Session
+) -> None:
+    sdk = platform.sdk
+    song = register(client, platform, auth["artist"])
+    fund(client, platform, auth["listener"], 10 * ONE)
+    listener = auth.address("listener")
+    act(client, platform, "set_price", {"song_id": song, "price": str(2 * 10**16)}, auth["artist"])
+    index(platform)
+    with platform.catalog.read() as session:
+        assert SongRepository(session).require(song).stream_price == 2 * 10**16
+    tx = prepare(client, "stream", {"song_id": song}, auth["listener"])
+    assert tx["amount"] == str(2 * 10**16) and "0.02 FLOW" in tx["description"]
+    # The artist raises the price after the listener was shown (and prepared) 0.02 FLOW.
+    act(client, platform, "set_price", {"song_id": song, "price": str(5 * ONE)}, auth["artist"])
+    # Not indexed yet: the API still shows, and so offers, 0.02 FLOW, and says the chain
+    # now asks more instead of preparing a payment that would take it.
+    stale = client.post("/api/tx/stream", json={"song_id": song}, headers=auth["listener"])
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "price_changed"
+    balance, credits = sdk.flow_balance(listener), sdk.credits(auth.address("artist"))
+    with pytest.raises(ContractLogicError, match="pps: payment below price"):
+        send(platform, tx)
+    assert sdk.flow_balance(listener) == balance
+    assert sdk.credits(auth.address("artist")) == credits
+    shown = client.post(
+        "/api/tx/stream", json={"song_id": song, "max_price": str(10**16)}, headers=auth["listener"]
+    )
+    assert shown.status_code == 409 and shown.json()["error"]["code"] == "price_changed"
+    index(platform)
+    tx = prepare(client, "stream", {"song_id": song}, auth["listener"])
+    assert tx["amount"] == str(5 * ONE)  # once listed, the new price is what is shown
+
+
+def test_a_purchase_names_the_auction_it_was_shown(
+    client: TestClient, platform: Platform, auth: Session
+) -> None:
+    sdk = platform.sdk
+    song = register(client, platform, auth["artist"], "dutch-auction-v1")
+    auction = {
+        "song_id": song,
+        "start_price": str(10 * ONE),
+        "floor_price": str(ONE),
+        "duration": 3_600,
+        "slots": 2,
+    }
+    act(client, platform, "create_auction", auction, auth["artist"])
+    seen = sdk.auction_number(song)
+    fund(client, platform, auth["patron"], 100 * ONE)
+    body = {"song_id": song, "max_price": str(10 * ONE), "auction_number": seen}
+    tx = prepare(client, "buy_slot", body, auth["patron"])
+    assert f"auction #{seen}" in tx["description"]
+    # Ended and re-created under the waiting buyer, at other terms.
+    act(client, platform, "end_auction", {"song_id": song}, auth["artist"])
+    act(
+        client, platform, "create_auction", {**auction, "floor_price": str(9 * ONE)}, auth["artist"]
+    )
+    balance = sdk.flow_balance(auth.address("patron"))
+    with pytest.raises(ContractLogicError, match=r"auction: (auction changed|not live)"):
+        send(platform, tx)
+    stale = client.post("/api/tx/buy_slot", json=body, headers=auth["patron"])
+    assert stale.status_code == 409
+    assert sdk.flow_balance(auth.address("patron")) == balance
+    assert not sdk.is_authorized(song, auth.address("patron"))
 
 
 def test_role_names_match_the_sdk_codes() -> None:

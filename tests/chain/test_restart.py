@@ -13,11 +13,11 @@ import json, sys
 from decimal import Decimal
 from pathlib import Path
 from mycelix.config import Settings
-from mycelix.sdk import connect, song_id_for
+from mycelix.sdk import connect, salt_for, song_id_for
 with connect(Settings(data_dir=Path(sys.argv[1])), deploy=True) as (sdk, chain):
     artist, listener = (sdk.as_account(a) for a in chain.dev_accounts[1:3])
-    song = song_id_for("restart", artist.address)
-    artist.register_song(song, "pay-per-stream-v1")
+    artist.register_song(salt_for("restart"), "pay-per-stream-v1")
+    song = song_id_for(artist.address, salt_for("restart"))
     listener.faucet(Decimal(10))
     listener.stream(song)
     chain.advance_time(3600)

@@ -81,3 +81,48 @@ def test_deploy_with_an_existing_token(tmp_path: Path) -> None:
             abi=artifacts.load("EconomicStrategyRouter").abi,
         )
         assert router.functions.token().call() == token
+
+
+def deploy_fixture_token(data_dir: Path, name: str, *args: object) -> str:
+    """Compile a tests-only token and deploy it as the deployer (who holds its initial supply)."""
+    import vyper
+
+    from mycelix.chain.tx import Sender
+
+    source = Path(__file__).parents[1] / "contracts" / "fixtures" / f"{name}.vy"
+    out = vyper.compile_code(source.read_text(), output_formats=["abi", "bytecode"])
+    with open_chain(Settings(data_dir=data_dir)) as chain:
+        sender = Sender(chain.w3, chain.signer)
+        receipt = sender.deploy(out["abi"], bytes.fromhex(out["bytecode"][2:]), *args)
+        return str(receipt["contractAddress"])
+
+
+def test_a_fee_on_transfer_token_is_refused_before_anything_is_deployed(tmp_path: Path) -> None:
+    token = deploy_fixture_token(tmp_path, "FeeOnTransferToken", 10**24)
+    block = head(tmp_path)
+    result = runner.invoke(app, ["deploy", "--data-dir", str(tmp_path), "--token", token])
+    assert result.exit_code == 1
+    line = " ".join(result.output.split())
+    assert (
+        f"--token {token}: a probe transfer of {10**18} units changed the sender's balance by "
+        f"-{10**16} (fee-on-transfer tokens are not supported" in line
+    )
+    assert not (tmp_path / "deployment.json").exists()
+    assert head(tmp_path) == block + 2  # the probe's approve and transferFrom, no deployment
+
+
+def test_a_sound_token_held_by_the_deployer_passes_the_probe(tmp_path: Path) -> None:
+    from mycelix.chain import artifacts
+    from mycelix.chain.tx import Sender
+
+    art = artifacts.load("FlowToken")
+    with open_chain(Settings(data_dir=tmp_path)) as chain:
+        sender = Sender(chain.w3, chain.signer)
+        token = sender.deploy(art.abi, art.bytecode, 10**18)["contractAddress"]
+        sender.transact(chain.w3.eth.contract(address=token, abi=art.abi).functions.faucet(10**18))
+        deployer = chain.signer.address
+    result = runner.invoke(app, ["deploy", "--data-dir", str(tmp_path), "--token", token])
+    assert result.exit_code == 0, result.output
+    with open_chain(Settings(data_dir=tmp_path)) as chain:
+        flow = chain.w3.eth.contract(address=token, abi=art.abi)
+        assert flow.functions.balanceOf(deployer).call() == 10**18

@@ -8,13 +8,33 @@ from typing import Any
 
 import boa
 import pytest
+from eth_abi import encode
+from eth_utils import keccak, to_bytes
 
 from mycelix.chain.artifacts import CONTRACTS_DIR
 from mycelix.chain.units import ONE
-from mycelix.strategies.ids import song_id, strategy_id
+from mycelix.strategies.ids import strategy_id
 
 FAUCET_LIMIT = 10**9 * ONE
 MAX_UINT = 2**256 - 1
+
+
+def salt(name: str) -> bytes:
+    """The 32-byte registration salt of a song named `name` in these tests."""
+    return keccak(text=name)
+
+
+def song_id_for(artist: str, name: str) -> bytes:
+    """The id the router derives for `artist`'s song `name`: keccak(artist20 ‖ salt)."""
+    return keccak(to_bytes(hexstr=artist) + salt(name))
+
+
+def digest(recipients: list[str], bps: list[int], roles: list[int]) -> bytes:
+    """`router.splits_digest` computed off chain, as a client shows it to a new artist."""
+    return keccak(encode(["address[]", "uint16[]", "uint8[]"], [recipients, bps, roles]))
+
+
+NO_SPLITS = digest([], [], [])
 
 
 @dataclass
@@ -37,10 +57,17 @@ class System:
 
     def register(self, name: str, strategy: str, artist: str) -> bytes:
         """Register song `name` under strategy registry name `strategy`, as `artist`."""
-        sid = song_id(name)
         with boa.env.prank(artist):
-            self.router.register_song(sid, strategy_id(strategy), artist)
+            sid = self.router.register_song(salt(name), strategy_id(strategy))
+        assert sid == song_id_for(artist, name)
         return sid
+
+    def transfer(self, song: bytes, artist: str, new_artist: str) -> None:
+        """Offer `song` to `new_artist` and accept it seeing its current splits."""
+        with boa.env.prank(artist):
+            self.router.offer_song(song, new_artist)
+        with boa.env.prank(new_artist):
+            self.router.accept_song(song, self.router.splits_digest(song))
 
 
 def load(name: str, *args: Any) -> Any:

@@ -82,9 +82,14 @@ def create(
     return system.auction.get_logs()
 
 
-def buy(system: System, song: bytes, buyer: str, max_price: int) -> int:
+def buy(
+    system: System, song: bytes, buyer: str, max_price: int, number: int | None = None
+) -> int:
+    """Buy a slot as `buyer`, naming the song's latest auction unless `number` is given."""
+    if number is None:
+        number = system.auction.auction_number(song)
     with boa.env.prank(buyer):
-        return system.router.pay(song, max_price, PaymentType.ACCESS)
+        return system.router.pay(song, max_price, PaymentType.ACCESS, number)
 
 
 def snapshot(system: System, song: bytes, *accounts: str) -> tuple:
@@ -223,8 +228,7 @@ def test_only_the_artist_of_record_creates_an_auction(
         create(system, stranger, song)
     with boa.reverts("auction: caller is not the artist"):
         create(system, stranger, b"\x01" * 32)  # unregistered song: no artist
-    with boa.env.prank(artist):
-        system.router.transfer_song(song, stranger)
+    system.transfer(song, artist, stranger)
     with boa.reverts("auction: caller is not the artist"):
         create(system, artist, song)
     create(system, stranger, song)
@@ -568,10 +572,95 @@ def test_batch_purchase_goes_through_the_same_rules(
     system: System, artist: str, song: bytes, buyers: list[str], live: int
 ) -> None:
     with boa.env.prank(buyers[0]):
-        assert system.router.pay_batch([(song, START, PaymentType.ACCESS, 0)]) == START
+        assert system.router.pay_batch([(song, START, PaymentType.ACCESS, 1)]) == START
     assert system.auction.holds_slot(song, buyers[0])
     with boa.env.prank(buyers[0]), boa.reverts("auction: already holds a slot"):
-        system.router.pay_batch([(song, START, PaymentType.ACCESS, 0)])
+        system.router.pay_batch([(song, START, PaymentType.ACCESS, 1)])
+
+
+# ------------------------------------------------- the auction a buyer saw
+
+
+def test_auctions_are_numbered_per_song_from_one(
+    system: System, artist: str, song: bytes
+) -> None:
+    other = system.register("song-auction-2", AUCTION, artist)
+    assert system.auction.auction_number(song) == 0
+    create(system, artist, song)
+    assert system.auction.auction_number(song) == 1
+    assert system.auction.auction_number(other) == 0
+    with boa.env.prank(artist):
+        system.auction.end_auction(song)
+    assert system.auction.auction_number(song) == 1  # the latest, also once ended
+    create(system, artist, song)
+    assert system.auction.auction_number(song) == system.auction.auction(song).number == 2
+
+
+def test_repricing_under_a_waiting_buyer_reverts(
+    system: System, artist: str, song: bytes, listener: str
+) -> None:
+    """The attack: a buyer sees auction 1 at 100 FLOW and sends a purchase offering up to 150;
+    in the same block the artist ends it and re-creates it at 150. The purchase names auction 1,
+    so it reverts and the buyer keeps their FLOW, their allowance and their chance to decide."""
+    with boa.env.prank(listener):
+        system.flow.faucet(1_000 * ONE)
+        system.flow.approve(system.router.address, 150 * ONE)
+    create(system, artist, song)
+    seen = system.auction.auction_number(song)
+    assert (seen, system.auction.current_price(song)) == (1, START)
+
+    with boa.env.prank(artist):
+        system.auction.end_auction(song)
+    create(system, artist, song, start=150 * ONE)
+    assert system.auction.current_price(song) == 150 * ONE
+
+    before = snapshot(system, song, listener, artist)
+    allowance = system.flow.allowance(listener, system.router.address)
+    with boa.reverts("auction: auction changed"):
+        buy(system, song, listener, 150 * ONE, number=seen)
+    assert snapshot(system, song, listener, artist) == before
+    assert system.flow.allowance(listener, system.router.address) == allowance == 150 * ONE
+    assert not system.auction.holds_slot(song, listener)
+    assert system.router.credits(artist) == 0
+
+    # Shown the new auction, the buyer can choose to pay its price.
+    assert buy(system, song, listener, 150 * ONE, number=2) == 150 * ONE
+    assert system.auction.slot_of(song, listener) == (2, 1)
+
+
+@pytest.mark.parametrize("number", [0, 2, 2**256 - 1])
+def test_a_purchase_must_name_the_live_auction(
+    system: System, song: bytes, buyers: list[str], live: int, number: int
+) -> None:
+    before = snapshot(system, song, buyers[0])
+    with boa.reverts("auction: auction changed"):
+        buy(system, song, buyers[0], START, number=number)
+    with boa.env.prank(buyers[0]), boa.reverts("auction: auction changed"):
+        system.router.pay_batch([(song, START, PaymentType.ACCESS, number)])
+    assert snapshot(system, song, buyers[0]) == before
+
+
+def test_an_ended_auction_cannot_be_bought_from(
+    system: System, artist: str, song: bytes, buyers: list[str], live: int
+) -> None:
+    with boa.env.prank(artist):
+        system.auction.end_auction(song)
+    before = snapshot(system, song, buyers[0])
+    with boa.reverts("auction: ended"):
+        buy(system, song, buyers[0], START, number=1)
+    create(system, artist, song)  # replaced: the old number is refused as changed
+    with boa.reverts("auction: auction changed"):
+        buy(system, song, buyers[0], START, number=1)
+    assert snapshot(system, song, buyers[0])[1:] == before[1:]
+
+
+def test_quote_names_the_auction_or_takes_the_latest(
+    system: System, artist: str, song: bytes, buyers: list[str], live: int
+) -> None:
+    assert system.router.quote(song, buyers[0], PaymentType.ACCESS, 1) == START
+    assert system.router.quote(song, buyers[0], PaymentType.ACCESS, 0) == START
+    with boa.reverts("auction: auction changed"):
+        system.router.quote(song, buyers[0], PaymentType.ACCESS, 2)
 
 
 # ------------------------------------------------------ streams and tips

@@ -648,10 +648,114 @@ def test_changing_tier_on_renewal(
     renew_through(system, patron, song, artist, t0 + 60 * DAY)
     travel_to(t0 + 90 * DAY)
     assert not system.patronage.is_authorized(exclusive_song, patron)
-    assert pay(system, patron, song, FEES[INNER], INNER) == discounted(FEES[INNER], 500)
+    # Up to a dearer tier: a fresh start, at the full fee, loyalty from level 1 again.
+    assert pay(system, patron, song, FEES[INNER], INNER) == FEES[INNER]
+    (joined,) = events("PatronJoined")
+    assert (joined.tier, joined.amount, joined.start) == (INNER, FEES[INNER], t0 + 90 * DAY)
     s = state(system, artist, patron)
-    assert (s.tier, s.exclusive, s.start, s.level) == (INNER, True, t0, 2)
+    assert (s.tier, s.exclusive, s.start, s.level) == (INNER, True, t0 + 90 * DAY, 1)
+    assert s.paid_until == t0 + 120 * DAY  # no paid day lost
+    assert system.patronage.continuity_fee(artist, patron) == FEES[INNER]
     assert system.patronage.is_authorized(exclusive_song, patron)
+
+
+def renew_tier(system: System, who: str, song: bytes, artist: str, tier: int, until: int) -> None:
+    """Renew `tier` at each paid-until while it is at most `until`."""
+    while (due := state(system, artist, who).paid_until) <= until:
+        travel_to(due)
+        pay(system, who, song, 10**6 * ONE, tier)
+
+
+CHEAP_FEES = [1, 10 * ONE, 25 * ONE, 25 * ONE]  # 1 wei, a middle tier, two equally dear ones
+
+
+def test_a_year_on_a_one_wei_tier_buys_no_discount_on_the_dearest(
+    system: System, artist: str, patron: str, song: bytes
+) -> None:
+    """The attack: a year of 1-wei renewals reaches loyalty level 4, then the patron pays the
+    dearest tier expecting its 20 % discount. Moving up starts afresh: full fee, level 1."""
+    configure(system, artist, names=["a", "b", "c", "d"], fees=CHEAP_FEES, exclusive=[False] * 4)
+    t0 = now()
+    pay(system, patron, song, 1, 0)
+    renew_tier(system, patron, song, artist, 0, t0 + 360 * DAY)
+    travel_to(state(system, artist, patron).paid_until)
+    assert state(system, artist, patron).level == 4
+    assert system.patronage.continuity_fee(artist, patron) == 1
+    assert system.patronage.price_for(artist, patron, 2) == 25 * ONE
+    credited = system.router.credits(artist)
+
+    assert pay(system, patron, song, 25 * ONE, 2) == 25 * ONE
+    (joined,) = events("PatronJoined")
+    assert (joined.tier, joined.amount, joined.start) == (2, 25 * ONE, now())
+    s = state(system, artist, patron)
+    assert (s.tier, s.start, s.level) == (2, now(), 1)
+    assert system.router.credits(artist) - credited == 25 * ONE - 25 * ONE // 100
+    # A month later the renewal of the dear tier is at level 1: no discount.
+    travel_to(s.paid_until)
+    assert pay(system, patron, song, 25 * ONE, 2) == 25 * ONE
+
+
+def test_moving_down_keeps_loyalty_and_back_up_starts_afresh(
+    system: System, artist: str, patron: str, song: bytes
+) -> None:
+    configure(system, artist, names=["a", "b", "c", "d"], fees=CHEAP_FEES, exclusive=[False] * 4)
+    t0 = now()
+    pay(system, patron, song, 25 * ONE, 2)
+    renew_tier(system, patron, song, artist, 2, t0 + 360 * DAY)
+    travel_to(state(system, artist, patron).paid_until)
+    # Down to the 10 FLOW tier: a renewal at level 4 (20 % off); continuity now at 10 FLOW.
+    assert pay(system, patron, song, 25 * ONE, 1) == 8 * ONE
+    (renewed,) = events("PatronRenewed")
+    assert (renewed.tier, renewed.level, renewed.start) == (1, 4, t0)
+    assert system.patronage.continuity_fee(artist, patron) == 10 * ONE
+    # Back up to 25 FLOW: afresh.
+    travel_to(state(system, artist, patron).paid_until)
+    assert pay(system, patron, song, 25 * ONE, 2) == 25 * ONE
+    assert state(system, artist, patron).level == 1
+
+
+def test_continuity_boundaries_at_exact_fees(
+    system: System, artist: str, patron: str, second_patron: str, song: bytes
+) -> None:
+    """A tier at exactly the continuity fee keeps loyalty; one unit above starts afresh."""
+    fees = [10 * ONE, 10 * ONE, 10 * ONE + 1]
+    configure(system, artist, names=["a", "b", "c"], fees=fees, exclusive=[False] * 3)
+    t0 = now()
+    for who in (patron, second_patron):
+        pay(system, who, song, 10 * ONE, 0)
+    while (due := state(system, artist, patron).paid_until) <= t0 + 90 * DAY:
+        travel_to(due)
+        for who in (patron, second_patron):
+            pay(system, who, song, 10 * ONE, 0)
+    travel_to(state(system, artist, patron).paid_until)
+    assert pay(system, patron, song, 11 * ONE, 1) == discounted(10 * ONE, 500)  # equal fee
+    assert state(system, artist, patron).start == t0
+    assert pay(system, second_patron, song, 11 * ONE, 2) == 10 * ONE + 1  # one unit dearer
+    assert state(system, artist, second_patron).start == now()
+
+
+def test_a_raised_fee_on_the_same_tier_keeps_loyalty(
+    system: System, artist: str, patron: str, song: bytes
+) -> None:
+    """The artist raising a tier's fee does not reset its patrons: the same tier continues."""
+    t0 = now()
+    pay(system, patron, song, FEES[SUPPORTER])
+    renew_through(system, patron, song, artist, t0 + 90 * DAY)
+    configure(system, artist, fees=[12 * ONE, 25 * ONE])
+    travel_to(state(system, artist, patron).paid_until)
+    assert pay(system, patron, song, 12 * ONE) == discounted(12 * ONE, 500)
+    assert state(system, artist, patron).start == t0
+    assert system.patronage.continuity_fee(artist, patron) == 12 * ONE
+
+
+def test_moving_up_mid_period_is_too_early_and_changes_nothing(
+    system: System, artist: str, patron: str, song: bytes
+) -> None:
+    pay(system, patron, song, FEES[SUPPORTER])
+    before = tuple(state(system, artist, patron)), system.flow.balanceOf(patron)
+    with boa.env.prank(patron), boa.reverts("patronage: too early to renew"):
+        system.router.pay(song, FEES[INNER], PaymentType.PATRONAGE, INNER)
+    assert (tuple(state(system, artist, patron)), system.flow.balanceOf(patron)) == before
 
 
 def test_multiple_patrons(
@@ -808,10 +912,13 @@ def test_quote_and_price_for(
     pay(system, patron, song, FEES[SUPPORTER])
     renew_through(system, patron, song, artist, t0 + 60 * DAY)
     travel_to(t0 + 85 * DAY)
-    assert p.price_for(artist, patron, INNER) == FEES[INNER]  # level 1 now, no timing check
+    assert p.price_for(artist, patron, SUPPORTER) == FEES[SUPPORTER]  # level 1, no timing check
     travel_to(t0 + 90 * DAY)
-    assert p.quote(song, patron, PaymentType.PATRONAGE, INNER) == discounted(FEES[INNER], 500)
-    assert p.price_for(artist, patron, INNER) == discounted(FEES[INNER], 500)
+    assert p.quote(song, patron, PaymentType.PATRONAGE, SUPPORTER) == discounted(FEES[SUPPORTER], 500)
+    assert p.price_for(artist, patron, SUPPORTER) == discounted(FEES[SUPPORTER], 500)
+    # A dearer tier is priced as a fresh start: continuity was earned at the supporter's fee.
+    assert p.quote(song, patron, PaymentType.PATRONAGE, INNER) == FEES[INNER]
+    assert p.price_for(artist, patron, INNER) == FEES[INNER]
 
 
 # -------------------------------------------------------------------- gas
@@ -850,6 +957,7 @@ class Record:
     tier: int
     exclusive: bool
     cancelled: bool
+    fee: int  # the continuity fee: the full fee of the tier of the last payment
 
 
 MODEL_COMMITMENT = 45 * DAY
@@ -873,17 +981,24 @@ def model_pay(rec: Record | None, t: int, tier: int) -> tuple[str | None, int, R
     if rec is not None and not rec.cancelled and t <= rec.paid_until + GRACE:
         if t < rec.paid_until:
             return "patronage: too early to renew", 0, rec
-        price = discounted(fee, DEFAULT_DISCOUNTS[model_level(t - rec.start) - 1])
-        return (
-            None,
-            price,
-            replace(rec, paid_until=rec.paid_until + PERIOD, tier=tier, exclusive=EXCLUSIVE[tier]),
-        )
+        if tier == rec.tier or fee <= rec.fee:
+            price = discounted(fee, DEFAULT_DISCOUNTS[model_level(t - rec.start) - 1])
+            new = replace(
+                rec,
+                paid_until=rec.paid_until + PERIOD,
+                tier=tier,
+                exclusive=EXCLUSIVE[tier],
+                fee=fee,
+            )
+            return None, price, new
+        # Up to a dearer tier: afresh, keeping the paid time and the commitment still due.
+        commitment = max(t + MODEL_COMMITMENT, rec.commitment_end)
+        return None, fee, Record(t + PERIOD, t, commitment, tier, EXCLUSIVE[tier], False, fee)
     base = rec.paid_until if rec is not None else 0
     return (
         None,
         fee,
-        Record(max(base, t) + PERIOD, t, t + MODEL_COMMITMENT, tier, EXCLUSIVE[tier], False),
+        Record(max(base, t) + PERIOD, t, t + MODEL_COMMITMENT, tier, EXCLUSIVE[tier], False, fee),
     )
 
 
@@ -991,6 +1106,7 @@ def test_access_and_charges_match_a_model(
                     r.commitment_end,
                 )
                 assert (s.tier, s.exclusive, s.cancelled) == (r.tier, r.exclusive, r.cancelled)
+                assert system.patronage.continuity_fee(artist, p) == r.fee
                 assert s.level == (model_level(t - r.start) if s.active else 0)
         assert system.patronage.is_authorized(gated, artist)
         credited = system.router.credits(artist) + system.router.credits(system.treasury)

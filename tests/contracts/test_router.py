@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mycelix.chain.units import ONE, PaymentType
-from mycelix.strategies.ids import song_id, strategy_id
+from mycelix.strategies.ids import strategy_id
 
-from .conftest import System, load
+from .conftest import NO_SPLITS, System, load, salt, song_id_for
+
+UNREGISTERED = salt("never registered")  # any id nobody derived
 
 PPS = "pay-per-stream-v1"
 PRICE = 10**16
@@ -84,7 +86,7 @@ def test_disabled_strategy_closes_to_new_songs_but_old_songs_keep_working(
     with boa.env.prank(owner):
         system.router.set_strategy_enabled(strategy_id(PPS), False)
     with boa.env.prank(artist), boa.reverts("router: strategy disabled"):
-        system.router.register_song(song_id("second single"), strategy_id(PPS), artist)
+        system.router.register_song(salt("second single"), strategy_id(PPS))
     system.fund(listener)
     with boa.env.prank(listener):
         assert system.router.pay(song, PRICE, PaymentType.STREAM) == PRICE
@@ -105,34 +107,41 @@ def test_only_owner_toggles_strategies(system: System, owner: str, stranger: str
 
 
 def test_artist_registers_a_song(system: System, artist: str) -> None:
-    sid = system.register("first single", PPS, artist)
+    with boa.env.prank(artist):
+        sid = system.router.register_song(salt("first single"), strategy_id(PPS))
     (log,) = system.router.get_logs()
+    assert sid == song_id_for(artist, "first single")
+    assert sid == system.router.song_id_of(artist, salt("first single"))
     assert system.router.song_artist(sid) == artist
     assert system.router.song_strategy(sid) == system.pps.address
     assert system.router.song_strategy_id(sid) == strategy_id(PPS)
     assert type(log).__name__ == "SongRegistered"
-
-
-def test_nobody_can_squat_an_artists_song(system: System, artist: str, stranger: str) -> None:
-    with boa.env.prank(stranger), boa.reverts("router: caller is not the artist"):
-        system.router.register_song(song_id("first single"), strategy_id(PPS), artist)
-    assert system.router.song_artist(song_id("first single")) == "0x" + "00" * 20
+    assert (log.song_id, log.strategy_id, log.artist, log.salt) == (
+        sid,
+        strategy_id(PPS),
+        artist,
+        salt("first single"),
+    )
 
 
 @pytest.mark.parametrize(
-    ("song", "strategy", "reason"),
+    ("salt_", "strategy", "reason"),
     [
-        (b"\x00" * 32, PPS, "router: empty song id"),
-        (song_id("first single"), PPS, "router: song already registered"),
-        (song_id("other"), "no-such-strategy", "router: unknown strategy"),
+        (b"\x00" * 32, PPS, "router: empty salt"),
+        (salt("first single"), PPS, "router: song already registered"),
+        (salt("other"), "no-such-strategy", "router: unknown strategy"),
     ],
 )
 def test_register_song_rejects_bad_input(
-    system: System, artist: str, song: bytes, strategy: str, reason: str
+    system: System, artist: str, salt_: bytes, strategy: str, reason: str
 ) -> None:
     system.register("first single", PPS, artist)
     with boa.env.prank(artist), boa.reverts(reason):
-        system.router.register_song(song, strategy_id(strategy), artist)
+        system.router.register_song(salt_, strategy_id(strategy))
+    assert system.router.song_artist(song_id_for(artist, "other")) == "0x" + "00" * 20
+    assert system.router.song_artist(system.router.song_id_of(artist, b"\x00" * 32)) == (
+        "0x" + "00" * 20
+    )
 
 
 def test_artist_changes_strategy(system: System, artist: str, stranger: str, song: bytes) -> None:
@@ -140,7 +149,7 @@ def test_artist_changes_strategy(system: System, artist: str, stranger: str, son
     with boa.env.prank(stranger), boa.reverts("router: caller is not the artist"):
         system.router.change_strategy(song, gift)
     with boa.env.prank(artist), boa.reverts("router: song not registered"):
-        system.router.change_strategy(song_id("unknown"), gift)
+        system.router.change_strategy(UNREGISTERED, gift)
     with boa.env.prank(artist), boa.reverts("router: unknown strategy"):
         system.router.change_strategy(song, strategy_id("nope"))
     with boa.env.prank(artist):
@@ -150,16 +159,21 @@ def test_artist_changes_strategy(system: System, artist: str, stranger: str, son
     assert len(system.router.splits(song)) == 1
 
 
-def test_transfer_song_moves_unsplit_income_to_the_new_artist(
-    system: System, artist: str, producer: str, listener: str, stranger: str, song: bytes
+def test_accepted_transfer_moves_unsplit_income_to_the_new_artist(
+    system: System, artist: str, producer: str, listener: str, song: bytes
 ) -> None:
-    with boa.env.prank(stranger), boa.reverts("router: caller is not the artist"):
-        system.router.transfer_song(song, stranger)
-    with boa.env.prank(artist), boa.reverts("router: zero artist"):
-        system.router.transfer_song(song, "0x" + "00" * 20)
     with boa.env.prank(artist):
-        system.router.transfer_song(song, producer)
+        system.router.offer_song(song, producer)
+    with boa.env.prank(producer):
+        system.router.accept_song(song, NO_SPLITS)
+    (log,) = system.router.get_logs()
+    assert (type(log).__name__, log.previous_artist, log.artist) == (
+        "SongTransferred",
+        artist,
+        producer,
+    )
     assert system.router.song_artist(song) == producer
+    assert system.router.pending_artist(song) == "0x" + "00" * 20
     system.fund(listener)
     with boa.env.prank(listener):
         system.router.pay(song, PRICE, PaymentType.STREAM)
@@ -172,7 +186,7 @@ def test_transfer_keeps_configured_splits(
 ) -> None:
     with boa.env.prank(artist):
         system.router.configure_splits(song, [artist, producer], [5_000, 5_000], [0, 2])
-        system.router.transfer_song(song, producer)
+    system.transfer(song, artist, producer)
     system.fund(listener)
     with boa.env.prank(listener):
         system.router.pay(song, PRICE, PaymentType.STREAM)
@@ -251,7 +265,7 @@ def test_only_the_artist_configures_splits_and_only_once(
     with boa.env.prank(stranger), boa.reverts("router: caller is not the artist"):
         system.router.configure_splits(song, [stranger], [10_000], [0])
     with boa.env.prank(artist), boa.reverts("router: song not registered"):
-        system.router.configure_splits(song_id("unregistered"), [artist], [10_000], [0])
+        system.router.configure_splits(UNREGISTERED, [artist], [10_000], [0])
     with boa.env.prank(artist):
         system.router.configure_splits(song, [artist, producer], [7_000, 3_000], [0, 2])
     with boa.env.prank(artist), boa.reverts("router: splits already configured"):
@@ -368,7 +382,7 @@ def test_bad_payments_revert_and_change_nothing(
     system.fund(listener)
     target, amount, ptype = song, PRICE, PaymentType.STREAM
     if case == "unregistered":
-        target = song_id("never registered")
+        target = UNREGISTERED
     elif case == "payment type":
         ptype = 5
     elif case == "below price":
@@ -431,7 +445,7 @@ def test_batch_is_all_or_nothing(system: System, artist: str, listener: str, tre
     system.fund(listener)
     before = router_state(system, artist, listener, treasury)
     with boa.env.prank(listener), boa.reverts("router: song not registered"):
-        system.router.pay_batch([(good, PRICE, 0, 0), (song_id("missing"), PRICE, 0, 0)])
+        system.router.pay_batch([(good, PRICE, 0, 0), (UNREGISTERED, PRICE, 0, 0)])
     with boa.env.prank(listener), boa.reverts("router: empty batch"):
         system.router.pay_batch([])
     assert router_state(system, artist, listener, treasury) == before
@@ -554,7 +568,7 @@ def test_ownership_moves_in_two_steps(system: System, owner: str, stranger: str)
 
 
 def test_views_for_unregistered_songs(system: System, listener: str) -> None:
-    unknown = song_id("unknown")
+    unknown = UNREGISTERED
     assert not system.router.is_authorized(unknown, listener)
     assert system.router.song_strategy(unknown) == "0x" + "00" * 20
     with boa.reverts("router: song not registered"):

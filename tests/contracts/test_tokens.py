@@ -105,9 +105,8 @@ def test_router_notices_a_token_that_answers_false(
         router = load("EconomicStrategyRouter", token.address, treasury)
         pps = load("PayPerStream", router.address)
         router.register_strategy(strategy_id("pay-per-stream-v1"), pps.address)
-    song = b"\x01" * 32
     with boa.env.prank(artist):
-        router.register_song(song, strategy_id("pay-per-stream-v1"), artist)
+        song = router.register_song(b"\x01" * 32, strategy_id("pay-per-stream-v1"))
     with boa.env.prank(listener), boa.reverts("router: token transfer failed"):
         router.pay(song, 10**16, PaymentType.STREAM)
     assert router.credits(artist) == 0

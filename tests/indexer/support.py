@@ -29,7 +29,7 @@ from mycelix.catalog.models import (
 from mycelix.catalog.repositories import PaymentRepository
 from mycelix.chain.connect import Chain
 from mycelix.chain.units import DAY, HOUR, ONE
-from mycelix.sdk import Mycelix, Role, Tier, song_id_for
+from mycelix.sdk import Mycelix, Role, Tier, salt_for, song_id_for
 from mycelix.sdk import Split as SplitOf
 
 PPS, GIFT, PATRONAGE, AUCTION = (
@@ -40,6 +40,12 @@ PPS, GIFT, PATRONAGE, AUCTION = (
 )
 
 _titles = itertools.count()
+_salts: dict[bytes, bytes] = {}
+
+
+def salt_of(song: bytes) -> bytes:
+    """The salt `Cast.song` derived `song` from."""
+    return _salts[song]
 
 
 @dataclass
@@ -55,8 +61,13 @@ class Cast:
     treasury: Mycelix  # the treasury after `set_treasury`
 
     def song(self, title: str, artist: Mycelix | None = None) -> bytes:
+        """A fresh song id of `artist` (default: the artist); register it with
+        `register_song(salt_of(song), strategy)` from that account."""
         who = artist or self.artist
-        return song_id_for(f"{title} #{next(_titles)}", who.address)
+        salt = salt_for(f"{title} #{next(_titles)}")
+        song = song_id_for(who.address, salt)
+        _salts[song] = salt
+        return song
 
     @property
     def everyone(self) -> list[Mycelix]:
@@ -128,7 +139,7 @@ def economy(cast: Cast) -> Songs:
         channel=cast.song("channel"),
         limited=cast.song("limited"),
     )
-    artist.register_song(songs.pps, PPS)
+    artist.register_song(salt_of(songs.pps), PPS)
     artist.configure_splits(
         songs.pps,
         [
@@ -137,13 +148,13 @@ def economy(cast: Cast) -> Songs:
             SplitOf(listener.address, 1_666, Role.FEATURED),
         ],
     )
-    artist.register_song(songs.solo, PPS)
-    artist.register_song(songs.gift, GIFT)
+    artist.register_song(salt_of(songs.solo), PPS)
+    artist.register_song(salt_of(songs.gift), GIFT)
     artist.configure_gift(songs.gift, cgc_per_listen=Decimal(1), early_bonus=Decimal(2))
-    artist.register_song(songs.channel, PATRONAGE)
+    artist.register_song(salt_of(songs.channel), PATRONAGE)
     artist.configure_patronage([Tier("fan", 5 * ONE), Tier("inner", 20 * ONE, exclusive=True)])
     artist.set_patron_only(songs.channel)
-    artist.register_song(songs.limited, AUCTION)
+    artist.register_song(salt_of(songs.limited), AUCTION)
     artist.create_auction(
         songs.limited, start_price=Decimal(100), floor_price=Decimal(10), duration=DAY, slots=2
     )
@@ -165,8 +176,11 @@ def economy(cast: Cast) -> Songs:
 
     cast.as_owner("set_fee", 250)
     cast.as_owner("set_treasury", cast.treasury.address)
+    artist.set_price(songs.pps, Decimal("0.02"))
     listener.stream(songs.pps)
-    artist.transfer_song(songs.gift, cast.label.address)
+    artist.offer_song(songs.gift, cast.label.address)
+    listener.tip(songs.gift, 10**15 + 1)  # still the artist's: an offer changes nothing
+    cast.label.accept_song(songs.gift)
     listener.tip(songs.gift, 10**16 + 3)  # all to the label now
     artist.change_strategy(songs.solo, GIFT)
     listener.stream(songs.solo)  # free now
@@ -204,6 +218,7 @@ def _dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
                 Song.strategy_id,
                 Song.strategy_name,
                 Song.patron_only,
+                Song.stream_price,
                 Song.registration_tx,
                 Song.registration_block,
                 Song.play_count,

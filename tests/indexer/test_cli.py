@@ -15,7 +15,7 @@ from mycelix.config import Settings
 from mycelix.indexer import LeaderLock
 from mycelix.sdk import connect
 
-from .support import PPS, assert_credits_match_chain, dump, make_cast
+from .support import PPS, assert_credits_match_chain, dump, make_cast, salt_of
 
 runner = CliRunner()
 # The sub-app as `mycelix` mounts it (cli/main.py: app.add_typer(indexer_app, name="indexer")).
@@ -28,7 +28,7 @@ def test_run_once_rebuild_and_a_second_indexer(tmp_path: Path) -> None:
     with connect(settings, deploy=True) as (sdk, chain):
         cast = make_cast(sdk, chain)
         song = cast.song("cli")
-        cast.artist.register_song(song, PPS)
+        cast.artist.register_song(salt_of(song), PPS)
         cast.listener.stream(song)
         cast.listener.tip(song, Decimal("0.1"))
         head = chain.w3.eth.block_number

@@ -22,7 +22,7 @@ from mycelix.sdk import Split as SplitOf
 from tests.require import require_anvil
 
 from .conftest import MakeCatalog
-from .support import PPS, assert_credits_match_chain, dump, make_cast, mine
+from .support import PPS, assert_credits_match_chain, dump, make_cast, mine, salt_of
 
 CHILD = textwrap.dedent(
     """
@@ -60,7 +60,7 @@ def test_kill_9_mid_run_then_restart(make_catalog: MakeCatalog, tmp_path: Path) 
         cast = make_cast(sdk, chain)
         songs = [cast.song(f"long history {i}") for i in range(3)]
         for song in songs:
-            cast.artist.register_song(song, PPS)
+            cast.artist.register_song(salt_of(song), PPS)
         cast.artist.configure_splits(
             songs[0],
             [

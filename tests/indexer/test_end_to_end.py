@@ -117,10 +117,33 @@ def check_the_whole_economy(world: World, catalog: Catalog) -> None:
         assert len(free) >= 5
         for song in session.scalars(select(Song)):
             assert song.play_count == PlayRepository(session).count(song_id=song.song_id)
-        # Songs: chain fields follow transfers, strategy changes and patron-only flags.
+        # Songs: chain fields follow accepted transfers (the offer alone changed nothing: a
+        # tip in between went to the artist), strategy changes, prices and patron-only flags.
         repo = SongRepository(session)
         gift = repo.require(h(songs.gift))
         assert gift.artist == cast.label.address.lower()
+        offered = [e for e in chain_events if e.name == "SongTransferOffered"]
+        accepted = [e for e in chain_events if e.name == "SongTransferred"]
+        assert len(offered) == len(accepted) == 1
+        tips_between = [
+            e
+            for e in payments
+            if e.args["song_id"] == songs.gift
+            and offered[0].block_number < e.block_number < accepted[0].block_number
+        ]
+        assert len(tips_between) == 1
+        credited = session.scalars(
+            select(Credit.recipient).where(
+                Credit.payment_id
+                == select(Payment.id)
+                .where(Payment.tx_hash == tips_between[0].tx_hash)
+                .scalar_subquery(),
+                Credit.kind != "fee",
+            )
+        ).all()
+        assert credited == [cast.artist.address.lower()]
+        assert repo.require(h(songs.pps)).stream_price == 2 * 10**16
+        assert repo.require(h(songs.solo)).stream_price is None  # the default price
         assert gift.title == "" and gift.registration_block is not None  # a stub
         solo = repo.require(h(songs.solo))
         assert solo.strategy_name == GIFT and solo.strategy_id == hex32(strategy_id(GIFT))

@@ -18,7 +18,7 @@ from mycelix.indexer import Indexer, IndexerError, IndexerLocked, LeaderLock
 from mycelix.sdk import Mycelix, connect
 
 from .conftest import MakeCatalog
-from .support import PPS, make_cast
+from .support import PPS, make_cast, salt_of
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_run_forever_follows_the_chain_and_survives_a_transient_failure(
     worker.start()
     try:
         cast = make_cast(sdk, chain, fund=False)
-        cast.artist.register_song(cast.song("followed"), PPS)
+        cast.artist.register_song(salt_of(cast.song("followed")), PPS)
         target = chain.w3.eth.block_number
         deadline = time.monotonic() + 10
         while (cp := indexer.checkpoint()) is None or cp.block_number < target:

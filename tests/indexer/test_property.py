@@ -22,7 +22,7 @@ from mycelix.indexer import Indexer, distribute
 from mycelix.sdk import Mycelix, Role, connect
 from mycelix.sdk import Split as SplitOf
 
-from .support import PPS, Cast, assert_credits_match_chain, make_cast
+from .support import PPS, Cast, assert_credits_match_chain, make_cast, salt_of
 
 ADDRESSES = [f"0x{i:040x}" for i in range(1, 9)]
 
@@ -95,7 +95,7 @@ def test_indexed_credits_equal_the_routers(
     cast = economy.cast
     people = [cast.artist, cast.producer, cast.label, cast.treasury]
     song = cast.song("property")
-    cast.artist.register_song(song, PPS)
+    cast.artist.register_song(salt_of(song), PPS)
     if bps is not None:
         splits = [SplitOf(people[recipients[i]].address, b, Role.OTHER) for i, b in enumerate(bps)]
         cast.artist.configure_splits(song, splits)

@@ -26,7 +26,16 @@ from mycelix.sdk import Split as SplitOf
 from tests.require import require_anvil
 
 from .conftest import MakeCatalog
-from .support import PATRONAGE, PPS, assert_credits_match_chain, dump, make_cast, mine, rpc
+from .support import (
+    PATRONAGE,
+    PPS,
+    assert_credits_match_chain,
+    dump,
+    make_cast,
+    mine,
+    rpc,
+    salt_of,
+)
 
 
 @dataclass
@@ -78,8 +87,8 @@ def reorg_scenario(
     cast = make_cast(sdk, chain)
     artist, listener = cast.artist, cast.listener
     unsplit, channel = cast.song("unsplit"), cast.song("channel")
-    artist.register_song(unsplit, PPS)
-    artist.register_song(channel, PATRONAGE)
+    artist.register_song(salt_of(unsplit), PPS)
+    artist.register_song(salt_of(channel), PATRONAGE)
     artist.configure_patronage([Tier("fan", 5 * 10**18, exclusive=True)])
     listener.stream(unsplit)
     metrics = Metrics()
@@ -90,10 +99,11 @@ def reorg_scenario(
 
     # Branch A: moves money and changes songs and router settings in place.
     orphan = cast.song("orphan")
-    artist.register_song(orphan, PPS)
+    artist.register_song(salt_of(orphan), PPS)
     artist.configure_splits(orphan, [SplitOf(cast.producer.address, 10_000, Role.PRODUCER)])
     listener.stream(orphan)
-    artist.transfer_song(unsplit, cast.label.address)
+    artist.offer_song(unsplit, cast.label.address)
+    cast.label.accept_song(unsplit)
     artist.set_patron_only(channel)
     cast.as_owner("set_treasury", cast.treasury.address)
     cast.as_owner("set_fee", 400)
@@ -155,7 +165,7 @@ def test_a_shorter_chain_rolls_back_and_a_too_deep_reorg_is_refused(
     with connect(Settings(data_dir=tmp_path), deploy=True) as (sdk, chain):
         cast = make_cast(sdk, chain)
         song = cast.song("short")
-        cast.artist.register_song(song, PPS)
+        cast.artist.register_song(salt_of(song), PPS)
         cast.listener.stream(song)
         catalog, shallow = make_catalog(), make_catalog()
         commits: list[Committed] = []

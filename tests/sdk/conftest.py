@@ -17,7 +17,7 @@ import pytest
 from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import Chain
 from mycelix.config import Settings
-from mycelix.sdk import Mycelix, connect
+from mycelix.sdk import Mycelix, connect, salt_for, song_id_for
 from tests.require import require_anvil
 
 _counter = itertools.count()
@@ -34,11 +34,20 @@ class Actors:
     buyer: Mycelix
     stranger: Mycelix
 
-    def song(self, title: str = "song") -> bytes:
-        """A fresh song id for this test."""
-        from mycelix.sdk import song_id_for
+    def salt(self, title: str = "song") -> bytes:
+        """A fresh registration salt for this test."""
+        return salt_for(f"{title} #{next(_counter)}")
 
-        return song_id_for(f"{title} #{next(_counter)}", self.artist.address)
+    def song(self, title: str = "song") -> bytes:
+        """A fresh, unregistered song id of the artist."""
+        return song_id_for(self.artist.address, self.salt(title))
+
+    def register(self, strategy: str, title: str = "song", by: Mycelix | None = None) -> bytes:
+        """Register a fresh song of `by` (default: the artist) and return its id."""
+        who = by or self.artist
+        salt = self.salt(title)
+        who.register_song(salt, strategy)
+        return who.song_id_of(salt)
 
 
 def _actors(sdk: Mycelix, chain: Chain) -> Actors:

@@ -109,6 +109,9 @@ class Song(Base):
     strategy_id: Mapped[str | None] = mapped_column(Bytes32())
     strategy_name: Mapped[str | None] = mapped_column(String(64))
     patron_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The pay-per-stream price the artist set on chain (PriceSet); None until they set one (the
+    # default price applies). The API offers this displayed price, never a fresher quote.
+    stream_price: Mapped[int | None] = mapped_column(TokenAmount())
     registration_tx: Mapped[str | None] = mapped_column(Bytes32())
     registration_block: Mapped[int | None] = mapped_column(BigInteger, index=True)
     # Denormalised so "sort by plays" is an index walk; kept by PlayRepository.

@@ -2,6 +2,12 @@
 
 The same code deploys to the embedded chain and to any JSON-RPC node: transactions are signed
 locally by the deployer's key. Running it against an existing manifest verifies instead.
+
+An existing token (`--token`) is probed before anything is deployed: if the deployer holds some,
+it moves up to one whole token to itself through `approve` + `transferFrom` (the router's own
+path) and a fee-on-transfer token, whose balance comes back short, is refused. The router itself
+refuses every short pull ("router: short transfer"), so a token the deployer cannot probe is still
+safe, only refused later, payment by payment.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from web3 import Web3
 
 from mycelix.chain import artifacts
 from mycelix.chain.connect import Chain
-from mycelix.chain.errors import DeploymentError
+from mycelix.chain.errors import ContractRevert, DeploymentError, TransactionFailed
 from mycelix.chain.manifest import Manifest
 from mycelix.chain.tx import Sender
 from mycelix.chain.units import ONE
@@ -22,6 +28,24 @@ from mycelix.config import Settings
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
 
 DEV_FAUCET_LIMIT = 1_000_000 * ONE
+
+# The most a token probe moves (to the deployer itself): enough for a fee in basis points to show.
+PROBE_AMOUNT = ONE
+
+_PROBE_ABI: list[dict[str, Any]] = [
+    {
+        "name": name,
+        "type": "function",
+        "stateMutability": mutability,
+        "inputs": [{"name": f"a{i}", "type": t} for i, t in enumerate(inputs)],
+        "outputs": [{"name": "", "type": out}],
+    }
+    for name, inputs, out, mutability in (
+        ("balanceOf", ["address"], "uint256", "view"),
+        ("approve", ["address", "uint256"], "bool", "nonpayable"),
+        ("transferFrom", ["address", "address", "uint256"], "bool", "nonpayable"),
+    )
+]
 
 Progress = Callable[[str], None]
 
@@ -60,6 +84,8 @@ def deploy_system(
     else:
         if not w3.eth.get_code(Web3.to_checksum_address(token)):
             raise DeploymentError(f"--token {token}: no contract at that address")
+        say("probing the token for fees on transfer")
+        probe_token(w3, sender, token)
         flow = addresses["FlowToken"] = Web3.to_checksum_address(token)
     cgc = deploy("GiftCredits")
     router = deploy("EconomicStrategyRouter", flow, treasury or sender.address)
@@ -79,6 +105,37 @@ def deploy_system(
             addresses[contract_name],
         )
     return Manifest.record(w3, addresses, first_block, external_token=token is not None)
+
+
+def probe_token(w3: Web3, sender: Sender, token: str) -> bool:
+    """Refuse a token that delivers less than a transfer names (fee-on-transfer, or any token
+    whose balance comes back short). The deployer sends up to `PROBE_AMOUNT` of its own balance
+    to itself with `approve` + `transferFrom`; a sound token leaves the balance unchanged.
+    Returns False when the deployer holds none of the token (nothing to probe with)."""
+    contract = w3.eth.contract(address=Web3.to_checksum_address(token), abi=_PROBE_ABI)
+    me = sender.address
+    try:
+        before = contract.functions.balanceOf(me).call()
+    except Exception as exc:
+        raise DeploymentError(f"--token {token}: not an ERC-20 (balanceOf failed)") from exc
+    amount = min(before, PROBE_AMOUNT)
+    if amount == 0:
+        return False
+    try:
+        sender.transact(contract.functions.approve(me, amount))
+        sender.transact(contract.functions.transferFrom(me, me, amount))
+    except (ContractRevert, TransactionFailed) as exc:
+        raise DeploymentError(
+            f"--token {token}: a probe transfer to the deployer failed ({exc})"
+        ) from exc
+    after = contract.functions.balanceOf(me).call()
+    if after != before:
+        raise DeploymentError(
+            f"--token {token}: a probe transfer of {amount} units changed the sender's balance by "
+            f"{after - before:+d} (fee-on-transfer tokens are not supported: the router refuses "
+            "short transfers)"
+        )
+    return True
 
 
 def ensure_deployed(

@@ -8,8 +8,8 @@ import typer
 
 from mycelix.cli.backup_cmds import backup, restore
 from mycelix.cli.chain_cmds import chain_app, deploy
-from mycelix.cli.common import ConfigFile, config_file
 from mycelix.cli.check_cmd import check
+from mycelix.cli.common import ConfigFile, config_file
 from mycelix.cli.demo_cmd import demo
 from mycelix.cli.indexer_cmd import indexer_app
 from mycelix.cli.monitor_cmd import monitor

@@ -8,8 +8,15 @@
         price that falls linearly from a start price to a floor price
         over a fixed duration. A buyer pays through the router with
         payment type ACCESS, offering the most they accept
-        (slippage guard); the router charges the current price, takes
-        the protocol fee and credits the rest to the song's splits.
+        (slippage guard) and naming, as the payment's `option`, the
+        number of the auction they are buying from (a song's auctions
+        are numbered from 1, see `auction_number`); the router charges
+        the current price, takes the protocol fee and credits the rest
+        to the song's splits. A purchase naming an auction that has
+        since been replaced reverts ("auction: auction changed"), so an
+        artist cannot end and re-create an auction under a waiting
+        buyer to reprice it; one naming an auction that has ended
+        reverts too ("auction: ended" or "auction: sold out").
         Each address holds at most one slot of a song, and a slot is
         permanent access: its holder streams the song for free forever,
         through every later auction of the song. An auction ends when it
@@ -231,13 +238,14 @@ def end_auction(song_id: bytes32):
 def charge(song_id: bytes32, payer: address, amount: uint256, payment_type: uint8, option: uint256) -> uint256:
     """
     @dev See `IStrategy.charge`. ACCESS buys a slot of the song's live
-         auction at the current price, which must not exceed `amount`.
-         STREAM is free for slot holders and refused to everyone else.
+         auction at the current price, which must not exceed `amount`;
+         `option` must be that auction's number. STREAM is free for slot
+         holders and refused to everyone else.
          TIP: any non-zero amount, charged whole.
     """
     assert msg.sender == router.address, "auction: caller is not the router"
     if payment_type == _ACCESS:
-        return self._buy(song_id, payer, amount)
+        return self._buy(song_id, payer, amount, option)
     if payment_type == _STREAM:
         assert self._holder[song_id][payer] != 0, "auction: no access"
         return 0
@@ -251,14 +259,19 @@ def charge(song_id: bytes32, payer: address, amount: uint256, payment_type: uint
 def quote(song_id: bytes32, payer: address, payment_type: uint8, option: uint256) -> uint256:
     """
     @dev See `IStrategy.quote`: the current price for ACCESS (reverting
-         where a purchase by `payer` would), 0 for a slot holder's
-         STREAM, 1 unit (the smallest tip) for a TIP.
+         where a purchase by `payer` naming auction `option` would; an
+         `option` of 0 quotes the latest auction whatever its number),
+         0 for a slot holder's STREAM, 1 unit (the smallest tip) for a
+         TIP.
     """
     if payment_type == _ACCESS:
+        number: uint256 = option
+        if number == 0:
+            number = self._schedule[song_id] >> _NUMBER_SHIFT
         price: uint256 = 0
         state: uint256 = 0
         schedule: uint256 = 0
-        price, state, schedule = self._purchase(song_id, payer)
+        price, state, schedule = self._purchase(song_id, payer, number)
         return price
     if payment_type == _STREAM:
         assert self._holder[song_id][payer] != 0, "auction: no access"
@@ -318,6 +331,19 @@ def auction(song_id: bytes32) -> Auction:
 
 @view
 @external
+def auction_number(song_id: bytes32) -> uint256:
+    """
+    @dev The number of the song's latest auction (auctions are
+         numbered per song from 1), which an ACCESS payment names as its
+         `option`.
+    @param song_id The 32-byte song id.
+    @return uint256 The number, 0 if the song never had an auction.
+    """
+    return self._schedule[song_id] >> _NUMBER_SHIFT
+
+
+@view
+@external
 def current_price(song_id: bytes32) -> uint256:
     """
     @dev The price of the song's latest auction now by the linear
@@ -368,19 +394,27 @@ def slot_of(song_id: bytes32, listener: address) -> (uint256, uint256):
     return holder >> _HOLDER_NUMBER_SHIFT, holder & _MASK64
 
 
+@view
+@external
+def holds_access(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev See `IStrategy.holds_access`: whether `listener` bought a slot
+         of any of the song's auctions (permanent access).
+    """
+    return self._holder[song_id][listener] != 0
+
 # ------------------------------------------------------------ internals
 
 
 @internal
-def _buy(song_id: bytes32, buyer: address, max_price: uint256) -> uint256:
+def _buy(song_id: bytes32, buyer: address, max_price: uint256, number: uint256) -> uint256:
     price: uint256 = 0
     state: uint256 = 0
     schedule: uint256 = 0
-    price, state, schedule = self._purchase(song_id, buyer)
+    price, state, schedule = self._purchase(song_id, buyer, number)
     assert price <= max_price, "auction: price above maximum"
     sold: uint256 = (state & _MASK24) + 1
     revenue: uint256 = ((state >> _REVENUE_SHIFT) & _MASK120) + price
-    number: uint256 = schedule >> _NUMBER_SHIFT
     new_state: uint256 = sold | (price << _CLEARING_SHIFT) | (revenue << _REVENUE_SHIFT)
     sold_out: bool = sold == (schedule >> _SLOTS_SHIFT) & _MASK24
     if not sold_out:
@@ -395,13 +429,16 @@ def _buy(song_id: bytes32, buyer: address, max_price: uint256) -> uint256:
 
 @view
 @internal
-def _purchase(song_id: bytes32, buyer: address) -> (uint256, uint256, uint256):
+def _purchase(song_id: bytes32, buyer: address, number: uint256) -> (uint256, uint256, uint256):
     """
-    @dev Checks that `buyer` may buy a slot now; returns the price and
-         the packed state and schedule.
+    @dev Checks that `buyer` may buy a slot of auction `number` now;
+         returns the price and the packed state and schedule.
     """
     schedule: uint256 = self._schedule[song_id]
     assert schedule != 0, "auction: no auction"
+    # A buyer's number that is not the latest means the auction they saw
+    # was ended and replaced since, possibly at another price.
+    assert number == schedule >> _NUMBER_SHIFT, "auction: auction changed"
     state: uint256 = self._state[song_id]
     if state & _OPEN_BIT == 0:
         assert state & _MASK24 != (schedule >> _SLOTS_SHIFT) & _MASK24, "auction: sold out"

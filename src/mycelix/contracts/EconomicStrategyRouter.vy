@@ -20,14 +20,34 @@
         A song without configured splits credits 100 % to its artist of
         record at the time of the payment.
 
+        Song ids cannot be squatted: the router derives them itself,
+        `keccak256(artist ‖ salt)` (20 address bytes, then the 32 salt
+        bytes), so an id only ever belongs to the address it was derived
+        from. A song changes artist only in two steps: the artist offers
+        it, the new artist accepts naming the digest of the splits they
+        inherit.
+
+        Access a listener bought stays theirs when the artist moves the
+        song to another strategy: the router remembers every strategy a
+        song has used, and a STREAM by a listener whom an earlier
+        strategy still `holds_access` for is a free play that does not
+        ask the current strategy. The owner can quarantine a strategy:
+        no payment goes through it, it grants no access and takes no new
+        songs, while withdrawals and other strategies go on.
+
         Storage is packed by hand (Vyper gives every variable its own
         slot) because each cold slot read costs 2,100 gas on the hot
         payment path:
         - `_config`: treasury (bits 0-159) | fee bps (160-175) | paused (176)
         - `_song`: artist (0-159) | number of splits (160-167) |
-          strategy index (168-183), so registering a song writes one
-          new slot and a payment reads one slot for the song
-        - `_strategy`: contract (0-159) | index (160-175) | enabled (176)
+          strategy index (168-175) | strategies used (176-255, bit
+          175 + i for registry index i), so registering a song writes
+          one new slot and a payment reads one slot for the song, its
+          strategy history included
+        - `_strategy`: contract (0-159) | index (160-175) | enabled (176) |
+          quarantined (177)
+        - `_strategy_at`: contract (0-159) | quarantined (160), read on
+          every payment, so the quarantine check costs no extra slot
         - `_split`: recipient (0-159) | bps (160-175) | role (176-183)
 """
 
@@ -66,6 +86,17 @@ MAX_FEE_BPS: public(constant(uint256)) = 500
 MAX_SPLITS: public(constant(uint256)) = 64
 MAX_BATCH: public(constant(uint256)) = 128
 
+# @dev Most credits one batch may make: each charged payment counts its
+# split recipients (1 without configured splits) plus 1 for the
+# treasury. A first credit to an address is a ~22k-gas write, so the
+# worst case (512 fresh recipients) stays near 13M gas, well inside a
+# 30M-gas block.
+MAX_BATCH_CREDITS: public(constant(uint256)) = 512
+
+# @dev Most strategies the registry holds: one bit each in a song's
+# slot records the strategies it has used.
+MAX_STRATEGIES: public(constant(uint256)) = 80
+
 # @dev Role code of the implicit 100 % split to the artist.
 ROLE_ARTIST: public(constant(uint8)) = 0
 
@@ -74,8 +105,12 @@ _FEE_SHIFT: constant(uint256) = 160
 _PAUSED_BIT: constant(uint256) = 1 << 176
 _COUNT_SHIFT: constant(uint256) = 160
 _INDEX_SHIFT: constant(uint256) = 168
+_SONG_INDEX_MASK: constant(uint256) = 255
+_HISTORY_SHIFT: constant(uint256) = 175
 _REGISTRY_INDEX_SHIFT: constant(uint256) = 160
 _ENABLED_BIT: constant(uint256) = 1 << 176
+_QUARANTINED_BIT: constant(uint256) = 1 << 177
+_AT_QUARANTINED_BIT: constant(uint256) = 1 << 160
 _INDEX_MASK: constant(uint256) = 65535
 _BPS_SHIFT: constant(uint256) = 160
 _ROLE_SHIFT: constant(uint256) = 176
@@ -113,8 +148,9 @@ credits: public(HashMap[address, uint256])
 _config: uint256
 _song: HashMap[bytes32, uint256]
 _strategy: HashMap[bytes32, uint256]
-_strategy_at: HashMap[uint256, address]
+_strategy_at: HashMap[uint256, uint256]
 _split: HashMap[bytes32, HashMap[uint256, uint256]]
+_pending: HashMap[bytes32, address]
 
 
 event StrategyRegistered:
@@ -127,15 +163,38 @@ event StrategyEnabled:
     enabled: bool
 
 
+event StrategyQuarantined:
+    strategy_id: indexed(bytes32)
+
+
+event StrategyReleased:
+    strategy_id: indexed(bytes32)
+
+
+# @dev `song_id` is `keccak256(artist ‖ salt)`.
 event SongRegistered:
     song_id: indexed(bytes32)
     strategy_id: indexed(bytes32)
     artist: indexed(address)
+    salt: bytes32
 
 
 event SongStrategyChanged:
     song_id: indexed(bytes32)
     strategy_id: indexed(bytes32)
+
+
+# @dev An offer replaces any pending one; nothing else changes until
+# `new_artist` accepts.
+event SongTransferOffered:
+    song_id: indexed(bytes32)
+    artist: indexed(address)
+    new_artist: indexed(address)
+
+
+event SongTransferCancelled:
+    song_id: indexed(bytes32)
+    artist: indexed(address)
 
 
 event SongTransferred:
@@ -220,10 +279,10 @@ def register_strategy(strategy_id: bytes32, strategy: address):
     assert self._strategy[strategy_id] == 0, "router: strategy id taken"
     assert self.strategy_id_of[strategy] == empty(bytes32), "router: strategy already registered"
     index: uint256 = self.strategy_count + 1
-    assert index <= _INDEX_MASK, "router: strategy registry full"
+    assert index <= MAX_STRATEGIES, "router: strategy registry full"
     self.strategy_count = index
     self._strategy[strategy_id] = convert(strategy, uint256) | (index << _REGISTRY_INDEX_SHIFT) | _ENABLED_BIT
-    self._strategy_at[index] = strategy
+    self._strategy_at[index] = convert(strategy, uint256)
     self.strategy_id_of[strategy] = strategy_id
     log StrategyRegistered(strategy_id=strategy_id, strategy=strategy)
     log StrategyEnabled(strategy_id=strategy_id, enabled=True)
@@ -245,6 +304,43 @@ def set_strategy_enabled(strategy_id: bytes32, enabled: bool):
     else:
         self._strategy[strategy_id] = packed & ~_ENABLED_BIT
     log StrategyEnabled(strategy_id=strategy_id, enabled=enabled)
+
+
+@external
+def quarantine_strategy(strategy_id: bytes32):
+    """
+    @dev Stops a strategy for every song on it, e.g. when it is found
+         compromised. Owner only. Payments through it revert, it grants
+         no access (not even access sold earlier) and takes no new
+         songs; withdrawals and other strategies go on, and artists may
+         move their songs off it with `change_strategy`.
+    @param strategy_id The 32-byte strategy id.
+    """
+    self._check_owner()
+    packed: uint256 = self._strategy[strategy_id]
+    assert packed != 0, "router: unknown strategy"
+    assert packed & _QUARANTINED_BIT == 0, "router: strategy already quarantined"
+    self._strategy[strategy_id] = packed | _QUARANTINED_BIT
+    index: uint256 = (packed >> _REGISTRY_INDEX_SHIFT) & _INDEX_MASK
+    self._strategy_at[index] = self._strategy_at[index] | _AT_QUARANTINED_BIT
+    log StrategyQuarantined(strategy_id=strategy_id)
+
+
+@external
+def release_strategy(strategy_id: bytes32):
+    """
+    @dev Lifts a strategy's quarantine: payments, access and (if it is
+         enabled) new songs work again. Owner only.
+    @param strategy_id The 32-byte strategy id.
+    """
+    self._check_owner()
+    packed: uint256 = self._strategy[strategy_id]
+    assert packed != 0, "router: unknown strategy"
+    assert packed & _QUARANTINED_BIT != 0, "router: strategy not quarantined"
+    self._strategy[strategy_id] = packed & ~_QUARANTINED_BIT
+    index: uint256 = (packed >> _REGISTRY_INDEX_SHIFT) & _INDEX_MASK
+    self._strategy_at[index] = self._strategy_at[index] & ~_AT_QUARANTINED_BIT
+    log StrategyReleased(strategy_id=strategy_id)
 
 
 @external
@@ -302,49 +398,89 @@ def unpause():
 
 
 @external
-def register_song(song_id: bytes32, strategy_id: bytes32, artist: address):
+def register_song(salt: bytes32, strategy_id: bytes32) -> bytes32:
     """
-    @dev Registers a song under an enabled strategy. Only the artist may
-         register their own song, so nobody can squat a song id.
-    @param song_id The 32-byte song id (non-zero).
+    @dev Registers a song of the caller under an enabled strategy. The
+         id is derived from the caller and `salt` (see `song_id_of`), so
+         nobody can register, and so squat, an id that belongs to
+         another address. The platform uses the audio's content hash as
+         the salt.
+    @param salt Any non-zero 32 bytes, unique among the caller's songs.
     @param strategy_id The 32-byte id of a registered, enabled strategy.
-    @param artist The 20-byte artist address; must be the caller.
+    @return bytes32 The song id.
     """
-    assert msg.sender == artist, "router: caller is not the artist"
-    assert song_id != empty(bytes32), "router: empty song id"
+    assert salt != empty(bytes32), "router: empty salt"
+    song_id: bytes32 = self._song_id(msg.sender, salt)
     assert self._song[song_id] == 0, "router: song already registered"
     index: uint256 = self._open_strategy(strategy_id)
-    self._song[song_id] = convert(artist, uint256) | (index << _INDEX_SHIFT)
-    log SongRegistered(song_id=song_id, strategy_id=strategy_id, artist=artist)
+    self._song[song_id] = convert(msg.sender, uint256) | (index << _INDEX_SHIFT) | (1 << (_HISTORY_SHIFT + index))
+    log SongRegistered(song_id=song_id, strategy_id=strategy_id, artist=msg.sender, salt=salt)
+    return song_id
 
 
 @external
 def change_strategy(song_id: bytes32, strategy_id: bytes32):
     """
-    @dev Moves a song to another enabled strategy. Artist only. Splits
-         are kept.
+    @dev Moves a song to another enabled, unquarantined strategy (also
+         off a quarantined one). Artist only. Splits are kept, and so is
+         access listeners bought under earlier strategies.
     @param song_id The 32-byte song id.
     @param strategy_id The 32-byte id of the new strategy.
     """
     info: uint256 = self._artist_song(song_id)
     index: uint256 = self._open_strategy(strategy_id)
-    self._song[song_id] = (info & ~(_INDEX_MASK << _INDEX_SHIFT)) | (index << _INDEX_SHIFT)
+    self._song[song_id] = (
+        (info & ~(_SONG_INDEX_MASK << _INDEX_SHIFT)) | (index << _INDEX_SHIFT) | (1 << (_HISTORY_SHIFT + index))
+    )
     log SongStrategyChanged(song_id=song_id, strategy_id=strategy_id)
 
 
 @external
-def transfer_song(song_id: bytes32, new_artist: address):
+def offer_song(song_id: bytes32, new_artist: address):
     """
-    @dev Hands a song to a new artist of record. Artist only. Configured
-         splits stay as they are (collaborators keep their shares); an
-         unsplit song pays its new artist from now on.
+    @dev Offers a song to a new artist of record, replacing any pending
+         offer. Artist only. Nothing changes until `new_artist` accepts
+         with `accept_song`; the artist may cancel before that.
     @param song_id The 32-byte song id.
-    @param new_artist The 20-byte address of the new artist.
+    @param new_artist The 20-byte address offered the song; non-zero
+           and not the artist.
     """
-    info: uint256 = self._artist_song(song_id)
+    self._artist_song(song_id)
     assert new_artist != empty(address), "router: zero artist"
-    self._song[song_id] = (info & ~_ADDRESS_MASK) | convert(new_artist, uint256)
-    log SongTransferred(song_id=song_id, previous_artist=msg.sender, artist=new_artist)
+    assert new_artist != msg.sender, "router: already the artist"
+    self._pending[song_id] = new_artist
+    log SongTransferOffered(song_id=song_id, artist=msg.sender, new_artist=new_artist)
+
+
+@external
+def accept_song(song_id: bytes32, splits_digest: bytes32):
+    """
+    @dev Takes a song offered to the caller. The caller names the
+         digest of the splits they inherit (`splits_digest`), so a song
+         whose splits were changed after they looked cannot be planted
+         on them. Configured splits stay as they are; an unsplit song
+         pays the new artist from now on.
+    @param song_id The 32-byte song id.
+    @param splits_digest The song's `splits_digest` the caller agreed to.
+    """
+    info: uint256 = self._registered(song_id)
+    assert self._pending[song_id] == msg.sender and msg.sender != empty(address), "router: caller is not the pending artist"
+    assert self._splits_digest(song_id, info) == splits_digest, "router: splits changed"
+    self._pending[song_id] = empty(address)
+    self._song[song_id] = (info & ~_ADDRESS_MASK) | convert(msg.sender, uint256)
+    log SongTransferred(song_id=song_id, previous_artist=self._address_of(info), artist=msg.sender)
+
+
+@external
+def cancel_song_transfer(song_id: bytes32):
+    """
+    @dev Withdraws the pending offer of a song. Artist only.
+    @param song_id The 32-byte song id.
+    """
+    self._artist_song(song_id)
+    assert self._pending[song_id] != empty(address), "router: no pending transfer"
+    self._pending[song_id] = empty(address)
+    log SongTransferCancelled(song_id=song_id, artist=msg.sender)
 
 
 @external
@@ -398,14 +534,19 @@ def pay(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256 
          most `amount`, e.g. the auction's current price); the router
          pulls it from the caller (who must have approved the router),
          credits the fee to the treasury and the net to the splits.
-         A zero charge records a free play and moves no tokens.
+         A zero charge records a free play and moves no tokens. A
+         STREAM by a listener who holds access sold by an earlier
+         strategy of the song is such a free play, without asking the
+         current strategy. Reverts while the song's strategy is
+         quarantined, and if fewer tokens arrive than were charged.
     @param song_id The 32-byte song id.
     @param amount The most the caller offers, in token units.
     @param payment_type STREAM 0, DOWNLOAD 1, TIP 2, PATRONAGE 3, ACCESS 4.
     @param option A strategy-specific choice (the patronage tier).
     @return uint256 The amount charged.
     """
-    config: uint256 = self._live_config()
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT == 0, "router: paused"
     charged: uint256 = self._process(song_id, amount, payment_type, option, config)
     if charged != 0:
         self._pull(charged)
@@ -418,15 +559,25 @@ def pay_batch(requests: DynArray[PaymentRequest, MAX_BATCH]) -> uint256:
     """
     @dev Several payments in one transaction, each processed exactly as
          by `pay`, with one token pull for the total. All or nothing:
-         one failing payment reverts the batch.
+         one failing payment reverts the batch. At most
+         `MAX_BATCH_CREDITS` credits in all (each charged payment counts
+         its split recipients plus the treasury), so any batch fits in
+         a block.
     @param requests The payments (song id, amount offered, type, option).
     @return uint256 The total charged.
     """
     assert len(requests) > 0, "router: empty batch"
     config: uint256 = self._live_config()
     total: uint256 = 0
+    credits_: uint256 = 0
     for r: PaymentRequest in requests:
-        total += self._process(r.song_id, r.amount, r.payment_type, r.option, config)
+        charged: uint256 = self._process(r.song_id, r.amount, r.payment_type, r.option, config)
+        if charged != 0:
+            # The song's slot is warm now; a charged payment credited
+            # its recipients (1 without splits) and the treasury.
+            credits_ += max((self._song[r.song_id] >> _COUNT_SHIFT) & 255, 1) + 1
+            assert credits_ <= MAX_BATCH_CREDITS, "router: batch too large"
+            total += charged
     if total != 0:
         self._pull(total)
     return total
@@ -494,6 +645,17 @@ def strategies(strategy_id: bytes32) -> address:
 
 @view
 @external
+def strategy_quarantined(strategy_id: bytes32) -> bool:
+    """
+    @dev Whether a strategy is quarantined (no payments, no access).
+    @param strategy_id The 32-byte strategy id.
+    @return bool True if quarantined.
+    """
+    return self._strategy[strategy_id] & _QUARANTINED_BIT != 0
+
+
+@view
+@external
 def strategy_enabled(strategy_id: bytes32) -> bool:
     """
     @dev Whether new songs may use a strategy.
@@ -522,7 +684,7 @@ def song_strategy(song_id: bytes32) -> address:
     @param song_id The 32-byte song id.
     @return address The strategy.
     """
-    return self._strategy_at[(self._song[song_id] >> _INDEX_SHIFT) & _INDEX_MASK]
+    return self._strategy_of(self._song[song_id])
 
 
 @view
@@ -533,7 +695,45 @@ def song_strategy_id(song_id: bytes32) -> bytes32:
     @param song_id The 32-byte song id.
     @return bytes32 The strategy id.
     """
-    return self.strategy_id_of[self._strategy_at[(self._song[song_id] >> _INDEX_SHIFT) & _INDEX_MASK]]
+    return self.strategy_id_of[self._strategy_of(self._song[song_id])]
+
+
+@view
+@external
+def song_id_of(artist: address, salt: bytes32) -> bytes32:
+    """
+    @dev The id `register_song(salt, ...)` gives a song of `artist`:
+         `keccak256(artist ‖ salt)`, 20 address bytes then 32 salt bytes.
+    @param artist The 20-byte artist address.
+    @param salt The 32-byte salt.
+    @return bytes32 The song id.
+    """
+    return self._song_id(artist, salt)
+
+
+@view
+@external
+def pending_artist(song_id: bytes32) -> address:
+    """
+    @dev The address a song is offered to, zero if no offer is pending.
+    @param song_id The 32-byte song id.
+    @return address The pending artist.
+    """
+    return self._pending[song_id]
+
+
+@view
+@external
+def splits_digest(song_id: bytes32) -> bytes32:
+    """
+    @dev What `accept_song` checks: keccak256 of the ABI encoding of
+         the configured splits as `(address[], uint16[], uint8[])`
+         (recipients, bps, roles; all three empty when none are
+         configured). Reverts for an unregistered song.
+    @param song_id The 32-byte song id.
+    @return bytes32 The digest.
+    """
+    return self._splits_digest(song_id, self._registered(song_id))
 
 
 @view
@@ -605,7 +805,11 @@ def quote(song_id: bytes32, payer: address, payment_type: uint8, option: uint256
     """
     info: uint256 = self._registered(song_id)
     assert payment_type <= ACCESS, "router: unknown payment type"
-    return staticcall IStrategy(self._strategy_of(info)).quote(song_id, payer, payment_type, option)
+    slot: uint256 = self._strategy_slot(info)
+    assert slot & _AT_QUARANTINED_BIT == 0, "router: strategy quarantined"
+    if payment_type == STREAM and self._retained(song_id, info, payer):
+        return 0
+    return staticcall IStrategy(self._address_of(slot)).quote(song_id, payer, payment_type, option)
 
 
 @view
@@ -613,7 +817,9 @@ def quote(song_id: bytes32, payer: address, payment_type: uint8, option: uint256
 def is_authorized(song_id: bytes32, listener: address) -> bool:
     """
     @dev Whether `listener` may stream `song_id` now without paying for
-         the play. False for an unregistered song.
+         the play: the song's strategy authorises them, or an earlier
+         strategy of the song still holds access sold to them. False for
+         an unregistered song; a quarantined strategy grants nothing.
     @param song_id The 32-byte song id.
     @param listener The 20-byte listener address.
     @return bool True if authorised.
@@ -621,7 +827,34 @@ def is_authorized(song_id: bytes32, listener: address) -> bool:
     info: uint256 = self._song[song_id]
     if info == 0:
         return False
-    return staticcall IStrategy(self._strategy_of(info)).is_authorized(song_id, listener)
+    slot: uint256 = self._strategy_slot(info)
+    if slot & _AT_QUARANTINED_BIT == 0:
+        if staticcall IStrategy(self._address_of(slot)).is_authorized(song_id, listener):
+            return True
+    return self._retained(song_id, info, listener)
+
+
+@view
+@external
+def is_payee(song_id: bytes32, account: address) -> bool:
+    """
+    @dev Whether `account` is paid by a song: its artist of record or
+         one of its configured split recipients. Strategies that reward
+         listeners use it so nobody is rewarded for playing a song they
+         earn from. False for an unregistered song.
+    @param song_id The 32-byte song id.
+    @param account The 20-byte address.
+    @return bool True for the artist and every split recipient.
+    """
+    info: uint256 = self._song[song_id]
+    if info == 0:
+        return False
+    if self._address_of(info) == account:
+        return True
+    for i: uint256 in range((info >> _COUNT_SHIFT) & 255, bound=MAX_SPLITS):
+        if self._address_of(self._split[song_id][i]) == account:
+            return True
+    return False
 
 
 # ------------------------------------------------------------ internals
@@ -638,6 +871,7 @@ def _open_strategy(strategy_id: bytes32) -> uint256:
     packed: uint256 = self._strategy[strategy_id]
     assert packed != 0, "router: unknown strategy"
     assert packed & _ENABLED_BIT != 0, "router: strategy disabled"
+    assert packed & _QUARANTINED_BIT == 0, "router: strategy quarantined"
     return (packed >> _REGISTRY_INDEX_SHIFT) & _INDEX_MASK
 
 
@@ -673,16 +907,77 @@ def _address_of(packed: uint256) -> address:
 
 @view
 @internal
+def _strategy_slot(info: uint256) -> uint256:
+    return self._strategy_at[(info >> _INDEX_SHIFT) & _SONG_INDEX_MASK]
+
+
+@view
+@internal
 def _strategy_of(info: uint256) -> address:
-    return self._strategy_at[(info >> _INDEX_SHIFT) & _INDEX_MASK]
+    return self._address_of(self._strategy_slot(info))
+
+
+@pure
+@internal
+def _song_id(artist: address, salt: bytes32) -> bytes32:
+    return keccak256(concat(convert(artist, bytes20), salt))
+
+
+@view
+@internal
+def _retained(song_id: bytes32, info: uint256, listener: address) -> bool:
+    """
+    @dev Whether a strategy the song used before its current one (and
+         not quarantined) still holds access for `listener`. Songs that
+         never changed strategy have no such bit and cost no call.
+    """
+    index: uint256 = (info >> _INDEX_SHIFT) & _SONG_INDEX_MASK
+    earlier: uint256 = (info >> (_HISTORY_SHIFT + 1)) & ~(1 << (index - 1))
+    for i: uint256 in range(1, MAX_STRATEGIES + 1):
+        if earlier == 0:
+            break
+        if earlier & 1 != 0:
+            slot: uint256 = self._strategy_at[i]
+            if slot & _AT_QUARANTINED_BIT == 0:
+                if staticcall IStrategy(self._address_of(slot)).holds_access(song_id, listener):
+                    return True
+        earlier >>= 1
+    return False
+
+
+@view
+@internal
+def _splits_digest(song_id: bytes32, info: uint256) -> bytes32:
+    recipients: DynArray[address, MAX_SPLITS] = []
+    bps: DynArray[uint16, MAX_SPLITS] = []
+    roles: DynArray[uint8, MAX_SPLITS] = []
+    n: uint256 = (info >> _COUNT_SHIFT) & 255
+    for i: uint256 in range(n, bound=MAX_SPLITS):
+        packed: uint256 = self._split[song_id][i]
+        recipients.append(self._address_of(packed))
+        bps.append(convert((packed >> _BPS_SHIFT) & 65535, uint16))
+        roles.append(convert((packed >> _ROLE_SHIFT) & 255, uint8))
+    return keccak256(abi_encode(recipients, bps, roles))
 
 
 @internal
 def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256, config: uint256) -> uint256:
-    info: uint256 = self._registered(song_id)
+    # Checks inlined rather than shared: this is the hot path.
+    info: uint256 = self._song[song_id]
+    assert info != 0, "router: song not registered"
     assert payment_type <= ACCESS, "router: unknown payment type"
-    strategy: address = self._strategy_of(info)
-    charged: uint256 = extcall IStrategy(strategy).charge(song_id, msg.sender, amount, payment_type, option)
+    slot: uint256 = self._strategy_at[(info >> _INDEX_SHIFT) & _SONG_INDEX_MASK]
+    assert slot & _AT_QUARANTINED_BIT == 0, "router: strategy quarantined"
+    strategy: address = convert(convert(slot & _ADDRESS_MASK, uint160), address)
+    charged: uint256 = 0
+    # A song that never changed strategy has only its current bit set
+    # and skips the history walk.
+    if (
+        payment_type != STREAM
+        or info >> _HISTORY_SHIFT == 1 << ((info >> _INDEX_SHIFT) & _SONG_INDEX_MASK)
+        or not self._retained(song_id, info, msg.sender)
+    ):
+        charged = extcall IStrategy(strategy).charge(song_id, msg.sender, amount, payment_type, option)
     assert charged <= amount, "router: charge exceeds offer"
     fee: uint256 = 0
     if charged != 0:
@@ -714,4 +1009,8 @@ def _distribute(song_id: bytes32, info: uint256, net: uint256):
 
 @internal
 def _pull(amount: uint256):
+    # Credits promise what arrived: a fee-on-transfer (or otherwise
+    # short) token would leave the last withdrawer unpaid.
+    before: uint256 = staticcall token.balanceOf(self)
     assert extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "router: token transfer failed"
+    assert staticcall token.balanceOf(self) >= before + amount, "router: short transfer"

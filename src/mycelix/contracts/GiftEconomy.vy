@@ -9,12 +9,25 @@
         router takes the fee and splits the rest). This contract only
         prices plays and mints CGC: it never holds or moves FLOW.
 
+        What CGC is for. CGC records a listener's attention and
+        generosity: it is a thank-you, not money. It has no claim on
+        FLOW or on anything the router holds, nothing in the protocol
+        redeems it, and it is minted at no cost to anyone, so whatever
+        later gives it a use (recognition, curation) must treat it as
+        farmable within the bounds below.
+
         Rewards. A STREAM (charged 0) or a TIP (any non-zero amount)
-        is a listen. A listen earns CGC unless the same listener was
-        already rewarded for the same song less than `REWARD_INTERVAL`
-        (one hour) ago: that play or tip still succeeds, but it earns
-        nothing and counts for nothing (anti-farming). A rewarded listen
-        earns
+        is a listen. A listen earns CGC unless
+        - the listener is paid by the song (its artist of record or one
+          of its split recipients, `router.is_payee`): nobody earns CGC
+          from their own song;
+        - the same listener was already rewarded for the same song less
+          than `REWARD_INTERVAL` (one hour) ago (anti-farming);
+        - the song has already minted `DAILY_CGC_CAP` today (UTC days
+          of block time); the listen that reaches the cap earns what is
+          left of it.
+        In these cases the play or tip still succeeds, but it earns
+        nothing and counts for nothing. A rewarded listen earns
             reward = cgc_per_listen
                      + early_bonus   if it is the listener's first
                                      rewarded listen of the song and
@@ -31,14 +44,24 @@
         works as soon as it is registered. The artist may reconfigure
         at any time and as often as they like, also before the song
         uses this strategy; a new configuration changes future rewards
-        only (profiles and the listener count are kept).
+        only (profiles, the listener count and today's minting are
+        kept). Protocol maximums bound what one listen can mint: 100
+        CGC per listen, 1,000 CGC early bonus, x10, so at most 1,100
+        CGC; a song mints at most `DAILY_CGC_CAP` (10,000 CGC) a day,
+        whatever its configuration. Minting is counted against the cap
+        in steps of `CAP_UNIT` (10**9 units, a billionth of a CGC),
+        each reward rounded up: a reward that is not a whole number of
+        steps uses slightly more of the cap than it mints, never less.
 
         Storage is packed by hand because each cold slot costs 2,100
         gas on the payment path:
-        - `_song[song_id]`: cgc per listen (bits 0-79) | early bonus
-          (80-159) | early threshold (160-191) | repeat multiplier bps
-          (192-215; zero means "not configured, defaults apply") |
-          unique listener count (216-255)
+        - `_song[song_id]`: cgc per listen (bits 0-66) | early bonus
+          (67-136) | early threshold (137-168) | repeat multiplier bps
+          (169-185; zero means "not configured, defaults apply") | day
+          of the last reward (186-209, Unix time // 86400) | steps of
+          the cap used that day (210-255)
+        - `_listeners[song_id]`: unique listener count (read and
+          written on first listens only)
         - `_profile[song_id][listener]`: rewarded listens (bits 0-31) |
           time of the last reward (32-95) | total CGC earned from the
           song (96-223) | early-listener flag (224)
@@ -63,11 +86,11 @@ DEFAULT_EARLY_BONUS: public(constant(uint256)) = 10 * 10**18
 DEFAULT_EARLY_THRESHOLD: public(constant(uint256)) = 100
 DEFAULT_REPEAT_MULTIPLIER_BPS: public(constant(uint256)) = 15_000
 
-# @dev Configuration bounds: at most one million CGC per listen and as
-# early bonus, at most 2**32 - 1 early listeners, a multiplier from x1
-# (10000) to x10 (100000).
-MAX_CGC_PER_LISTEN: public(constant(uint256)) = 10**6 * 10**18
-MAX_EARLY_BONUS: public(constant(uint256)) = 10**6 * 10**18
+# @dev Configuration bounds: at most 100 CGC per listen (100 times the
+# default), at most 1,000 CGC early bonus, at most 2**32 - 1 early
+# listeners, a multiplier from x1 (10000) to x10 (100000).
+MAX_CGC_PER_LISTEN: public(constant(uint256)) = 100 * 10**18
+MAX_EARLY_BONUS: public(constant(uint256)) = 1_000 * 10**18
 MAX_EARLY_THRESHOLD: public(constant(uint256)) = 2**32 - 1
 MIN_REPEAT_MULTIPLIER_BPS: public(constant(uint256)) = 10_000
 MAX_REPEAT_MULTIPLIER_BPS: public(constant(uint256)) = 100_000
@@ -75,6 +98,13 @@ MAX_REPEAT_MULTIPLIER_BPS: public(constant(uint256)) = 100_000
 # @dev A listener is rewarded for a song at most once per this many
 # seconds.
 REWARD_INTERVAL: public(constant(uint256)) = 3600
+
+# @dev The most CGC a song mints per day (UTC days of block time), over
+# all its listeners: 10,000 default listens. Counted in steps of
+# `CAP_UNIT`, each reward rounded up.
+DAILY_CGC_CAP: public(constant(uint256)) = 10_000 * 10**18
+CAP_UNIT: public(constant(uint256)) = 10**9
+DAY: public(constant(uint256)) = 86_400
 
 # @dev The multiplier applies once a listener has this many rewarded
 # listens of the song (i.e. from the 6th on).
@@ -85,18 +115,21 @@ BPS: public(constant(uint256)) = 10_000
 _STREAM: constant(uint8) = 0
 _TIP: constant(uint8) = 2
 
+_MASK_17: constant(uint256) = (1 << 17) - 1
+_MASK_24: constant(uint256) = (1 << 24) - 1
 _MASK_32: constant(uint256) = (1 << 32) - 1
 _MASK_64: constant(uint256) = (1 << 64) - 1
-_MASK_80: constant(uint256) = (1 << 80) - 1
+_MASK_67: constant(uint256) = (1 << 67) - 1
+_MASK_70: constant(uint256) = (1 << 70) - 1
 _MASK_128: constant(uint256) = (1 << 128) - 1
-_MASK_24: constant(uint256) = (1 << 24) - 1
 
-_BONUS_SHIFT: constant(uint256) = 80
-_THRESHOLD_SHIFT: constant(uint256) = 160
-_MULT_SHIFT: constant(uint256) = 192
-_COUNT_SHIFT: constant(uint256) = 216
-_MAX_COUNT: constant(uint256) = (1 << 40) - 1
-_CONFIG_MASK: constant(uint256) = (1 << _COUNT_SHIFT) - 1
+_BONUS_SHIFT: constant(uint256) = 67
+_THRESHOLD_SHIFT: constant(uint256) = 137
+_MULT_SHIFT: constant(uint256) = 169
+_DAY_SHIFT: constant(uint256) = 186
+_USED_SHIFT: constant(uint256) = 210
+_CONFIG_MASK: constant(uint256) = (1 << _DAY_SHIFT) - 1
+_CAP_STEPS: constant(uint256) = DAILY_CGC_CAP // CAP_UNIT
 
 _TIME_SHIFT: constant(uint256) = 32
 _TOTAL_SHIFT: constant(uint256) = 96
@@ -125,6 +158,7 @@ router: public(immutable(IRouter))
 cgc: public(immutable(IMintable))
 
 _song: HashMap[bytes32, uint256]
+_listeners: HashMap[bytes32, uint256]
 _profile: HashMap[bytes32, HashMap[address, uint256]]
 
 
@@ -194,9 +228,8 @@ def configure(
     assert early_threshold <= MAX_EARLY_THRESHOLD, "gift: early threshold above maximum"
     assert repeat_multiplier_bps >= MIN_REPEAT_MULTIPLIER_BPS, "gift: multiplier below 10000"
     assert repeat_multiplier_bps <= MAX_REPEAT_MULTIPLIER_BPS, "gift: multiplier above 100000"
-    count: uint256 = self._song[song_id] & ~_CONFIG_MASK
     self._song[song_id] = (
-        count
+        (self._song[song_id] & ~_CONFIG_MASK)
         | cgc_per_listen
         | (early_bonus << _BONUS_SHIFT)
         | (early_threshold << _THRESHOLD_SHIFT)
@@ -232,16 +265,49 @@ def charge(song_id: bytes32, payer: address, amount: uint256, payment_type: uint
     listens: uint256 = profile & _MASK_32
     if listens != 0 and block.timestamp < ((profile >> _TIME_SHIFT) & _MASK_64) + REWARD_INTERVAL:
         return charged  # anti-farming: the play counts, the reward does not
+    if staticcall router.is_payee(song_id, payer):
+        return charged  # nobody earns CGC from their own song
 
+    # `_reward_of` and `_capped`, inlined: internal calls cost ~350 gas
+    # here, where the gift tip's gas target is tight.
     song: uint256 = self._song[song_id]
     reward: uint256 = 0
+    bonus: uint256 = 0
+    threshold: uint256 = 0
+    multiplier: uint256 = (song >> _MULT_SHIFT) & _MASK_17
+    if multiplier == 0:
+        reward = DEFAULT_CGC_PER_LISTEN
+        bonus = DEFAULT_EARLY_BONUS
+        threshold = DEFAULT_EARLY_THRESHOLD
+        multiplier = DEFAULT_REPEAT_MULTIPLIER_BPS
+    else:
+        reward = song & _MASK_67
+        bonus = (song >> _BONUS_SHIFT) & _MASK_70
+        threshold = (song >> _THRESHOLD_SHIFT) & _MASK_32
     early: bool = False
-    repeat: bool = False
-    reward, early, repeat = self._reward_of(song, listens)
+    count: uint256 = 0
     if listens == 0:
-        count: uint256 = song >> _COUNT_SHIFT
-        if count < _MAX_COUNT:
-            self._song[song_id] = song + (1 << _COUNT_SHIFT)
+        count = self._listeners[song_id]
+        early = count < threshold
+        if early:
+            reward += bonus
+    repeat: bool = listens >= REPEAT_AFTER
+    if repeat:
+        reward = reward * multiplier // BPS
+
+    today: uint256 = block.timestamp // DAY
+    used: uint256 = 0
+    if (song >> _DAY_SHIFT) & _MASK_24 == today:
+        used = song >> _USED_SHIFT
+    steps: uint256 = (reward + CAP_UNIT - 1) // CAP_UNIT
+    if steps > _CAP_STEPS - used:
+        if used == _CAP_STEPS:
+            return charged  # the song's daily cap is reached
+        reward = (_CAP_STEPS - used) * CAP_UNIT
+        steps = _CAP_STEPS - used
+    self._song[song_id] = (song & _CONFIG_MASK) | (today << _DAY_SHIFT) | ((used + steps) << _USED_SHIFT)
+    if listens == 0:
+        self._listeners[song_id] = count + 1
         if early:
             profile |= _EARLY_BIT
     listens += 1
@@ -259,7 +325,7 @@ def charge(song_id: bytes32, payer: address, amount: uint256, payment_type: uint
         payment_type=payment_type,
     )
     if reward != 0:
-        extcall cgc.mint(payer, reward)
+        extcall cgc.mint(payer, reward, skip_contract_check=True)
     return charged
 
 
@@ -306,7 +372,7 @@ def config(song_id: bytes32) -> GiftConfig:
         early_bonus=early_bonus,
         early_threshold=early_threshold,
         repeat_multiplier_bps=multiplier,
-        configured=(song >> _MULT_SHIFT) & _MASK_24 != 0,
+        configured=(song >> _MULT_SHIFT) & _MASK_17 != 0,
     )
 
 
@@ -318,7 +384,23 @@ def listener_count(song_id: bytes32) -> uint256:
     @param song_id The 32-byte song id.
     @return uint256 The unique listener count.
     """
-    return self._song[song_id] >> _COUNT_SHIFT
+    return self._listeners[song_id]
+
+
+@view
+@external
+def minted_today(song_id: bytes32) -> uint256:
+    """
+    @dev How much of `DAILY_CGC_CAP` a song has used today (UTC day of
+         block time): the CGC it minted, each reward rounded up to a
+         whole `CAP_UNIT`.
+    @param song_id The 32-byte song id.
+    @return uint256 The amount in CGC units, at most `DAILY_CGC_CAP`.
+    """
+    song: uint256 = self._song[song_id]
+    if (song >> _DAY_SHIFT) & _MASK_24 != block.timestamp // DAY:
+        return 0
+    return (song >> _USED_SHIFT) * CAP_UNIT
 
 
 @view
@@ -364,7 +446,9 @@ def next_reward_at(song_id: bytes32, listener: address) -> uint256:
 def preview_reward(song_id: bytes32, listener: address) -> uint256:
     """
     @dev The CGC a STREAM or TIP by `listener` would earn now, under
-         the current configuration (0 within the anti-farming hour).
+         the current configuration: 0 within the anti-farming hour, for
+         the song's artist and split recipients, and once the song's
+         daily cap is reached.
     @param song_id The 32-byte song id.
     @param listener The 20-byte listener address.
     @return uint256 The reward in CGC units.
@@ -373,22 +457,40 @@ def preview_reward(song_id: bytes32, listener: address) -> uint256:
     listens: uint256 = profile & _MASK_32
     if listens != 0 and block.timestamp < ((profile >> _TIME_SHIFT) & _MASK_64) + REWARD_INTERVAL:
         return 0
+    if staticcall router.is_payee(song_id, listener):
+        return 0
+    song: uint256 = self._song[song_id]
+    count: uint256 = 0
+    if listens == 0:
+        count = self._listeners[song_id]
     reward: uint256 = 0
     early: bool = False
     repeat: bool = False
-    reward, early, repeat = self._reward_of(self._song[song_id], listens)
+    reward, early, repeat = self._reward_of(song, listens, count)
+    used: uint256 = 0
+    reward, used = self._capped(song, reward)
     return reward
+
+
+@view
+@external
+def holds_access(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev See `IStrategy.holds_access`: never, free listening was not
+         sold, so it does not outlast the gift strategy.
+    """
+    return False
 
 
 @pure
 @internal
 def _config_of(song: uint256) -> (uint256, uint256, uint256, uint256):
-    multiplier: uint256 = (song >> _MULT_SHIFT) & _MASK_24
+    multiplier: uint256 = (song >> _MULT_SHIFT) & _MASK_17
     if multiplier == 0:
         return DEFAULT_CGC_PER_LISTEN, DEFAULT_EARLY_BONUS, DEFAULT_EARLY_THRESHOLD, DEFAULT_REPEAT_MULTIPLIER_BPS
     return (
-        song & _MASK_80,
-        (song >> _BONUS_SHIFT) & _MASK_80,
+        song & _MASK_67,
+        (song >> _BONUS_SHIFT) & _MASK_70,
         (song >> _THRESHOLD_SHIFT) & _MASK_32,
         multiplier,
     )
@@ -396,11 +498,13 @@ def _config_of(song: uint256) -> (uint256, uint256, uint256, uint256):
 
 @pure
 @internal
-def _reward_of(song: uint256, listens: uint256) -> (uint256, bool, bool):
+def _reward_of(song: uint256, listens: uint256, count: uint256) -> (uint256, bool, bool):
     """
     @dev The reward of a rewarded listen of a song whose packed slot is
-         `song`, by a listener with `listens` prior rewarded listens,
-         and whether the early bonus and the multiplier applied.
+         `song`, by a listener with `listens` prior rewarded listens
+         (`count` unique listeners before them if `listens` is 0),
+         before the daily cap, and whether the early bonus and the
+         multiplier applied.
     """
     cgc_per_listen: uint256 = 0
     early_bonus: uint256 = 0
@@ -408,10 +512,30 @@ def _reward_of(song: uint256, listens: uint256) -> (uint256, bool, bool):
     multiplier: uint256 = 0
     cgc_per_listen, early_bonus, early_threshold, multiplier = self._config_of(song)
     reward: uint256 = cgc_per_listen
-    early: bool = listens == 0 and (song >> _COUNT_SHIFT) < early_threshold
+    early: bool = listens == 0 and count < early_threshold
     if early:
         reward += early_bonus
     repeat: bool = listens >= REPEAT_AFTER
     if repeat:
         reward = reward * multiplier // BPS
     return reward, early, repeat
+
+
+@view
+@internal
+def _capped(song: uint256, reward: uint256) -> (uint256, uint256):
+    """
+    @dev `reward` cut to what is left of the song's daily cap, and the
+         steps of the cap used today with it; max_value(uint256) as
+         the steps when nothing is left.
+    """
+    used: uint256 = 0
+    if (song >> _DAY_SHIFT) & _MASK_24 == block.timestamp // DAY:
+        used = song >> _USED_SHIFT
+    left: uint256 = _CAP_STEPS - used
+    steps: uint256 = (reward + CAP_UNIT - 1) // CAP_UNIT
+    if steps <= left:
+        return reward, used + steps
+    if left == 0:
+        return 0, max_value(uint256)
+    return left * CAP_UNIT, _CAP_STEPS

@@ -45,8 +45,16 @@
           recorded with their patronage and kept until it ends, even if
           the artist later changes or removes the tier.
         - Changing tier is allowed on renewal (pay with another
-          `option`): continuity and loyalty are kept, the new tier's
-          current fee and flag apply from then on.
+          `option`), within the same renewal window. Continuity, and
+          so loyalty, is earned at a fee: the full fee of the tier of
+          the patron's last payment (`continuity_fee`). It carries to
+          the same tier (also if the artist has since raised its fee)
+          and to any tier whose fee is at or below that fee; the
+          continuity fee then becomes the new tier's fee. Moving to a
+          dearer tier starts afresh (a join: level 1, full fee,
+          continuity start = now, 30 days added to the later of now and
+          paid-until, the later of the two commitment ends), so loyalty
+          earned on a cheap tier never discounts a dear one.
         - `cancel` ends the grace period: access lasts until paid-until
           (already paid, no refunds), then ends. A cancelled patron may
           pay again at any time; that starts a new patronage (level 1,
@@ -66,9 +74,11 @@
           carries the same artist-wide discounts and commitment; a slot
           is zero if and only if the tier does not exist (fee > 0), and
           tiers are contiguous from index 0.
-        - `_patron[artist][patron]`: paid-until (bits 0-63) | continuity
-          start (64-127) | commitment end (128-191) | tier (192-199) |
-          exclusive (200) | cancelled (201). Zero if never a patron.
+        - `_patron[artist][patron]`: paid-until (bits 0-39) | continuity
+          start (40-79) | commitment end (80-119) | tier (120-122) |
+          exclusive (123) | cancelled (124) | continuity fee (128-255).
+          Zero if never a patron. Times fit 40 bits until the year
+          36812; paid-until is checked on every payment.
 """
 
 
@@ -100,18 +110,20 @@ _STREAM: constant(uint8) = 0
 _TIP: constant(uint8) = 2
 _PATRONAGE: constant(uint8) = 3
 
-_U64: constant(uint256) = (1 << 64) - 1
+_U40: constant(uint256) = (1 << 40) - 1
 _U16: constant(uint256) = (1 << 16) - 1
 _FEE_MASK: constant(uint256) = (1 << 128) - 1
 _COMMIT_SHIFT: constant(uint256) = 128
 _DISCOUNT_SHIFT: constant(uint256) = 160
 _TIER_EXCLUSIVE: constant(uint256) = 1 << 224
 
-_START_SHIFT: constant(uint256) = 64
-_COMMIT_END_SHIFT: constant(uint256) = 128
-_TIER_SHIFT: constant(uint256) = 192
-_PATRON_EXCLUSIVE: constant(uint256) = 1 << 200
-_CANCELLED: constant(uint256) = 1 << 201
+_START_SHIFT: constant(uint256) = 40
+_COMMIT_END_SHIFT: constant(uint256) = 80
+_TIER_SHIFT: constant(uint256) = 120
+_TIER_MASK: constant(uint256) = 7
+_PATRON_EXCLUSIVE: constant(uint256) = 1 << 123
+_CANCELLED: constant(uint256) = 1 << 124
+_CONTINUITY_FEE_SHIFT: constant(uint256) = 128
 
 
 struct Tier:
@@ -289,9 +301,9 @@ def cancel(artist: address):
     record: uint256 = self._patron[artist][msg.sender]
     assert self._is_active(record), "patronage: not a patron"
     assert record & _CANCELLED == 0, "patronage: already cancelled"
-    assert block.timestamp >= (record >> _COMMIT_END_SHIFT) & _U64, "patronage: minimum commitment not met"
+    assert block.timestamp >= (record >> _COMMIT_END_SHIFT) & _U40, "patronage: minimum commitment not met"
     self._patron[artist][msg.sender] = record | _CANCELLED
-    log PatronCancelled(artist=artist, patron=msg.sender, access_until=record & _U64)
+    log PatronCancelled(artist=artist, patron=msg.sender, access_until=record & _U40)
 
 
 # ------------------------------------------------------------- strategy
@@ -330,11 +342,11 @@ def quote(song_id: bytes32, payer: address, payment_type: uint8, option: uint256
         artist: address = staticcall router.song_artist(song_id)
         tier: uint256 = self._tier_terms(artist, option)
         record: uint256 = self._patron[artist][payer]
+        if self._continuing(record):
+            assert block.timestamp >= record & _U40, "patronage: too early to renew"
         price: uint256 = 0
         renewal: bool = False
-        price, renewal = self._price(tier, record)
-        if renewal:
-            assert block.timestamp >= record & _U64, "patronage: too early to renew"
+        price, renewal = self._price(tier, option, record)
         return price
     if payment_type == _STREAM:
         assert self._authorized(song_id, payer), "patronage: patrons only"
@@ -418,16 +430,16 @@ def patron(artist: address, patron_: address) -> PatronState:
     """
     record: uint256 = self._patron[artist][patron_]
     active: bool = self._is_active(record)
-    start: uint256 = (record >> _START_SHIFT) & _U64
+    start: uint256 = (record >> _START_SHIFT) & _U40
     level: uint8 = 0
     if active:
         level = self._level(block.timestamp - start)
     return PatronState(
-        tier=convert((record >> _TIER_SHIFT) & 255, uint8),
+        tier=convert((record >> _TIER_SHIFT) & _TIER_MASK, uint8),
         exclusive=record & _PATRON_EXCLUSIVE != 0,
         start=start,
-        paid_until=record & _U64,
-        commitment_end=(record >> _COMMIT_END_SHIFT) & _U64,
+        paid_until=record & _U40,
+        commitment_end=(record >> _COMMIT_END_SHIFT) & _U40,
         cancelled=record & _CANCELLED != 0,
         active=active,
         level=level,
@@ -453,8 +465,9 @@ def price_for(artist: address, patron_: address, tier: uint256) -> uint256:
     """
     @dev The price `patron_` pays for `tier` of `artist` at the current
          time: the discounted renewal price while their patronage
-         continues (not cancelled, within paid-until + 7 d), else the full
-         fee. Does not check the renewal window; `quote` does.
+         continues (not cancelled, within paid-until + 7 d) and `tier` is
+         their tier or costs at most their continuity fee, else the
+         full fee. Does not check the renewal window; `quote` does.
     @param artist The 20-byte artist address.
     @param patron_ The 20-byte patron address.
     @param tier The tier index.
@@ -462,8 +475,23 @@ def price_for(artist: address, patron_: address, tier: uint256) -> uint256:
     """
     price: uint256 = 0
     renewal: bool = False
-    price, renewal = self._price(self._tier_terms(artist, tier), self._patron[artist][patron_])
+    price, renewal = self._price(self._tier_terms(artist, tier), tier, self._patron[artist][patron_])
     return price
+
+
+@view
+@external
+def continuity_fee(artist: address, patron_: address) -> uint256:
+    """
+    @dev The fee a patron's continuity (and so loyalty) was earned at:
+         the full fee of their tier at their last payment. A renewal
+         keeps loyalty for the same tier or a tier whose fee is at most
+         this; a dearer tier starts afresh.
+    @param artist The 20-byte artist address.
+    @param patron_ The 20-byte patron address.
+    @return uint256 The fee in token units, 0 if never a patron.
+    """
+    return self._patron[artist][patron_] >> _CONTINUITY_FEE_SHIFT
 
 
 @view
@@ -489,6 +517,16 @@ def is_patron_only(song_id: bytes32) -> bool:
     return self._patron_only[song_id]
 
 
+@view
+@external
+def holds_access(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev See `IStrategy.holds_access`: whether `listener` is an active
+         patron of the song's artist of record (until paid-until + 7 d,
+         or until paid-until if cancelled).
+    """
+    return self._is_active(self._patron[staticcall router.song_artist(song_id)][listener])
+
 # ------------------------------------------------------------ internals
 
 
@@ -497,26 +535,24 @@ def _pay(song_id: bytes32, payer: address, amount: uint256, option: uint256) -> 
     artist: address = staticcall router.song_artist(song_id)
     tier: uint256 = self._tier_terms(artist, option)
     record: uint256 = self._patron[artist][payer]
+    paid_until: uint256 = record & _U40
+    continuing: bool = self._continuing(record)
+    if continuing:
+        assert block.timestamp >= paid_until, "patronage: too early to renew"
     price: uint256 = 0
     renewal: bool = False
-    price, renewal = self._price(tier, record)
-    paid_until: uint256 = record & _U64
-    if renewal:
-        assert block.timestamp >= paid_until, "patronage: too early to renew"
+    price, renewal = self._price(tier, option, record)
     assert amount >= price, "patronage: payment below fee"
-    exclusive: uint256 = 0
+    # The tier's full fee, undiscounted: what later continuity is earned at.
+    tier_bits: uint256 = (option << _TIER_SHIFT) | ((tier & _FEE_MASK) << _CONTINUITY_FEE_SHIFT)
     if tier & _TIER_EXCLUSIVE != 0:
-        exclusive = _PATRON_EXCLUSIVE
-    tier_bits: uint256 = option << _TIER_SHIFT
+        tier_bits |= _PATRON_EXCLUSIVE
     if renewal:
-        start: uint256 = (record >> _START_SHIFT) & _U64
+        start: uint256 = (record >> _START_SHIFT) & _U40
         paid_until += PERIOD
+        assert paid_until <= _U40, "patronage: paid too far ahead"
         self._patron[artist][payer] = (
-            paid_until
-            | (start << _START_SHIFT)
-            | (record & (_U64 << _COMMIT_END_SHIFT))
-            | tier_bits
-            | exclusive
+            paid_until | (start << _START_SHIFT) | (record & (_U40 << _COMMIT_END_SHIFT)) | tier_bits
         )
         log PatronRenewed(
             artist=artist,
@@ -529,15 +565,15 @@ def _pay(song_id: bytes32, payer: address, amount: uint256, option: uint256) -> 
             paid_until=paid_until,
         )
     else:
-        # A fresh start; a cancelled patron keeps the paid time left.
+        # A fresh start; a cancelled patron, or one moving to a dearer
+        # tier, keeps the paid time left and any commitment still due.
         paid_until = max(paid_until, block.timestamp) + PERIOD
+        assert paid_until <= _U40, "patronage: paid too far ahead"
         commitment_end: uint256 = block.timestamp + ((tier >> _COMMIT_SHIFT) & convert(max_value(uint32), uint256))
+        if continuing:
+            commitment_end = max(commitment_end, (record >> _COMMIT_END_SHIFT) & _U40)
         self._patron[artist][payer] = (
-            paid_until
-            | (block.timestamp << _START_SHIFT)
-            | (commitment_end << _COMMIT_END_SHIFT)
-            | tier_bits
-            | exclusive
+            paid_until | (block.timestamp << _START_SHIFT) | (commitment_end << _COMMIT_END_SHIFT) | tier_bits
         )
         log PatronJoined(
             artist=artist,
@@ -570,17 +606,31 @@ def _tier_terms(artist: address, option: uint256) -> uint256:
 
 @view
 @internal
-def _price(tier: uint256, record: uint256) -> (uint256, bool):
+def _price(tier: uint256, option: uint256, record: uint256) -> (uint256, bool):
     """
-    @dev The price of a payment for `tier` by the holder of `record`
-         now, and whether it is a renewal (a continuing patronage).
+    @dev The price of a payment for tier `option` (packed terms `tier`)
+         by the holder of `record` now, and whether it is a renewal: a
+         continuing patronage, in the same tier or one whose fee is at
+         most the continuity fee.
     """
     fee: uint256 = tier & _FEE_MASK
-    if record == 0 or record & _CANCELLED != 0 or block.timestamp > (record & _U64) + GRACE:
+    if not self._continuing(record):
         return fee, False
-    level: uint8 = self._level(block.timestamp - ((record >> _START_SHIFT) & _U64))
+    if fee > record >> _CONTINUITY_FEE_SHIFT and option != (record >> _TIER_SHIFT) & _TIER_MASK:
+        return fee, False
+    level: uint8 = self._level(block.timestamp - ((record >> _START_SHIFT) & _U40))
     discount: uint256 = (tier >> (_DISCOUNT_SHIFT + 16 * convert(level - 1, uint256))) & _U16
     return fee - fee * discount // BPS, True
+
+
+@view
+@internal
+def _continuing(record: uint256) -> bool:
+    """
+    @dev Whether a payment now would continue the patronage in
+         `record`: not cancelled and within paid-until + grace.
+    """
+    return record != 0 and record & _CANCELLED == 0 and block.timestamp <= (record & _U40) + GRACE
 
 
 @view
@@ -588,7 +638,7 @@ def _price(tier: uint256, record: uint256) -> (uint256, bool):
 def _is_active(record: uint256) -> bool:
     if record == 0:
         return False
-    end: uint256 = record & _U64
+    end: uint256 = record & _U40
     if record & _CANCELLED == 0:
         end += GRACE
     return block.timestamp <= end

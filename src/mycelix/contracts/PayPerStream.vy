@@ -108,6 +108,16 @@ def is_authorized(song_id: bytes32, listener: address) -> bool:
 
 
 @view
+@external
+def holds_access(song_id: bytes32, listener: address) -> bool:
+    """
+    @dev See `IStrategy.holds_access`: never, a paid play buys nothing
+         that lasts.
+    """
+    return False
+
+
+@view
 @internal
 def _price_of(song_id: bytes32) -> uint256:
     price_: uint256 = self._price[song_id]

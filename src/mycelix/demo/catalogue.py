@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from mycelix.chain.units import DAY, to_wei
 from mycelix.demo.cast import Cast, Person
-from mycelix.sdk import Role, Split, Tier, song_id_for
+from mycelix.sdk import Role, Split, Tier, salt_for, song_id_for
 
 PPS = "pay-per-stream-v1"
 GIFT = "gift-economy-v1"
@@ -134,7 +134,9 @@ def next_run(cast: Cast) -> int:
     first = SONGS[0]
     artist = cast.artists[first.act]
     run = 1
-    while artist.client.song_artist(song_id_for(take_title(first.title, run), artist.address)):
+    while artist.client.song_artist(
+        song_id_for(artist.address, salt_for(take_title(first.title, run)))
+    ):
         run += 1
     return run
 
@@ -152,9 +154,10 @@ def release(
         artist = cast.artists[spec.act]
         sdk = artist.client
         title = take_title(spec.title, run)
-        sid = song_id_for(title, artist.address)
+        # The title is the salt: the router derives the id from it and the artist.
+        sid = song_id_for(artist.address, salt_for(title))
         step(f"{cast.acts[spec.act].name} releases “{title}”")
-        sdk.register_song(sid, spec.strategy)
+        sdk.register_song(salt_for(title), spec.strategy)
         if spec.splits:
             sdk.configure_splits(
                 sid, [Split(cast.person(k).address, bps, role) for k, bps, role in spec.splits]

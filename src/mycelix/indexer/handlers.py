@@ -28,12 +28,13 @@ from mycelix.sdk.types import ChainEvent
 from .context import IndexContext
 from .distribution import distribute
 from .errors import IndexerError
-from .reader import hex32, strategy_name
+from .reader import hex32, set_price, strategy_name
 from .store import Setting
 
 Handler = Callable[[IndexContext, ChainEvent], None]
 
 ROUTER = "EconomicStrategyRouter"
+PPS = "PayPerStream"
 GIFT = "GiftEconomy"
 PATRONAGE = "Patronage"
 AUCTION = "DutchAuction"
@@ -129,6 +130,8 @@ def on_withdrawal(ctx: IndexContext, event: ChainEvent) -> None:
 
 
 def on_song_registered(ctx: IndexContext, event: ChainEvent) -> None:
+    # The event's salt is not kept: the id already binds it to the artist (the router derives
+    # song_id = keccak256(artist ‖ salt)), and a described song was given that same id.
     strategy = hex32(event.args["strategy_id"])
     ctx.songs.register(
         hex32(event.args["song_id"]),
@@ -152,6 +155,7 @@ def on_strategy_changed(ctx: IndexContext, event: ChainEvent) -> None:
 
 
 def on_song_transferred(ctx: IndexContext, event: ChainEvent) -> None:
+    """The new artist accepted an offer: only now does the song change hands."""
     song_id = hex32(event.args["song_id"])
     song = ctx.songs.require(song_id)
     artist = ctx.artists.ensure(str(event.args["artist"]))
@@ -238,6 +242,13 @@ def on_patron_cancelled(ctx: IndexContext, event: ChainEvent) -> None:
     _patron_event(ctx, event, "cancelled")
 
 
+def on_price_set(ctx: IndexContext, event: ChainEvent) -> None:
+    """The price the API displays for a pay-per-stream song, and so offers for its plays."""
+    song_id = hex32(event.args["song_id"])
+    ctx.songs.update(song_id, stream_price=set_price(int(str(event.args["price"]))))
+    ctx.touch(event, song_id)
+
+
 def on_patron_only_set(ctx: IndexContext, event: ChainEvent) -> None:
     song_id = hex32(event.args["song_id"])
     ctx.songs.update(song_id, patron_only=bool(event.args["patron_only"]))
@@ -298,6 +309,7 @@ HANDLERS: Mapping[tuple[str, str], Handler] = MappingProxyType(
         (ROUTER, "TreasuryChanged"): on_treasury_changed,
         (ROUTER, "FeeChanged"): on_fee_changed,
         (ROUTER, "StrategyRegistered"): on_strategy_registered,
+        (PPS, "PriceSet"): on_price_set,
         (GIFT, "ListenRewarded"): on_listen_rewarded,
         (PATRONAGE, "PatronJoined"): on_patron_joined,
         (PATRONAGE, "PatronRenewed"): on_patron_renewed,
@@ -309,9 +321,18 @@ HANDLERS: Mapping[tuple[str, str], Handler] = MappingProxyType(
     }
 )
 
-# Events of the watched contracts that change nothing the catalogue keeps.
+# Events of the watched contracts that change nothing the catalogue keeps. Deliberately
+# among them: a transfer offer or its cancellation (a song's artist changes only when the new
+# artist accepts, `SongTransferred`; the pending offer is read live from the router), and a
+# strategy's quarantine or release (the catalogue keeps no strategy state: payments through a
+# quarantined strategy revert, so they never reach it, and songs moved off it arrive as
+# `SongStrategyChanged`).
 IGNORED: frozenset[tuple[str, str]] = frozenset(
     {
+        (ROUTER, "SongTransferOffered"),
+        (ROUTER, "SongTransferCancelled"),
+        (ROUTER, "StrategyQuarantined"),
+        (ROUTER, "StrategyReleased"),
         (ROUTER, "StrategyEnabled"),
         (ROUTER, "Paused"),
         (ROUTER, "Unpaused"),

@@ -92,6 +92,7 @@ SONG_EVENTS = frozenset(
         "SongTransferred",
         "SplitsConfigured",
         "PatronOnlySet",
+        "PriceSet",
         "Payment",
     }
 )

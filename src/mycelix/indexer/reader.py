@@ -22,6 +22,8 @@ from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
 
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_HASH = "0x" + "00" * 32
+# PayPerStream's price of a song whose artist never set one (the contract's DEFAULT_PRICE).
+DEFAULT_STREAM_PRICE = 10**16
 # strategy id (0x-hex) -> registry name, e.g. "pay-per-stream-v1"
 STRATEGY_NAMES: dict[str, str] = {
     "0x" + strategy_id(name).hex(): name for name in STRATEGY_CONTRACTS.values()
@@ -33,6 +35,12 @@ def hex32(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return normalize_bytes32(bytes(value))
     return normalize_bytes32(str(value))
+
+
+def set_price(price: int) -> int | None:
+    """A pay-per-stream price as the catalogue keeps it: None for the default price, so a
+    song's row is the same whether it was indexed from events or re-read after a reorg."""
+    return None if price == DEFAULT_STREAM_PRICE else price
 
 
 def strategy_name(strategy_id_hex: str) -> str | None:
@@ -59,6 +67,7 @@ class SongFields:
     artist: str | None  # None: not registered at that block
     strategy_id: str | None
     patron_only: bool
+    stream_price: int | None = None  # PayPerStream's price; None for the default
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,8 @@ class ChainReader:
         return self._strategy_ids[key]
 
     def song_fields(self, song_id: str, block: int) -> SongFields:
-        """A song's artist, strategy id and patron-only flag as of the end of `block`."""
+        """A song's artist, strategy id, patron-only flag and pay-per-stream price as of the
+        end of `block`."""
         sid = bytes.fromhex(normalize_bytes32(song_id)[2:])
         artist = normalize_address(
             self.router.functions.song_artist(sid).call(block_identifier=block)
@@ -136,7 +146,8 @@ class ChainReader:
         patron_only = bool(
             self.contract("Patronage").functions.is_patron_only(sid).call(block_identifier=block)
         )
-        return SongFields(artist, strategy, patron_only)
+        price = int(self.contract("PayPerStream").functions.price(sid).call(block_identifier=block))
+        return SongFields(artist, strategy, patron_only, set_price(price))
 
     def router_settings(self, block: int) -> RouterSettings:
         """Treasury and protocol fee as of the end of `block`."""

@@ -129,16 +129,18 @@ def set_song_fields(session: Session, song_id: str, fields: SongFields) -> bool:
     song.strategy_id = fields.strategy_id
     song.strategy_name = strategy_name(fields.strategy_id) if fields.strategy_id else None
     song.patron_only = fields.patron_only
+    song.stream_price = fields.stream_price
     session.flush()
     return True
 
 
 def reset_patron_only(session: Session) -> None:
-    """Rebuild: clear the chain's patron-only flags; re-indexing sets them again."""
+    """Rebuild: clear the chain's patron-only flags and stream prices; re-indexing sets them
+    again."""
     session.execute(
         update(Song)
         .where(Song.registration_block.is_not(None))
-        .values(patron_only=false())
+        .values(patron_only=false(), stream_price=None)
         .execution_options(synchronize_session=False)
     )
 

@@ -21,8 +21,11 @@ from mycelix.sdk.types import (
     Share,
     Split,
     Tier,
+    content_salt,
+    salt_for,
     song_id,
     song_id_for,
+    splits_digest,
 )
 
 __all__ = [
@@ -44,7 +47,10 @@ __all__ = [
     "Tier",
     "TransactionFailed",
     "connect",
+    "content_salt",
     "flow",
+    "salt_for",
     "song_id",
     "song_id_for",
+    "splits_digest",
 ]

@@ -1,8 +1,10 @@
 """`Mycelix`: a typed client over a deployment manifest, acting as one account.
 
-Amounts are `int` token units (wei) or `Decimal` FLOW, never floats. Payments approve the
-router for exactly what they need when the allowance is short. A contract revert raises
-`ContractRevert` carrying the contract's reason; an unreachable chain raises
+Amounts are `int` token units (wei) or `Decimal` FLOW, never floats. A payment never offers more
+than the caller's explicit maximum or, without one, the live quote within the client's configured
+`max_payment`; when the allowance is short it is dry-run first and the router is approved only
+for what the payment will pull, so a refused payment leaves no `approve` behind. A contract
+revert raises `ContractRevert` carrying the contract's reason; an unreachable chain raises
 `ChainConnectionError`; input refused before anything is sent raises `InvalidInput`.
 """
 
@@ -19,7 +21,7 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from mycelix.chain import artifacts
-from mycelix.chain.errors import InvalidInput
+from mycelix.chain.errors import ContractRevert, InvalidInput
 from mycelix.chain.manifest import Manifest
 from mycelix.chain.tx import Sender, call_errors
 from mycelix.chain.units import BPS, PaymentType
@@ -36,22 +38,45 @@ from mycelix.sdk.types import (
     Tier,
     address,
     amount_wei,
+    salt,
     song_id,
+    song_id_for,
+    splits_digest,
 )
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
 
 MAX_SPLITS = 64
 MAX_BATCH = 128
+# The default `max_payment`: what one stream, batched play or patronage fee may cost when the
+# caller names no maximum (100x the default stream price; above every tier of the demo).
+DEFAULT_MAX_PAYMENT = 100 * 10**18
+# keccak256(abi_encode([], [], [])): the router's `splits_digest` of a song without configured
+# splits, whose income follows the artist of record.
+NO_SPLITS_DIGEST = splits_digest([])
 SongRef = str | bytes
+SaltRef = str | bytes
+# Dry-run refusals that mean "the strategy accepted; only the token pull failed", which an
+# approve fixes.
+_PULL_REFUSALS = ("erc20:", "router: token transfer failed")
 
 
 class Mycelix:
     """Client for one account on one deployment."""
 
-    def __init__(self, w3: Web3, manifest: Manifest, account: LocalAccount) -> None:
-        """Bind to `manifest`'s contracts on `w3`, signing as `account`."""
+    def __init__(
+        self,
+        w3: Web3,
+        manifest: Manifest,
+        account: LocalAccount,
+        *,
+        max_payment: Amount = DEFAULT_MAX_PAYMENT,
+    ) -> None:
+        """Bind to `manifest`'s contracts on `w3`, signing as `account`. `max_payment` is the
+        most a stream, batched play or patronage fee may cost when the call names no maximum
+        (int wei or Decimal FLOW)."""
         self.w3 = w3
         self.manifest = manifest
+        self.max_payment = amount_wei(max_payment, what="max_payment")
         self.sender = _sender_for(w3, account)
         self._contracts: dict[str, Contract] = {}
         self._decoder: EventDecoder | None = None
@@ -65,7 +90,7 @@ class Mycelix:
 
     def as_account(self, account: LocalAccount) -> Mycelix:
         """A client for another account on the same chain and deployment."""
-        return Mycelix(self.w3, self.manifest, account)
+        return Mycelix(self.w3, self.manifest, account, max_payment=self.max_payment)
 
     def contract(self, name: str) -> Contract:
         """The web3 contract object of a deployed contract (e.g. "EconomicStrategyRouter")."""
@@ -101,15 +126,19 @@ class Mycelix:
 
     # ------------------------------------------------------------------ artist
 
-    def register_song(self, song: SongRef, strategy: str, artist: str | None = None) -> TxReceipt:
-        """Register `song` under a strategy registry name (e.g. "pay-per-stream-v1"). Only the
-        artist may register their own song, so `artist` must be this client's account."""
-        who = address(artist) if artist is not None else self.address
-        if int(who, 16) == 0:
-            raise InvalidInput("Artist address cannot be zero")
+    def register_song(self, salt_value: SaltRef, strategy: str) -> TxReceipt:
+        """Register a song of this account under a strategy registry name (e.g.
+        "pay-per-stream-v1"). The router derives the song's id from the sender and the 32-byte
+        `salt_value` (`song_id_for(address, salt)`, here `self.song_id_of(salt)`), so an id can
+        only ever belong to the account it was derived from. Make salts with `salt_for(text)`,
+        or `content_salt(audio_cid)` for a song uploaded to a platform."""
         return self._send(
-            self.router.functions.register_song(song_id(song), strategy_id(strategy), who)
+            self.router.functions.register_song(salt(salt_value), strategy_id(strategy))
         )
+
+    def song_id_of(self, salt_value: SaltRef, artist: str | None = None) -> bytes:
+        """The id of the song `artist` (default: this account) registers with `salt_value`."""
+        return song_id_for(artist if artist is not None else self.address, salt_value)
 
     def change_strategy(self, song: SongRef, strategy: str) -> TxReceipt:
         """Move a song to another registered strategy (artist only)."""
@@ -117,9 +146,31 @@ class Mycelix:
             self.router.functions.change_strategy(song_id(song), strategy_id(strategy))
         )
 
-    def transfer_song(self, song: SongRef, new_artist: str) -> TxReceipt:
-        """Hand a song to a new artist of record (artist only)."""
-        return self._send(self.router.functions.transfer_song(song_id(song), address(new_artist)))
+    def offer_song(self, song: SongRef, new_artist: str) -> TxReceipt:
+        """Offer a song to a new artist of record (artist only; replaces a pending offer).
+        Nothing changes until they accept it with `accept_song`."""
+        to = address(new_artist)
+        if int(to, 16) == 0:
+            raise InvalidInput("the new artist cannot be the zero address")
+        if to == self.address:
+            raise InvalidInput("a song cannot be offered to its own artist")
+        return self._send(self.router.functions.offer_song(song_id(song), to))
+
+    def accept_song(self, song: SongRef, splits: Sequence[Split] | None = None) -> TxReceipt:
+        """Become the artist of record of a song offered to this account, inheriting exactly
+        `splits`: the splits you were shown (default: `configured_splits(song)` read now). The
+        router refuses ("router: splits changed") if the song's splits are not those."""
+        shown = self.configured_splits(song) if splits is None else list(splits)
+        return self._send(self.router.functions.accept_song(song_id(song), splits_digest(shown)))
+
+    def cancel_song_transfer(self, song: SongRef) -> TxReceipt:
+        """Withdraw a pending offer of a song (artist only)."""
+        return self._send(self.router.functions.cancel_song_transfer(song_id(song)))
+
+    def pending_artist(self, song: SongRef) -> ChecksumAddress | None:
+        """The account a song is offered to, or None without a pending offer."""
+        who = self._view(self.router.functions.pending_artist(song_id(song)))
+        return None if int(who, 16) == 0 else Web3.to_checksum_address(who)
 
     def configure_splits(self, song: SongRef, splits: Sequence[Split]) -> TxReceipt:
         """Set a song's splits once (artist only). Checked here first: 1-64 recipients, no zero
@@ -225,26 +276,65 @@ class Mycelix:
 
     def ensure_allowance(self, amount: int) -> None:
         """Approve the router for `amount` if the current allowance is short."""
-        current = self._view(self.token.functions.allowance(self.address, self.manifest.router))
-        if current < amount:
-            self._send(self.token.functions.approve(self.manifest.router, amount))
+        if self.allowance() < amount:
+            self.approve(amount)
+
+    def approve(self, amount: Amount) -> TxReceipt:
+        """Set the router's allowance over this account's FLOW to exactly `amount`."""
+        return self._send(self.token.functions.approve(self.manifest.router, amount_wei(amount)))
+
+    def allowance(self, who: str | None = None) -> int:
+        """How much the router may pull from `who` (default: this account), in wei."""
+        owner = address(who) if who else self.address
+        return int(self._view(self.token.functions.allowance(owner, self.manifest.router)))
+
+    def _allow(self, call: Any, pulled: int) -> None:
+        """Make sure the router may pull `pulled` for `call`. When an approve is needed, `call`
+        is dry-run first: a refusal other than the token pull raises (nothing is mined), and
+        the approve is for `pulled` only."""
+        if pulled == 0 or self.allowance() >= pulled:
+            return  # a refusal then surfaces when the payment is estimated, before sending
+        try:
+            with call_errors(getattr(call, "fn_name", None)):
+                call.call({"from": self.address})
+        except ContractRevert as exc:
+            if not exc.reason.startswith(_PULL_REFUSALS):
+                raise
+        self.approve(pulled)
+
+    def _within(self, charge: int, cap: int, what: str) -> int:
+        if charge > cap:
+            raise InvalidInput(
+                f"{what} costs {charge} wei now, above the maximum of {cap} wei "
+                "(pass an explicit maximum to pay more)"
+            )
+        return charge
 
     def pay(
         self, song: SongRef, amount: Amount, payment_type: PaymentType, option: int = 0
     ) -> TxReceipt:
-        """Offer `amount` for a song; the strategy decides the charge (at most `amount`)."""
+        """Offer `amount` for a song: the strategy decides the charge, and the router reverts
+        a charge above the offer. A TIP is charged the whole offer; other types what the
+        router quotes."""
         wei = amount_wei(amount)
-        if wei:
+        kind = PaymentType(payment_type)
+        sid = song_id(song)
+        call = self.router.functions.pay(sid, wei, int(kind), option)
+        pulled = wei if kind == PaymentType.TIP else min(wei, self.quote(sid, kind, option))
+        if pulled:
             balance = self.flow_balance()
-            if balance < wei:
-                raise InvalidInput(f"Insufficient balance: {balance} wei, payment needs {wei}")
-            self.ensure_allowance(wei)
-        return self._send(self.router.functions.pay(song_id(song), wei, int(payment_type), option))
+            if balance < pulled:
+                raise InvalidInput(f"Insufficient balance: {balance} wei, payment needs {pulled}")
+            self._allow(call, pulled)
+        return self._send(call)
 
     def stream(self, song: SongRef, max_price: Amount | None = None) -> TxReceipt:
-        """Pay for one play at the strategy's current price (free where the strategy says so)."""
-        offer = self.quote(song, PaymentType.STREAM) if max_price is None else amount_wei(max_price)
-        return self.pay(song, offer, PaymentType.STREAM)
+        """Pay for one play (free where the strategy says so). With `max_price` the offer is
+        that maximum; without, it is the live quote if within `max_payment`."""
+        if max_price is not None:
+            return self.pay(song, max_price, PaymentType.STREAM)
+        price = self.quote(song, PaymentType.STREAM)
+        return self.pay(song, self._within(price, self.max_payment, "a play"), PaymentType.STREAM)
 
     def tip(self, song: SongRef, amount: Amount) -> TxReceipt:
         """Tip a song's collaborators (split like any payment)."""
@@ -252,28 +342,34 @@ class Mycelix:
             raise InvalidInput("Amount must be greater than 0")
         return self.pay(song, amount, PaymentType.TIP)
 
-    def batch_stream(self, songs: Iterable[SongRef]) -> TxReceipt:
-        """Pay one stream of each song in one transaction at their current prices."""
+    def batch_stream(self, songs: Iterable[SongRef], max_price: Amount | None = None) -> TxReceipt:
+        """Pay one stream of each song in one transaction. Each play offers `max_price` if
+        given, else its live quote if within `max_payment`."""
         ids = [song_id(s) for s in songs]
         if not 0 < len(ids) <= MAX_BATCH:
             raise InvalidInput(f"a batch holds 1 to {MAX_BATCH} payments, got {len(ids)}")
-        offers = [self.quote(s, PaymentType.STREAM) for s in ids]
-        total = sum(offers)
-        if total:
-            self.ensure_allowance(total)
+        quotes = [self.quote(s, PaymentType.STREAM) for s in ids]
+        if max_price is None:
+            offers = [self._within(q, self.max_payment, "a play") for q in quotes]
+        else:
+            offers = [amount_wei(max_price, what="max_price")] * len(ids)
         requests = [(s, o, int(PaymentType.STREAM), 0) for s, o in zip(ids, offers, strict=True)]
-        return self._send(self.router.functions.pay_batch(requests))
+        call = self.router.functions.pay_batch(requests)
+        pulled = sum(min(q, o) for q, o in zip(quotes, offers, strict=True))
+        if pulled:
+            self._allow(call, pulled)
+        return self._send(call)
 
     def become_patron(
         self, song: SongRef, tier: int, max_amount: Amount | None = None
     ) -> TxReceipt:
         """Join, or renew, the patronage of a song's artist at `tier` (price set by the artist,
-        loyalty discount applied on renewal)."""
-        offer = (
-            self.quote(song, PaymentType.PATRONAGE, tier)
-            if max_amount is None
-            else amount_wei(max_amount)
-        )
+        loyalty discount applied on renewal). The offer is `max_amount` if given, else the
+        live quote if within `max_payment`."""
+        if max_amount is not None:
+            return self.pay(song, max_amount, PaymentType.PATRONAGE, tier)
+        fee = self.quote(song, PaymentType.PATRONAGE, tier)
+        offer = self._within(fee, self.max_payment, "this patronage")
         return self.pay(song, offer, PaymentType.PATRONAGE, tier)
 
     renew_patronage = become_patron
@@ -282,9 +378,16 @@ class Mycelix:
         """Stop patronage of `artist` (no refund; access lasts to the paid-until date)."""
         return self._send(self.contract("Patronage").functions.cancel(address(artist)))
 
-    def buy_slot(self, song: SongRef, max_price: Amount) -> TxReceipt:
-        """Buy one auction slot at the current price if it is at most `max_price`."""
-        return self.pay(song, max_price, PaymentType.ACCESS)
+    def buy_slot(
+        self, song: SongRef, max_price: Amount, *, auction_number: int | None = None
+    ) -> TxReceipt:
+        """Buy one slot of the song's auction number `auction_number` (default: the latest,
+        read now) at its current price, if that is at most `max_price`. The purchase reverts
+        if that auction ended or was replaced meanwhile."""
+        number = self.auction_number(song) if auction_number is None else auction_number
+        if number <= 0:
+            raise InvalidInput("the song has no auction (auction numbers start at 1)")
+        return self.pay(song, max_price, PaymentType.ACCESS, number)
 
     # ------------------------------------------------------------------- money
 
@@ -337,6 +440,12 @@ class Mycelix:
             for r, b, o in self._view(self.router.functions.splits(song_id(song)))
         ]
 
+    def configured_splits(self, song: SongRef) -> list[Split]:
+        """A song's configured splits; empty if none are configured (its income then follows
+        the artist of record). Their `splits_digest` is what `accept_song` passes."""
+        digest = bytes(self._view(self.router.functions.splits_digest(song_id(song))))
+        return [] if digest == NO_SPLITS_DIGEST else self.splits(song)
+
     def song_artist(self, song: SongRef) -> ChecksumAddress | None:
         """The artist of record, or None for an unregistered song."""
         artist = self._view(self.router.functions.song_artist(song_id(song)))
@@ -384,6 +493,12 @@ class Mycelix:
         """A song's latest auction (all zero if it never had one)."""
         return AuctionState(
             *self._view(self.contract("DutchAuction").functions.auction(song_id(song)))
+        )
+
+    def auction_number(self, song: SongRef) -> int:
+        """The number of the song's latest auction (from 1; 0 if it never had one)."""
+        return int(
+            self._view(self.contract("DutchAuction").functions.auction_number(song_id(song)))
         )
 
     def auction_price(self, song: SongRef) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
 
+from eth_abi import encode as abi_encode
 from eth_typing import ChecksumAddress
 from eth_utils import keccak
 from web3 import Web3
@@ -28,7 +30,12 @@ __all__ = [
     "Tier",
     "address",
     "amount_wei",
+    "content_salt",
+    "salt",
+    "salt_for",
     "song_id",
+    "song_id_for",
+    "splits_digest",
 ]
 
 Amount = int | Decimal
@@ -57,6 +64,8 @@ def amount_wei(value: Amount, *, what: str = "amount") -> int:
     if isinstance(value, bool | float):
         raise InvalidInput(f"{what} must be int wei or Decimal FLOW, not {type(value).__name__}")
     if isinstance(value, Decimal):
+        if not value.is_finite():  # Infinity, -Infinity, NaN, sNaN: no amount of wei
+            raise InvalidInput(f"{what} must be a finite number, not {value}")
         try:
             value = to_wei(value)
         except ValueError as exc:
@@ -81,9 +90,43 @@ def song_id(value: str | bytes) -> bytes:
     raise InvalidInput(f"Invalid song ID format: {value!r} (expected 0x + 64 hex digits)")
 
 
-def song_id_for(title: str, artist: str) -> bytes:
-    """A song id derived from its artist and title (keccak256), unique per artist."""
-    return keccak(Web3.to_bytes(hexstr=address(artist)) + title.encode())
+def salt(value: str | bytes) -> bytes:
+    """A registration salt: 32 non-zero bytes, or 0x + 64 hex digits of them."""
+    try:
+        raw = song_id(value)
+    except InvalidInput:
+        raise InvalidInput(
+            f"Invalid salt: {value!r} (expected 32 bytes or 0x + 64 hex digits; "
+            "salt_for(text) makes one from any text)"
+        ) from None
+    if not any(raw):
+        raise InvalidInput("the salt must not be zero (the router refuses an empty salt)")
+    return raw
+
+
+def salt_for(text: str) -> bytes:
+    """A salt from any text (keccak256 of its UTF-8): one artist's title, catalogue number…"""
+    if not isinstance(text, str):
+        raise InvalidInput(f"salt_for takes text, not {type(text).__name__}")
+    return keccak(text.encode())
+
+
+def content_salt(cid: str) -> bytes:
+    """The salt the platform registers an uploaded song under: the sha2-256 digest its audio
+    CID carries (the content hash), so one recording gives one id per artist."""
+    from mycelix.storage.cid import digest_of  # the SDK needs the content store only here
+    from mycelix.storage.errors import InvalidCid
+
+    try:
+        return digest_of(cid)
+    except InvalidCid as exc:
+        raise InvalidInput(f"not an audio CID of this platform: {exc}") from exc
+
+
+def song_id_for(artist: str, salt_value: str | bytes) -> bytes:
+    """The id the router gives the song `artist` registers with `salt_value`:
+    keccak256(artist's 20 address bytes ‖ 32 salt bytes). Only that artist can register it."""
+    return keccak(Web3.to_bytes(hexstr=address(artist)) + salt(salt_value))
 
 
 def address(value: str) -> ChecksumAddress:
@@ -98,6 +141,21 @@ class Split:
     recipient: str
     bps: int
     role: Role | int = Role.ARTIST
+
+
+def splits_digest(splits: Sequence[Split]) -> bytes:
+    """The router's `splits_digest` of configured splits: keccak256 of the ABI encoding of
+    (recipients, bps, roles); an empty list is a song without configured splits. A new artist
+    accepting a song passes it, so they inherit exactly the splits they were shown."""
+    encoded = abi_encode(
+        ["address[]", "uint16[]", "uint8[]"],
+        [
+            [address(s.recipient) for s in splits],
+            [s.bps for s in splits],
+            [int(s.role) for s in splits],
+        ],
+    )
+    return keccak(encoded)
 
 
 @dataclass(frozen=True)

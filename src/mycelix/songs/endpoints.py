@@ -13,6 +13,7 @@ from mycelix.api.errors import APIError
 from mycelix.api.params import address_param, song_id_param
 from mycelix.catalog.repositories import ArtistRepository, SongQuery, SongRepository, SongSort
 from mycelix.catalog.types import to_checksum
+from mycelix.sdk.types import content_salt
 from mycelix.songs.schemas import SongDetail, SongIn, SongPage, SongPatch, song_detail, song_out
 from mycelix.songs.service import describe
 from mycelix.transactions.prepare import PreparedTx, prepare_register
@@ -78,7 +79,9 @@ async def create_song(
     body: SongIn, p: PlatformDep, session: WriteSession, artist: CurrentAddress
 ) -> CreatedSong:
     """Describe a song from an uploaded audio file, and get the transaction that registers it on
-    chain under the chosen strategy (send it from the artist's wallet)."""
+    chain under the chosen strategy (send it from the artist's wallet). The song's id is the
+    router's keccak256(artist ‖ salt) with the audio's content hash (the sha2-256 digest in its
+    CID) as the salt, so only this artist can register it."""
     song = await describe(
         p,
         session,
@@ -90,7 +93,8 @@ async def create_song(
         strategy=body.strategy,
     )
     session.flush()
-    tx = prepare_register(p, song.song_id, body.strategy, artist)
+    assert song.audio_cid is not None
+    tx = prepare_register(p, content_salt(song.audio_cid), body.strategy, artist)
     return CreatedSong(song=SongDetail.model_validate(song_detail(song)), register_tx=tx)
 
 

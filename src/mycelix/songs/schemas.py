@@ -10,6 +10,16 @@ from mycelix.catalog.models import Song
 from mycelix.catalog.types import to_checksum
 
 STRATEGIES = ("pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auction-v1")
+# PayPerStream's price of a song whose artist never set one.
+DEFAULT_STREAM_PRICE = 10**16
+
+
+def stream_price(song: Song) -> int | None:
+    """The price of one play the API shows for a song, as indexed: a pay-per-stream song's
+    price (the default until its artist sets one); None for other strategies."""
+    if song.strategy_name != STRATEGIES[0]:
+        return None
+    return DEFAULT_STREAM_PRICE if song.stream_price is None else song.stream_price
 
 
 class SplitOut(BaseModel):
@@ -26,6 +36,10 @@ class SongOut(BaseModel):
     genre: str
     duration: float | None = Field(description="seconds")
     strategy: str | None
+    stream_price: str | None = Field(
+        description="Pay-per-stream songs: the price of one play in wei, as indexed (what "
+        "`POST /api/tx/stream` offers). Null for other strategies."
+    )
     patron_only: bool
     registered: bool
     play_count: int
@@ -73,6 +87,7 @@ def song_out(song: Song) -> dict[str, object]:
         "genre": song.genre,
         "duration": song.duration_ms / 1000 if song.duration_ms is not None else None,
         "strategy": song.strategy_name,
+        "stream_price": None if (price := stream_price(song)) is None else str(price),
         "patron_only": song.patron_only,
         "registered": song.registration_block is not None,
         "play_count": song.play_count,

@@ -11,7 +11,7 @@ from mycelix.api.errors import APIError
 from mycelix.catalog.models import Song
 from mycelix.catalog.repositories import NewSong, SongRepository, UploadRepository
 from mycelix.platform import Platform
-from mycelix.sdk.types import song_id_for
+from mycelix.sdk.types import content_salt, song_id_for
 from mycelix.storage import AudioInfo, parse_cid
 from mycelix.storage.media import probe_media
 from mycelix.storage.peaks import load_peaks
@@ -62,8 +62,9 @@ async def describe(
         peaks = await asyncio.to_thread(compute_peaks, path, info.format)
     return SongRepository(session).create(
         NewSong(
-            # keccak256(artist ‖ audio CID): one song per recording per artist.
-            song_id=song_id_for(audio_cid, artist),
+            # The router's id for the artist's registration salted with the audio's content
+            # hash: one song per recording per artist, and nobody else can register it.
+            song_id=song_id_for(artist, content_salt(audio_cid)),
             artist=artist,
             title=title.strip(),
             genre=genre.strip().lower(),

@@ -63,7 +63,9 @@ GIFT_DEFAULTS = {
     "early_threshold": 100,
     "repeat_multiplier_bps": 15_000,
 }
-MAX_CGC = 10**6 * ONE
+MAX_CGC_PER_LISTEN = 100 * ONE
+MAX_EARLY_BONUS = 1_000 * ONE
+DAILY_CGC_CAP = 10_000 * ONE
 REWARD_INTERVAL = HOUR
 REPEAT_AFTER = 5
 DEFAULT_DISCOUNTS = [0, 500, 1_000, 2_000]
@@ -142,7 +144,9 @@ CATALOGUE: dict[str, StrategyInfo] = {
         title="Gift economy",
         description="Listening is free and earns the listener CGC gift credits; early and "
         "loyal listeners earn more. Listeners may tip; tips are split among collaborators "
-        "and also earn CGC. Listening more than once per hour earns nothing.",
+        "and also earn CGC. Listening more than once per hour earns nothing; the song's "
+        "artist and split recipients earn no CGC from it; a song mints at most 10,000 CGC a "
+        "day.",
         payment_types=[
             _pt(PaymentType.STREAM, "0 (free); earns CGC"),
             _pt(PaymentType.TIP, "the whole amount offered (> 0); earns CGC"),
@@ -152,7 +156,7 @@ CATALOGUE: dict[str, StrategyInfo] = {
                 "cgc_per_listen",
                 "CGC per rewarded listen.",
                 minimum=0,
-                maximum=MAX_CGC,
+                maximum=MAX_CGC_PER_LISTEN,
                 default=ONE,
                 action="configure_gift",
                 unit="CGC wei",
@@ -161,7 +165,7 @@ CATALOGUE: dict[str, StrategyInfo] = {
                 "early_bonus",
                 "Extra CGC on the first listen of each early listener.",
                 minimum=0,
-                maximum=MAX_CGC,
+                maximum=MAX_EARLY_BONUS,
                 default=10 * ONE,
                 action="configure_gift",
                 unit="CGC wei",
@@ -189,7 +193,11 @@ CATALOGUE: dict[str, StrategyInfo] = {
                 description="Multiplies the reward from a listener's 6th listen on (10000 = x1).",
             ),
         ],
-        rules={"reward_interval_seconds": REWARD_INTERVAL, "repeat_after_listens": REPEAT_AFTER},
+        rules={
+            "reward_interval_seconds": REWARD_INTERVAL,
+            "repeat_after_listens": REPEAT_AFTER,
+            "daily_cgc_cap": str(DAILY_CGC_CAP),
+        },
     ),
     PATRONAGE: StrategyInfo(
         title="Patronage",

@@ -19,10 +19,12 @@ from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit
 from mycelix.api.errors import APIError
 from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
+from mycelix.sdk.types import splits_digest
 from mycelix.strategies.ids import strategy_id
 from mycelix.transactions import service
 from mycelix.transactions.prepare import PreparedTx, encode, prepare_register
 from mycelix.transactions.schemas import (
+    AcceptSongTx,
     ApprovalOut,
     ApproveIn,
     BatchIn,
@@ -35,6 +37,7 @@ from mycelix.transactions.schemas import (
     ConfigureSplitsIn,
     CreateAuctionIn,
     FaucetIn,
+    OfferSongIn,
     PayIn,
     RegisterSongIn,
     SetPatronOnlyIn,
@@ -42,11 +45,11 @@ from mycelix.transactions.schemas import (
     SongBody,
     StreamIn,
     TipIn,
-    TransferSongIn,
     WalletTx,
     Wei,
     WithdrawIn,
     flow_text,
+    role_name,
 )
 
 router = APIRouter(
@@ -102,10 +105,12 @@ def _payment(
 
 @router.post("/register_song")
 def register_song(body: RegisterSongIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
-    """Register a song on the router under a strategy, with the signed-in address as its
-    artist (the router accepts only the artist's own registration)."""
-    service.check_registrable(p, body.song_id, who)
-    return _checked(p, prepare_register(p, body.song_id, body.strategy.value, who))
+    """Register a song on the router under a strategy. The router derives the song's id from
+    the sender and a salt (keccak256(artist ‖ salt)), so the signed-in address becomes the
+    artist of an id nobody else can take: for a song described here the salt is the content
+    hash of its audio; otherwise pass any 32-byte `salt`."""
+    salt = service.registration_salt(p, who, body.song_id, body.salt)
+    return _checked(p, prepare_register(p, salt, body.strategy.value, who))
 
 
 @router.post("/change_strategy")
@@ -124,17 +129,76 @@ def change_strategy(body: ChangeStrategyIn, p: PlatformDep, who: CurrentAddress)
     return _checked(p, tx)
 
 
-@router.post("/transfer_song")
-def transfer_song(body: TransferSongIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
-    """Hand a song to a new artist of record (artist only); configured splits stay."""
+@router.post("/offer_song")
+def offer_song(body: OfferSongIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
+    """Offer the song to a new artist of record (artist only; replaces a pending offer).
+    Nothing changes until the new artist accepts it (`/api/tx/accept_song`)."""
     service.require_artist(p, body.song_id, who)
     tx = encode(
         p,
         ROUTER,
-        "transfer_song",
+        "offer_song",
         [_sid(body.song_id), body.new_artist],
-        action="transfer_song",
-        description=f"transfer the song to {body.new_artist}",
+        action="offer_song",
+        description=f"offer the song to {body.new_artist}; they become its artist on accepting",
+        sender=who,
+    )
+    return _checked(p, tx)
+
+
+@router.post("/accept_song")
+def accept_song(body: SongBody, p: PlatformDep, who: CurrentAddress) -> AcceptSongTx:
+    """Accept a song offered to the signed-in address, inheriting the splits listed in the
+    answer: the transaction carries their digest, so it reverts if they change first."""
+    previous = service.registered_artist(p, body.song_id)
+    pending = p.sdk.pending_artist(body.song_id)
+    if pending is None or pending.lower() != who.lower():
+        raise APIError(403, "the song is not offered to you", "not_offered")
+    splits = p.sdk.configured_splits(body.song_id)
+    digest = splits_digest(splits)
+    tx = encode(
+        p,
+        ROUTER,
+        "accept_song",
+        [_sid(body.song_id), digest],
+        action="accept_song",
+        description=(
+            f"become the song's artist, inheriting {len(splits)} configured split(s)"
+            if splits
+            else "become the song's artist, receiving all of its income (no splits configured)"
+        ),
+        sender=who,
+    )
+    service.simulate(p, tx)
+    return AcceptSongTx.model_validate(
+        {
+            **WalletTx.of(tx).model_dump(),
+            "previous_artist": previous,
+            "splits": [
+                {
+                    "recipient": s.recipient,
+                    "bps": s.bps,
+                    "role": role_name(int(s.role)),
+                    "role_code": int(s.role),
+                }
+                for s in splits
+            ],
+            "splits_digest": "0x" + digest.hex(),
+        }
+    )
+
+
+@router.post("/cancel_song_transfer")
+def cancel_song_transfer(body: SongBody, p: PlatformDep, who: CurrentAddress) -> WalletTx:
+    """Withdraw the song's pending offer (artist only)."""
+    service.require_artist(p, body.song_id, who)
+    tx = encode(
+        p,
+        ROUTER,
+        "cancel_song_transfer",
+        [_sid(body.song_id)],
+        action="cancel_song_transfer",
+        description="cancel the song's pending transfer",
         sender=who,
     )
     return _checked(p, tx)
@@ -322,12 +386,17 @@ def pay(body: PayIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
 
 @router.post("/stream")
 def stream(body: StreamIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
-    """Pay for one play at the price the chain quotes the signed-in listener now (zero where
-    the strategy makes the play free: gift economy, patrons, slot holders)."""
+    """Pay for one play. The offer is the price the listener was shown: `max_price`, or else
+    the song's `stream_price` as the API lists it (indexed; zero where the strategy makes the
+    play free: gift economy, patrons, slot holders). 409 `price_changed` if the chain asks
+    more now; a charge above the offer reverts on chain, so a price raised after the listener
+    looked is never taken."""
     price = service.quote(p, body.song_id, who, PaymentType.STREAM)
-    offer = price if body.max_price is None else body.max_price
+    offer = service.displayed_price(p, body.song_id) if body.max_price is None else body.max_price
     if offer < price:
-        raise APIError(409, f"the price is {price} wei, above max_price {offer}", "price_changed")
+        raise APIError(
+            409, f"the price is now {price} wei, above the {offer} wei shown", "price_changed"
+        )
     return _payment(
         p,
         who,
@@ -336,7 +405,7 @@ def stream(body: StreamIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
         PaymentType.STREAM,
         0,
         action="stream",
-        description=f"pay {flow_text(price)} FLOW for one play",
+        description=f"pay {flow_text(offer)} FLOW for one play",
     )
 
 
@@ -358,8 +427,19 @@ def tip(body: TipIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
 
 @router.post("/batch")
 def batch(body: BatchIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
-    """Pay one play of each song in one transaction, each at its current quote."""
-    offers = [service.quote(p, s, who, PaymentType.STREAM) for s in body.song_ids]
+    """Pay one play of each song in one transaction, each offering the song's price as the
+    API lists it (`stream_price`, indexed; 409 `price_changed` if the chain asks more now)."""
+    offers = []
+    for s in body.song_ids:
+        price = service.quote(p, s, who, PaymentType.STREAM)
+        offer = service.displayed_price(p, s)
+        if offer < price:
+            raise APIError(
+                409,
+                f"song {s} now costs {price} wei, above the {offer} wei shown",
+                "price_changed",
+            )
+        offers.append(offer)
     requests = [
         (_sid(s), offer, int(PaymentType.STREAM), 0)
         for s, offer in zip(body.song_ids, offers, strict=True)
@@ -379,9 +459,16 @@ def batch(body: BatchIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
 
 @router.post("/become_patron")
 def become_patron(body: BecomePatronIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
-    """Join or renew the patronage of the song's artist at `tier`, at the fee the chain
-    quotes the signed-in patron now (loyalty discount included on renewal)."""
+    """Join or renew the patronage of the song's artist at `tier`. The offer is the fee the
+    patron was shown (`max_amount`), or else the fee quoted now (loyalty discount included on
+    renewal) and shown in the answer; a higher charge reverts on chain."""
     fee = service.quote(p, body.song_id, who, PaymentType.PATRONAGE, body.tier)
+    if body.max_amount is not None:
+        if fee > body.max_amount:
+            raise APIError(
+                409, f"the fee is {fee} wei, above max_amount {body.max_amount}", "price_changed"
+            )
+        fee = body.max_amount
     return _payment(
         p,
         who,
@@ -411,9 +498,14 @@ def cancel_patronage(body: CancelPatronageIn, p: PlatformDep, who: CurrentAddres
 
 @router.post("/buy_slot")
 def buy_slot(body: BuySlotIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
-    """Buy one slot of the song's live auction at the current price, if it is at most
-    `max_price`."""
-    price = service.quote(p, body.song_id, who, PaymentType.ACCESS)
+    """Buy one slot of the song's auction at the current price, if it is at most `max_price`.
+    The transaction names the auction (`auction_number`: the one the buyer was shown, default
+    the latest), so it reverts if that auction ended or was replaced before it is mined."""
+    service.registered_artist(p, body.song_id)
+    number = body.auction_number or p.sdk.auction_number(body.song_id)
+    if number == 0:
+        raise APIError(409, "the song has no auction", "no_auction")
+    price = service.quote(p, body.song_id, who, PaymentType.ACCESS, number)
     if price > body.max_price:
         raise APIError(
             409,
@@ -426,9 +518,11 @@ def buy_slot(body: BuySlotIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
         body.song_id,
         body.max_price,
         PaymentType.ACCESS,
-        0,
+        number,
         action="buy_slot",
-        description=f"buy an auction slot for at most {flow_text(body.max_price)} FLOW",
+        description=(
+            f"buy a slot of auction #{number} for at most {flow_text(body.max_price)} FLOW"
+        ),
     )
 
 

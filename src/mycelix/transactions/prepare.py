@@ -54,12 +54,14 @@ def encode(
     )
 
 
-def prepare_register(p: Platform, song_id: str, strategy: str, artist: str) -> PreparedTx:
+def prepare_register(p: Platform, salt: bytes, strategy: str, artist: str) -> PreparedTx:
+    """`register_song(salt, strategy)` from `artist`: the router makes the sender the artist
+    of the id keccak256(artist ‖ salt)."""
     return encode(
         p,
         "EconomicStrategyRouter",
         "register_song",
-        [bytes.fromhex(song_id[2:]), strategy_id(strategy), Web3.to_checksum_address(artist)],
+        [salt, strategy_id(strategy)],
         action="register_song",
         description=f"register the song under {strategy}",
         sender=artist,

@@ -104,6 +104,23 @@ SongId = Annotated[
 ]
 
 
+def _nonzero_salt(value: str) -> str:
+    if int(value, 16) == 0:
+        raise ValueError("the salt must not be zero")
+    return value
+
+
+Salt = Annotated[
+    str,
+    Field(
+        pattern=r"^0x[0-9a-fA-F]{64}$",
+        description="A registration salt: 32 bytes (0x + 64 hex digits), not all zero.",
+    ),
+    AfterValidator(str.lower),
+    AfterValidator(_nonzero_salt),
+]
+
+
 def flow_text(wei: int) -> str:
     """Exact decimal FLOW for `wei` ("0.01", "1", "1.5"), no float, no exponent."""
     sign = "-" if wei < 0 else ""
@@ -185,6 +202,13 @@ def role_name(code: int) -> str:
 # ------------------------------------------------------------------ responses
 
 
+class InheritedSplit(BaseModel):
+    recipient: str
+    bps: int
+    role: str
+    role_code: int
+
+
 class WalletTx(PreparedTx):
     """A transaction for `eth_sendTransaction`: pass `to`, `data`, `value` and `from` as they
     are. `amount` is what the router may pull from the sender's FLOW (approve the router for
@@ -197,6 +221,16 @@ class WalletTx(PreparedTx):
         data = tx.model_dump()
         data["amount"] = None if amount is None else str(amount)
         return cls.model_validate(data)
+
+
+class AcceptSongTx(WalletTx):
+    """`accept_song` prepared with the digest of exactly the splits listed here: the song's
+    configured splits now (empty: none configured, so its income follows the artist of
+    record). If they change before the transaction is mined, it reverts."""
+
+    previous_artist: str
+    splits: list[InheritedSplit]
+    splits_digest: str
 
 
 class ApprovalOut(BaseModel):
@@ -223,16 +257,33 @@ class SongBody(Body):
     song_id: SongId
 
 
-class RegisterSongIn(SongBody):
+class RegisterSongIn(Body):
+    song_id: SongId | None = Field(
+        default=None,
+        description="A song the signed-in artist described with `POST /api/songs`: its salt is "
+        "the content hash of its audio.",
+    )
+    salt: Salt | None = Field(
+        default=None,
+        description="Or any non-zero 32 bytes: the song's id is then keccak256(artist ‖ salt).",
+    )
     strategy: StrategyName = Field(description="The strategy registry name.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> RegisterSongIn:
+        if (self.song_id is None) == (self.salt is None):
+            raise ValueError("give either song_id (a described song) or salt, not both")
+        return self
 
 
 class ChangeStrategyIn(SongBody):
     strategy: StrategyName
 
 
-class TransferSongIn(SongBody):
-    new_artist: NonZeroAddress = Field(description="The new artist of record.")
+class OfferSongIn(SongBody):
+    new_artist: NonZeroAddress = Field(
+        description="The proposed artist of record; nothing changes until they accept."
+    )
 
 
 class SplitIn(BaseModel):
@@ -271,9 +322,10 @@ class SetPriceIn(SongBody):
 
 
 class ConfigureGiftIn(SongBody):
-    cgc_per_listen: Wei = Field(description="CGC units per rewarded listen (≤ 10**24).")
+    cgc_per_listen: Wei = Field(description="CGC units per rewarded listen (≤ 100 CGC).")
     early_bonus: Wei = Field(
-        default=0, description="Extra CGC on the first listen of each early listener (≤ 10**24)."
+        default=0,
+        description="Extra CGC on the first listen of each early listener (≤ 1,000 CGC).",
     )
     early_threshold: int = Field(
         default=0, ge=0, le=2**32 - 1, description="How many first listeners get the bonus."
@@ -284,9 +336,10 @@ class ConfigureGiftIn(SongBody):
 
     @model_validator(mode="after")
     def _bounds(self) -> ConfigureGiftIn:
-        for name in ("cgc_per_listen", "early_bonus"):
-            if getattr(self, name) > 10**6 * ONE:
-                raise ValueError(f"{name} is above the maximum of 10**24 (1,000,000 CGC)")
+        # The contract's protocol maximums (GiftEconomy MAX_CGC_PER_LISTEN, MAX_EARLY_BONUS).
+        for name, most in (("cgc_per_listen", 100), ("early_bonus", 1_000)):
+            if getattr(self, name) > most * ONE:
+                raise ValueError(f"{name} is above the maximum of {most:,} CGC ({most} * 10**18)")
         return self
 
 
@@ -362,7 +415,9 @@ class PayIn(SongBody):
 
 class StreamIn(SongBody):
     max_price: Wei | None = Field(
-        default=None, description="Offer this instead of the current quote (slippage guard)."
+        default=None,
+        description="The price the listener was shown: the offer, so the play can never cost "
+        "more. Default: the price quoted now, shown in the answer's `amount`.",
     )
 
 
@@ -376,6 +431,11 @@ class BatchIn(Body):
 
 class BecomePatronIn(SongBody):
     tier: int = Field(ge=0, lt=MAX_TIERS, description="Tier index of the song's artist.")
+    max_amount: Wei | None = Field(
+        default=None,
+        description="The fee the patron was shown: the offer, so the payment can never cost "
+        "more. Default: the fee quoted now, shown in the answer's `amount`.",
+    )
 
 
 class CancelPatronageIn(Body):
@@ -384,6 +444,13 @@ class CancelPatronageIn(Body):
 
 class BuySlotIn(SongBody):
     max_price: PositiveWei = Field(description="The most you accept to pay. " + WEI_DOC)
+    auction_number: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**256 - 1,
+        description="The auction the buyer was shown (`number` in GET /api/songs/{id}/auction); "
+        "the purchase reverts if that auction ended or was replaced. Default: the latest.",
+    )
 
 
 class WithdrawIn(Body):

@@ -15,6 +15,8 @@ from mycelix.chain.errors import ContractRevert
 from mycelix.chain.tx import call_errors
 from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
+from mycelix.sdk.types import content_salt, song_id_for
+from mycelix.songs.schemas import stream_price
 from mycelix.transactions.prepare import PreparedTx
 
 
@@ -34,16 +36,58 @@ def require_artist(p: Platform, song_id: str, who: str) -> str:
     return artist
 
 
-def check_registrable(p: Platform, song_id: str, who: str) -> None:
-    """A song may be registered by the artist who described it here (or, for a song this
-    node never saw, by anyone registering it to themselves), and only once."""
+def registration_salt(p: Platform, who: str, song_id: str | None, salt: str | None) -> bytes:
+    """The salt `who` registers with: the content hash of the audio of a song they described
+    here (`song_id`), or the given `salt`. 403 for a song another artist described; 409 if the
+    id is already registered (by `who`: ids are derived from the sender, nobody else can)."""
+    if salt is not None:
+        raw = bytes.fromhex(salt[2:])
+        song_id = "0x" + song_id_for(who, raw).hex()
+    else:
+        assert song_id is not None
+        with p.catalog.read() as session:
+            song = SongRepository(session).get(song_id)
+            artist, audio_cid = (song.artist, song.audio_cid) if song else (None, None)
+        if artist is None or audio_cid is None:
+            raise APIError(
+                404, f"song {song_id} was not described here: POST /api/songs, or pass a salt"
+            )
+        if artist.lower() != who.lower():
+            raise APIError(403, "that song was described by another artist")
+        raw = content_salt(audio_cid)
     if p.sdk.song_artist(song_id) is not None:
         raise APIError(409, f"song {song_id} is already registered", "conflict")
+    return raw
+
+
+# Strategies whose plays the API shows as free (to whoever the chain lets play them: everyone,
+# patrons, slot holders); the chain refuses the others, which `quote` turns into a 409.
+FREE_PLAYS = frozenset({"gift-economy-v1", "patronage-v1", "dutch-auction-v1"})
+
+
+def displayed_price(p: Platform, song_id: str) -> int:
+    """The price of one play the API shows for a song (`stream_price` in the song listings,
+    from the indexed `PriceSet`; 0 where plays are free). 409 where it shows none: a song not
+    indexed yet, or a strategy it does not know; the client then passes the price it showed."""
     with p.catalog.read() as session:
         song = SongRepository(session).get(song_id)
-        owner = song.artist if song is not None else None
-    if owner is not None and owner.lower() != who.lower():
-        raise APIError(403, "that song was described by another artist")
+        if song is None or song.registration_block is None:
+            raise APIError(
+                409,
+                f"song {song_id} is not indexed yet, so no price was shown for it: pass "
+                "max_price, the price you showed",
+                "price_unknown",
+            )
+        price, strategy = stream_price(song), song.strategy_name
+    if price is not None:
+        return price
+    if strategy in FREE_PLAYS:
+        return 0
+    raise APIError(
+        409,
+        f"no price is shown for plays under {strategy}: pass max_price, the price you showed",
+        "price_unknown",
+    )
 
 
 def quote(p: Platform, song_id: str, payer: str, kind: PaymentType, option: int = 0) -> int:

@@ -47,7 +47,7 @@ from .common import AlreadyExists, ChainRef, InvalidCursor, NotFound, Page, esca
 MAX_SPLITS = 64
 BPS = 10_000
 MAX_PAGE = 200
-EDITABLE = frozenset({"title", "genre", "cover_cid", "patron_only"})
+EDITABLE = frozenset({"title", "genre", "cover_cid", "patron_only", "stream_price"})
 
 
 class SongSort(StrEnum):
