@@ -17,10 +17,18 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from mycelix.api.deps import CurrentAddress, OptionalAddress, PlatformDep, ReadSession, rate_limit
+from mycelix.api.deps import (
+    CurrentAddress,
+    OptionalAddress,
+    PlatformDep,
+    ReadSession,
+    rate_limit,
+    write,
+)
 from mycelix.api.errors import APIError
 from mycelix.catalog.repositories import AnalyticsRepository, SongRepository
 from mycelix.transactions.schemas import SongId
@@ -104,10 +112,13 @@ class SummaryOut(BaseModel):
 
 
 @router.post("/events", status_code=202, dependencies=[Depends(rate_limit("analytics", 120))])
-def ingest(body: EventBatchIn, p: PlatformDep, sender: OptionalAddress) -> AcceptedOut:
+async def ingest(
+    body: EventBatchIn, request: Request, p: PlatformDep, sender: OptionalAddress
+) -> AcceptedOut:
     """Store a batch of 1 to 100 events. An event naming a song this node does not know is
     kept without the link (its id goes to the `unknown_song_id` property)."""
-    with p.catalog.write() as session:
+
+    def store(session: Session) -> None:
         songs = SongRepository(session)
         known = {s for s in {e.song_id for e in body.events if e.song_id} if songs.get(s)}
         events = AnalyticsRepository(session)
@@ -119,6 +130,8 @@ def ingest(body: EventBatchIn, p: PlatformDep, sender: OptionalAddress) -> Accep
             if e.song_id and song_id is None:
                 props["unknown_song_id"] = e.song_id
             events.record(e.name, props, song_id=song_id, session_id=e.session_id, listener=sender)
+
+    await write(request, store)
     for e in body.events:  # counted once stored
         p.metrics.analytics_events.labels(e.name).inc()
     return AcceptedOut(accepted=len(body.events))

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from mycelix import __version__
 from mycelix.api import errors
+from mycelix.api.deps import WriteQueue
 from mycelix.api.fastpath import SongReadFastPath
 from mycelix.api.observe import ObserveMiddleware
 from mycelix.auth.service import AuthService
@@ -33,6 +34,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
         "music platform where every song carries its own economic strategy.",
     )
     app.state.platform = platform
+    app.state.writes = WriteQueue.for_platform(platform)
     app.state.auth = AuthService(platform.state, platform.metrics, platform.manifest.chain_id)
     errors.install(app)
     for router in (
