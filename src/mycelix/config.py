@@ -43,6 +43,9 @@ class Settings:
     confirmations: int = 0
     # Browser origins allowed to call the API with credentials (comma-separated in the env).
     cors_origins: list[str] = field(default_factory=list)
+    # Origins users reach the API at (comma-separated in the env); Sign-In with Ethereum
+    # messages must name one. Empty: http://HOST:PORT (and localhost for loopback).
+    public_origins: list[str] = field(default_factory=list)
     max_upload_mb: int = 200
     # Run the chain indexer inside `serve` (off for a separate `mycelix indexer run`).
     embedded_indexer: bool = True
@@ -98,6 +101,8 @@ class Settings:
             values["confirmations"] = int(confirmations)
         if origins := get("CORS_ORIGINS"):
             values["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+        if public := get("PUBLIC_ORIGINS"):
+            values["public_origins"] = [o.strip() for o in public.split(",") if o.strip()]
         if upload := get("MAX_UPLOAD_MB"):
             values["max_upload_mb"] = int(upload)
         if (indexer := get("EMBEDDED_INDEXER")) is not None:
@@ -120,6 +125,7 @@ SETTINGS_ENV = {
     "port": "MYCELIX_PORT",
     "confirmations": "MYCELIX_CONFIRMATIONS",
     "cors_origins": "MYCELIX_CORS_ORIGINS",
+    "public_origins": "MYCELIX_PUBLIC_ORIGINS",
     "max_upload_mb": "MYCELIX_MAX_UPLOAD_MB",
     "embedded_indexer": "MYCELIX_EMBEDDED_INDEXER",
 }

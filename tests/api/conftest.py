@@ -46,6 +46,8 @@ def sign_in(client: TestClient, account: LocalAccount) -> dict[str, str]:
 
 
 def open_platform(data_dir: Path, **settings: object) -> Platform:
+    """A platform whose sign-in accepts messages for TestClient's `http://testserver`."""
+    settings.setdefault("public_origins", ["http://testserver"])
     return Platform.open(Settings(data_dir=data_dir, **settings))  # type: ignore[arg-type]
 
 

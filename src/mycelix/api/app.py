@@ -11,7 +11,7 @@ from mycelix.api import errors
 from mycelix.api.deps import WriteQueue
 from mycelix.api.fastpath import SongReadFastPath
 from mycelix.api.observe import ObserveMiddleware
-from mycelix.auth.service import AuthService
+from mycelix.auth.service import AuthService, public_origins
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
 
@@ -35,7 +35,12 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     )
     app.state.platform = platform
     app.state.writes = WriteQueue.for_platform(platform)
-    app.state.auth = AuthService(platform.state, platform.metrics, platform.manifest.chain_id)
+    app.state.auth = AuthService(
+        platform.state,
+        platform.metrics,
+        platform.manifest.chain_id,
+        public_origins(platform.settings),
+    )
     errors.install(app)
     for router in (
         system,
