@@ -30,6 +30,7 @@ from mycelix.api.deps import (
     write,
 )
 from mycelix.api.errors import APIError
+from mycelix.api.params import UtcTime
 from mycelix.catalog.repositories import AnalyticsRepository, SongRepository
 from mycelix.transactions.schemas import SongId
 
@@ -150,8 +151,8 @@ def summary(
     session: ReadSession,
     artist: CurrentAddress,
     song_id: Annotated[SongId, Query(description="One of the signed-in artist's songs.")],
-    since: Annotated[datetime | None, Query(description="Default: 30 days ago.")] = None,
-    until: Annotated[datetime | None, Query(description="Default: now.")] = None,
+    since: Annotated[UtcTime | None, Query(description="Default: 30 days ago.")] = None,
+    until: Annotated[UtcTime | None, Query(description="Default: now.")] = None,
 ) -> SummaryOut:
     """Event counts of one song by name and by UTC day (the song's artist only)."""
     song = SongRepository(session).get(song_id)

@@ -1,6 +1,11 @@
-"""Path parameters shared by several domains, validated the same way everywhere."""
+"""Path and query parameters shared by several domains, validated the same way everywhere."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from mycelix.api.errors import APIError
 
@@ -25,3 +30,14 @@ def address_param(text: str) -> str:
     if len(value) != 42 or not value.startswith("0x") or not set(value[2:]) <= _HEX:
         raise APIError(422, f"not an address: {text!r}", "invalid_request")
     return value
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # year 1 at +01:00, year 9999 at -01:00
+        raise ValueError("out of range once converted to UTC") from None
+
+
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
+"""An ISO 8601 time, as an aware UTC datetime (naive means UTC); 422 when it cannot be one."""

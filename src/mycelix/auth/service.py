@@ -51,9 +51,7 @@ def public_origins(settings: Settings) -> list[str]:
         return [_origin(o) for o in settings.public_origins]
     host = settings.host
     hosts = ["127.0.0.1", "localhost"] if host in LOCAL_HOSTS else [host]
-    return [
-        _origin(f"http://{f'[{h}]' if ':' in h else h}:{settings.port}") for h in hosts
-    ]
+    return [_origin(f"http://{f'[{h}]' if ':' in h else h}:{settings.port}") for h in hosts]
 
 
 class AuthService:
