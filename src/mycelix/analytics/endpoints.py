@@ -60,6 +60,16 @@ MAX_BATCH = 100
 SUMMARY_MAX_DAYS = 366
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _bounded(props: dict[str, Any]) -> dict[str, Any]:
     if len(props) > MAX_PROPERTIES:
         raise ValueError(f"at most {MAX_PROPERTIES} properties")
@@ -68,6 +78,8 @@ def _bounded(props: dict[str, Any]) -> dict[str, Any]:
     size = len(json.dumps(props, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_PROPERTY_BYTES:
         raise ValueError(f"properties take {size} bytes as JSON; at most {MAX_PROPERTY_BYTES}")
+    if _has_nul(props):  # PostgreSQL refuses NUL in text and JSON
+        raise ValueError("NUL characters are not allowed")
     return props
 
 

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from mycelix import __version__
 from mycelix.api import errors
-from mycelix.api.deps import WriteQueue
+from mycelix.api.deps import WriteQueue, plain_query
 from mycelix.api.fastpath import SongReadFastPath
 from mycelix.api.observe import ObserveMiddleware
 from mycelix.auth.service import AuthService, public_origins
@@ -28,6 +28,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     from mycelix.uploads.endpoints import router as uploads
 
     app = FastAPI(
+        dependencies=[Depends(plain_query)],
         title="Mycelix Music API",
         version=__version__,
         description="Songs, uploads, streaming, earnings and wallet-ready transactions for a "

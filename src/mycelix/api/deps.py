@@ -117,6 +117,14 @@ def optional_address(
     return service.address_for(session_token(request))
 
 
+async def plain_query(request: Request) -> None:
+    """400 for a NUL in any query parameter: SQLite's LIKE stops at it (a search for
+    "x\\0" matched every song) and PostgreSQL refuses it in text."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value or "\x00" in name:
+            raise APIError(400, f"{name}: NUL characters are not allowed in query parameters")
+
+
 def rate_limit(bucket: str, limit: int, window: int = 60) -> Callable[[Request], None]:
     """A dependency allowing `limit` requests per `window` seconds per client and bucket,
     counted in the shared state so replicas enforce one limit together."""

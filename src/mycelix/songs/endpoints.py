@@ -19,7 +19,7 @@ from mycelix.api.deps import (
     write,
 )
 from mycelix.api.errors import APIError
-from mycelix.api.params import address_param, song_id_param
+from mycelix.api.params import ArtistName, Bio, address_param, song_id_param
 from mycelix.catalog.repositories import ArtistRepository, SongQuery, SongRepository, SongSort
 from mycelix.catalog.types import to_checksum
 from mycelix.songs.schemas import SongDetail, SongIn, SongPage, SongPatch, song_detail, song_out
@@ -42,8 +42,8 @@ class ArtistOut(BaseModel):
 
 
 class ArtistIn(BaseModel):
-    name: str | None = None
-    bio: str | None = None
+    name: ArtistName | None = None
+    bio: Bio | None = None
 
 
 @router.get("/api/songs")

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from mycelix.api.params import Genre, Title
 from mycelix.catalog.models import Song
 from mycelix.catalog.types import to_checksum
 
@@ -51,16 +52,16 @@ class SongPage(BaseModel):
 
 
 class SongIn(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
-    genre: str = Field(default="", max_length=64)
+    title: Title
+    genre: Genre = ""
     audio_cid: str = Field(min_length=10, max_length=128)
     cover_cid: str | None = Field(default=None, min_length=10, max_length=128)
     strategy: str = Field(description="strategy registry name", pattern="^[a-z0-9-]{3,64}$")
 
 
 class SongPatch(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    genre: str | None = Field(default=None, max_length=64)
+    title: Title | None = None
+    genre: Genre | None = None
     cover_cid: str | None = Field(default=None, min_length=10, max_length=128)
 
 
