@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from mycelix.api.params import Genre, Title
 from mycelix.catalog.models import Song
 from mycelix.catalog.types import to_checksum
+from mycelix.transactions.schemas import role_name
 
 STRATEGIES = ("pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auction-v1")
 
@@ -16,7 +17,8 @@ STRATEGIES = ("pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auc
 class SplitOut(BaseModel):
     recipient: str
     bps: int
-    role: int
+    role: str = Field(description="The role's name, as `POST /api/tx/configure_splits` takes it.")
+    role_code: int = Field(description="The router's code for the role.")
 
 
 class SongOut(BaseModel):
@@ -91,7 +93,12 @@ def song_detail(song: Song) -> dict[str, object]:
         "sample_rate": song.sample_rate,
         "waveform": song.waveform,
         "splits": [
-            {"recipient": to_checksum(s.recipient), "bps": s.bps, "role": s.role}
+            {
+                "recipient": to_checksum(s.recipient),
+                "bps": s.bps,
+                "role": role_name(s.role),
+                "role_code": s.role,
+            }
             for s in song.splits
         ],
         "registration_tx": song.registration_tx,
