@@ -8,10 +8,10 @@ that connection across an `await`: three concurrent `POST /api/songs` froze ever
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +25,7 @@ from mycelix.chain.connect import dev_signers
 from mycelix.storage import fixtures
 
 from .conftest import siwe_message
+from .probe import probe
 from .test_replicas import _wait_ready
 
 WRITERS = 20
@@ -88,40 +89,23 @@ async def _publish(
     return uploaded.status_code, created.status_code
 
 
-def _probe(url: str, path: str, stop: threading.Event, latencies: list[float]) -> None:
-    """`path` over and over on its own connection, from its own thread and event loop, so the
-    writers' client work in this process does not delay its measurements; a timeout counts
-    as its full wait."""
-
-    async def run() -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=5.0) as probe:
-            while not stop.is_set():
-                start = time.perf_counter()
-                try:
-                    answer = await probe.get(path)
-                    assert answer.status_code == 200, answer.text
-                except httpx.TimeoutException:
-                    pass
-                latencies.append(time.perf_counter() - start)
-                await asyncio.sleep(PROBE_EVERY_S)
-
-    asyncio.run(run())
-
-
 async def _load(
     url: str, headers: dict[str, str]
 ) -> tuple[list[tuple[int, int]], list[float], list[float], float]:
     # Made before the burst: generating them on this loop would delay the probe's own answers.
     audio = [fixtures.wav_bytes(seconds=0.5, seed=1_000 + i) for i in range(WRITERS)]
-    health: list[float] = []
-    reads: list[float] = []
-    stop = threading.Event()
-    probes = [
-        threading.Thread(target=_probe, args=(url, path, stop, into))
-        for path, into in (("/health", health), ("/api/songs?limit=5", reads))
-    ]
-    for probe in probes:
-        probe.start()
+    spawn = multiprocessing.get_context("spawn")
+    stop = spawn.Event()
+    probes = []
+    for path in ("/health", "/api/songs?limit=5"):
+        ready, out = spawn.Event(), spawn.Queue()
+        process = spawn.Process(
+            target=probe, args=(url, path, stop, ready, out, PROBE_EVERY_S), daemon=True
+        )
+        process.start()
+        probes.append((process, ready, out))
+    for _, ready, _ in probes:
+        assert ready.wait(60), "a probe process did not start"
     limits = httpx.Limits(max_connections=2 * WRITERS)
     try:
         async with httpx.AsyncClient(base_url=url, timeout=DEADLINE_S, limits=limits) as client:
@@ -138,8 +122,13 @@ async def _load(
             assert len(listed.json()["items"]) == WRITERS
     finally:
         stop.set()
-        for probe in probes:
-            probe.join(timeout=10)
+        (health, health_failures), (reads, read_failures) = (
+            out.get(timeout=30) for _, _, out in probes
+        )
+        for process, _, _ in probes:
+            process.join(timeout=10)
+    assert health_failures == [], f"/health failed under load: {health_failures[:5]}"
+    assert read_failures == [], f"a read failed under load: {read_failures[:5]}"
     return results, health, reads, took
 
 

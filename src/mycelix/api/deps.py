@@ -70,7 +70,9 @@ async def write(request: Request, unit: Callable[[Session], T]) -> T:
         return await run_in_threadpool(run)
 
 
-def platform(request: Request) -> Platform:
+# Dependencies that only look something up are `async def`: FastAPI would run a plain `def`
+# on a worker thread, a hand-off (and a GIL round trip) per request for nothing.
+async def platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
@@ -92,7 +94,7 @@ async def writer(
         yield session
 
 
-def auth(request: Request) -> AuthService:
+async def auth(request: Request) -> AuthService:
     return request.app.state.auth
 
 
