@@ -1,5 +1,5 @@
-"""A latency probe for the load test, in a module of its own: it runs in a spawned process,
-which imports only this (not the API, the chain or the test fixtures)."""
+"""A latency probe for the load test: one path asked over and over from its own thread and
+event loop, so the writers' client work on the test's loop does not delay its answers."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import httpx
 
 
 def probe(url: str, path: str, stop: Any, ready: Any, out: Any, every: float = 0.010) -> None:
-    """`path` over and over on its own connection, in its own process (so the writers' client
-    work in the test process cannot delay its measurements), until `stop`; puts the latencies
-    on `out` with the answers that were not 200. A timeout counts as its full wait."""
+    """`path` over and over on its own connection until `stop`; puts the latencies on `out`
+    with the answers that were not 200. A timeout counts as its full wait."""
     latencies: list[float] = []
     failures: list[str] = []
 

@@ -8,10 +8,11 @@ that connection across an `await`: three concurrent `POST /api/songs` froze ever
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +30,13 @@ from .probe import probe
 from .test_replicas import _wait_ready
 
 WRITERS = 20
-HEALTH_BUDGET_S = 0.100
-PROBE_EVERY_S = 0.010
+# The acceptance figure. MYCELIX_LOAD_HEALTH_BUDGET_MS loosens it on a machine whose cores
+# other jobs share (scheduling alone then delays an idle server's answers by tens of ms).
+HEALTH_BUDGET_S = float(os.environ.get("MYCELIX_LOAD_HEALTH_BUDGET_MS", "100")) / 1000
+HEALTH_EVERY_S = 0.010
+# Reads are a witness, not a load: each is a cache miss (every write bumps the version) that
+# runs the listing query on a worker thread.
+READ_EVERY_S = 0.050
 DEADLINE_S = 25.0
 # Reads are not cached while songs keep changing: each runs its query on a worker thread.
 READ_BUDGET_S = 2.0
@@ -94,18 +100,15 @@ async def _load(
 ) -> tuple[list[tuple[int, int]], list[float], list[float], float]:
     # Made before the burst: generating them on this loop would delay the probe's own answers.
     audio = [fixtures.wav_bytes(seconds=0.5, seed=1_000 + i) for i in range(WRITERS)]
-    spawn = multiprocessing.get_context("spawn")
-    stop = spawn.Event()
+    stop = threading.Event()
     probes = []
-    for path in ("/health", "/api/songs?limit=5"):
-        ready, out = spawn.Event(), spawn.Queue()
-        process = spawn.Process(
-            target=probe, args=(url, path, stop, ready, out, PROBE_EVERY_S), daemon=True
-        )
-        process.start()
-        probes.append((process, ready, out))
+    for path, every in (("/health", HEALTH_EVERY_S), ("/api/songs?limit=5", READ_EVERY_S)):
+        ready, out = threading.Event(), queue.Queue[tuple[list[float], list[str]]]()
+        worker = threading.Thread(target=probe, args=(url, path, stop, ready, out, every))
+        worker.start()
+        probes.append((worker, ready, out))
     for _, ready, _ in probes:
-        assert ready.wait(60), "a probe process did not start"
+        assert ready.wait(30), "a probe did not start"
     limits = httpx.Limits(max_connections=2 * WRITERS)
     try:
         async with httpx.AsyncClient(base_url=url, timeout=DEADLINE_S, limits=limits) as client:
@@ -125,8 +128,8 @@ async def _load(
         (health, health_failures), (reads, read_failures) = (
             out.get(timeout=30) for _, _, out in probes
         )
-        for process, _, _ in probes:
-            process.join(timeout=10)
+        for worker, _, _ in probes:
+            worker.join(timeout=10)
     assert health_failures == [], f"/health failed under load: {health_failures[:5]}"
     assert read_failures == [], f"a read failed under load: {read_failures[:5]}"
     return results, health, reads, took
