@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Browser origins allowed to call with credentials."
     )
+    # Sign-In with Ethereum messages must name one of these (never the request's Host header).
+    public_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins users reach the API at (default: http://HOST:PORT).",
+        examples=[["https://music.example"]],
+    )
     max_upload_mb: int = Field(200, ge=1, description="Largest audio upload, in MiB.")
     # Off for a separate `mycelix indexer run`.
     embedded_indexer: bool = Field(True, description="Run the chain indexer inside `serve`.")
@@ -147,7 +153,7 @@ class Settings(BaseSettings):
     def _expand_home(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "public_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):

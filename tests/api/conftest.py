@@ -3,9 +3,11 @@ SQLite by default; `catalog_url` fixtures add PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import siwe
@@ -45,7 +47,21 @@ def sign_in(client: TestClient, account: LocalAccount) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
+def assert_invalid(response: Any, field: str) -> str:
+    """A 422 whose message names `field`, the path of the input that failed (`events.0.name`,
+    `query.since`, `splits.0.role`) as the error handler writes it (`field: why`), or in
+    backquotes in an endpoint's own message; returns the message."""
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request", error
+    named = rf"(^|; |`){re.escape(field)}(: |`)"
+    assert re.search(named, error["message"]), f"{field!r} not named in {error['message']!r}"
+    return str(error["message"])
+
+
 def open_platform(data_dir: Path, **settings: object) -> Platform:
+    """A platform whose sign-in accepts messages for TestClient's `http://testserver`."""
+    settings.setdefault("public_origins", ["http://testserver"])
     return Platform.open(Settings(data_dir=data_dir, **settings))  # type: ignore[arg-type]
 
 

@@ -50,6 +50,7 @@ def replicas(tmp_path: Path, pg_database: str, redis_url: str) -> Iterator[tuple
             "MYCELIX_DATABASE_URL": pg_database,
             "MYCELIX_REDIS_URL": redis_url,
             "MYCELIX_EMBEDDED_INDEXER": "false",
+            "MYCELIX_PUBLIC_ORIGINS": "http://mycelix.test",
         }
         deploy = subprocess.run(
             [sys.executable, "-m", "mycelix.cli.main", "deploy"],

@@ -17,6 +17,7 @@ from mycelix.catalog.repositories import (
 )
 from mycelix.chain.units import ONE
 from mycelix.platform import Platform
+from tests.api.conftest import assert_invalid
 from tests.api.helpers_endpoints import (
     Session,
     act,
@@ -119,20 +120,25 @@ def test_preview_follows_the_routers_rule(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field"),
     [
-        {"amount": "1000"},
-        {
-            "amount": "1000",
-            "song_id": "0x" + "11" * 32,
-            "splits": [{"recipient": ARTIST_X, "bps": 10000}],
-        },
-        {"amount": "10.5", "splits": [{"recipient": ARTIST_X, "bps": 10000}]},
-        {"amount": "1000", "splits": [{"recipient": ARTIST_X, "bps": 5000}]},
+        ({"amount": "1000"}, "body"),
+        (
+            {
+                "amount": "1000",
+                "song_id": "0x" + "11" * 32,
+                "splits": [{"recipient": ARTIST_X, "bps": 10000}],
+            },
+            "body",
+        ),
+        ({"amount": "10.5", "splits": [{"recipient": ARTIST_X, "bps": 10000}]}, "amount"),
+        ({"amount": "1000", "splits": [{"recipient": ARTIST_X, "bps": 5000}]}, "splits"),
     ],
 )
-def test_bad_previews_are_422(client: TestClient, body: dict[str, Any]) -> None:
-    assert client.post("/api/strategies/preview-splits", json=body).status_code == 422
+def test_bad_previews_are_422(client: TestClient, body: dict[str, Any], field: str) -> None:
+    message = assert_invalid(client.post("/api/strategies/preview-splits", json=body), field)
+    if field == "body":  # the model's own rule: one source of splits
+        assert "either `splits` or `song_id`" in message
 
 
 def test_preview_of_a_song_equals_the_chain(
@@ -259,16 +265,16 @@ def test_calculator_auction_and_song_splits(
 
 def test_calculator_refuses_bad_input(client: TestClient) -> None:
     assert client.post("/api/strategies/no-such-v1/calculator", json={}).status_code == 404
-    for body in (
-        {"monthly_plays": -1},
-        {"price": 10},
-        {"fee_bps": 501},
-        {"splits": [{"label": "a", "bps": 9000}]},
-        {"discounts_bps": [0, 0, 0]},
-        {"mystery": 1},
+    for body, field in (
+        ({"monthly_plays": -1}, "monthly_plays"),
+        ({"price": 10}, "price"),
+        ({"fee_bps": 501}, "fee_bps"),
+        ({"splits": [{"label": "a", "bps": 9000}]}, "splits"),
+        ({"discounts_bps": [0, 0, 0]}, "discounts_bps"),
+        ({"mystery": 1}, "mystery"),
     ):
         response = client.post("/api/strategies/pay-per-stream-v1/calculator", json=body)
-        assert response.status_code == 422, body
+        assert_invalid(response, field)
 
 
 def test_economy_of_each_strategy(client: TestClient, platform: Platform, auth: Session) -> None:
@@ -329,7 +335,7 @@ def test_economy_of_each_strategy(client: TestClient, platform: Platform, auth: 
     assert live["auction"]["holds_slot"] is False
 
     assert client.get(f"/api/songs/{new_song_id()}/economy").status_code == 404
-    assert client.get("/api/songs/0x12/economy").status_code == 422
+    assert_invalid(client.get("/api/songs/0x12/economy"), "path.song_id")
 
 
 def test_song_auction_joins_chain_and_catalogue(
@@ -433,8 +439,8 @@ def test_artist_tiers_and_patrons(client: TestClient, platform: Platform, auth: 
     ]
     active = client.get(f"/api/artists/{artist}/patrons", params={"active": True}).json()
     assert [p["patron"] for p in active["patrons"]] == [auth.address("patron")]
-    assert client.get("/api/artists/0x123/tiers").status_code == 422
+    assert_invalid(client.get("/api/artists/0x123/tiers"), "path.address")
     letter = next(i for i, c in enumerate(artist) if i > 1 and c.isalpha())
     typo = artist[:letter] + artist[letter].swapcase() + artist[letter + 1 :]
-    assert client.get(f"/api/artists/{typo}/patrons").status_code == 422
+    assert_invalid(client.get(f"/api/artists/{typo}/patrons"), "path.address")
     assert client.get(f"/api/artists/{artist.lower()}/patrons").status_code == 200

@@ -16,6 +16,7 @@ from mycelix.platform import Platform
 from mycelix.sdk.types import Role as SdkRole
 from mycelix.sdk.types import Split, song_id_for
 from mycelix.transactions.schemas import Role
+from tests.api.conftest import assert_invalid
 from tests.api.helpers_endpoints import (
     Session,
     act,
@@ -176,38 +177,41 @@ def test_bad_register_bodies_are_422(
     client: TestClient, auth: Session, body: dict[str, Any], message: str
 ) -> None:
     response = client.post("/api/tx/register_song", json=body, headers=auth["artist"])
-    assert response.status_code == 422
-    assert message in response.json()["error"]["message"]
+    assert_invalid(response, message)
 
 
 @pytest.mark.parametrize(
-    ("splits", "message"),
+    ("splits", "field", "message"),
     [
-        ([], "1 to 64"),
-        ([{"recipient": "0x" + "11" * 20, "bps": 9999}], "sum to 10000"),
-        ([{"recipient": "0x" + "00" * 20, "bps": 10000}], "zero address"),
+        ([], "splits", "1 to 64"),
+        ([{"recipient": "0x" + "11" * 20, "bps": 9999}], "splits", "sum to 10000"),
+        ([{"recipient": "0x" + "00" * 20, "bps": 10000}], "splits.0.recipient", "zero address"),
         (
             [
                 {"recipient": "0x" + "11" * 20, "bps": 0},
                 {"recipient": "0x" + "22" * 20, "bps": 10000},
             ],
+            "splits.0.bps",
             "greater than or equal",
         ),
-        ([{"recipient": "0x" + "11" * 20, "bps": 1}] * 65, "1 to 64"),
-        ([{"recipient": "0xnothex", "bps": 10000}], "recipient"),
-        ([{"recipient": "0x" + "11" * 20, "bps": 10000, "role": "boss"}], "role"),
+        ([{"recipient": "0x" + "11" * 20, "bps": 1}] * 65, "splits", "1 to 64"),
+        ([{"recipient": "0xnothex", "bps": 10000}], "splits.0.recipient", "match pattern"),
+        (
+            [{"recipient": "0x" + "11" * 20, "bps": 10000, "role": "boss"}],
+            "splits.0.role",
+            "artist",
+        ),
     ],
 )
 def test_bad_splits_are_422(
-    client: TestClient, auth: Session, splits: list[dict[str, Any]], message: str
+    client: TestClient, auth: Session, splits: list[dict[str, Any]], field: str, message: str
 ) -> None:
     response = client.post(
         "/api/tx/configure_splits",
         json={"song_id": SONG, "splits": splits},
         headers=auth["artist"],
     )
-    assert response.status_code == 422, response.text
-    assert message in response.json()["error"]["message"]
+    assert message in assert_invalid(response, field)
 
 
 @pytest.mark.parametrize(
@@ -218,7 +222,7 @@ def test_amounts_are_wei_strings_only(client: TestClient, auth: Session, amount:
     response = client.post(
         "/api/tx/tip", json={"song_id": SONG, "amount": amount}, headers=auth["listener"]
     )
-    assert response.status_code == 422, response.text
+    assert_invalid(response, "amount")
 
 
 def test_splits_price_stream_and_withdraw(
@@ -287,7 +291,7 @@ def test_approval_tells_whether_to_approve_first(
     assert after["approve_tx"] is None
     assert client.get("/api/tx/approval", params={"amount": str(ONE)}).status_code == 401
     bad = client.get("/api/tx/approval", params={"amount": "1.5"}, headers=headers)
-    assert bad.status_code == 422
+    assert_invalid(bad, "query.amount")
 
 
 def test_tip_pay_and_batch(client: TestClient, platform: Platform, auth: Session) -> None:
@@ -316,7 +320,7 @@ def test_tip_pay_and_batch(client: TestClient, platform: Platform, auth: Session
     assert tx["amount"] == str(2 * 10**16)
     assert sdk.credits(artist) - before == 2 * (10**16 * 99 // 100)
     empty = client.post("/api/tx/batch", json={"song_ids": []}, headers=auth["listener"])
-    assert empty.status_code == 422
+    assert_invalid(empty, "song_ids")
 
 
 def test_change_and_transfer_song_with_consent(
@@ -376,7 +380,7 @@ def test_change_and_transfer_song_with_consent(
         json={"song_id": song, "new_artist": "0x" + "00" * 20},
         headers=auth["producer"],
     )
-    assert zero.status_code == 422
+    assert "zero address" in assert_invalid(zero, "new_artist")
     assert (
         client.post("/api/tx/transfer_song", json={}, headers=auth["producer"]).status_code == 404
     )
@@ -435,13 +439,13 @@ def test_gift_economy(client: TestClient, platform: Platform, auth: Session) -> 
         json={**config, "repeat_multiplier_bps": 9_999},
         headers=auth["artist"],
     )
-    assert bad.status_code == 422
+    assert_invalid(bad, "repeat_multiplier_bps")
     too_much = client.post(
         "/api/tx/configure_gift",
         json={**config, "cgc_per_listen": str(100 * ONE + 1)},
         headers=auth["artist"],
     )
-    assert too_much.status_code == 422 and "maximum" in too_much.json()["error"]["message"]
+    assert "cgc_per_listen is above the maximum" in assert_invalid(too_much, "body")
 
 
 def test_patronage(client: TestClient, platform: Platform, auth: Session) -> None:
@@ -484,17 +488,22 @@ def test_patronage(client: TestClient, platform: Platform, auth: Session) -> Non
     twice = client.post("/api/tx/cancel_patronage", json={"artist": artist}, headers=auth["patron"])
     assert twice.status_code == 409
 
-    bad_bodies: list[dict[str, Any]] = [
-        {"tiers": []},
-        {"tiers": [{"name": "x" * 33, "fee": "1"}]},
-        {"tiers": [{"name": "fan", "fee": "0"}]},
-        {"tiers": [{"name": "fan", "fee": "1"}], "discounts_bps": [0, 100]},
-        {"tiers": [{"name": "fan", "fee": "1"}], "discounts_bps": [500, 0, 0, 0]},
-        {"tiers": [{"name": "fan", "fee": "1"}], "min_commitment": 366 * 86_400},
+    bad_bodies: list[tuple[dict[str, Any], str]] = [
+        ({"tiers": []}, "tiers"),
+        ({"tiers": [{"name": "x" * 33, "fee": "1"}]}, "tiers.0.name"),
+        ({"tiers": [{"name": "fan", "fee": "0"}]}, "tiers.0.fee"),
+        ({"tiers": [{"name": "fan", "fee": "1"}], "discounts_bps": [0, 100]}, "body"),
+        ({"tiers": [{"name": "fan", "fee": "1"}], "discounts_bps": [500, 0, 0, 0]}, "body"),
+        (
+            {"tiers": [{"name": "fan", "fee": "1"}], "min_commitment": 366 * 86_400},
+            "min_commitment",
+        ),
     ]
-    for bad in bad_bodies:
+    for bad, field in bad_bodies:
         response = client.post("/api/tx/configure_patronage", json=bad, headers=auth["artist"])
-        assert response.status_code == 422, bad
+        message = assert_invalid(response, field)
+        if field == "body":
+            assert "discounts_bps" in message or "discounts must not decrease" in message
 
 
 def test_dutch_auction(client: TestClient, platform: Platform, auth: Session) -> None:
@@ -529,11 +538,17 @@ def test_dutch_auction(client: TestClient, platform: Platform, auth: Session) ->
         "/api/tx/create_auction", json={**auction, "song_id": pps}, headers=auth["artist"]
     )
     assert wrong.status_code == 409 and "not on this strategy" in wrong.text
-    for bad in ({"floor_price": str(10 * ONE)}, {"slots": 0}, {"duration": 0}):
+    for bad, field in (
+        ({"floor_price": str(10 * ONE)}, "body"),
+        ({"slots": 0}, "slots"),
+        ({"duration": 0}, "duration"),
+    ):
         response = client.post(
             "/api/tx/create_auction", json={**auction, **bad}, headers=auth["artist"]
         )
-        assert response.status_code == 422, bad
+        message = assert_invalid(response, field)
+        if field == "body":
+            assert "floor_price" in message
 
 
 def test_a_prepared_payment_offers_only_the_price_it_showed(
@@ -611,7 +626,7 @@ def test_pay_refuses_unknown_payment_types(client: TestClient, auth: Session) ->
         json={"song_id": SONG, "amount": "1", "payment_type": "steal"},
         headers=auth["listener"],
     )
-    assert response.status_code == 422
+    assert_invalid(response, "payment_type")
     assert [k.name.lower() for k in PaymentType] == [
         "stream",
         "download",
@@ -630,7 +645,7 @@ def test_faucet_on_dev_chains_only(
     assert platform.sdk.flow_balance(stranger) == balance + 5 * ONE
     limit = platform.sdk.token.functions.faucet_limit().call()
     over = client.post("/api/tx/faucet", json={"amount": str(limit + 1)}, headers=auth["stranger"])
-    assert over.status_code == 422
+    assert "faucet" in assert_invalid(over, "amount")
     monkeypatch.setattr(platform.chain, "dev_accounts", ())
     off = client.post("/api/tx/faucet", json={"amount": "1"}, headers=auth["stranger"])
     assert off.status_code == 404

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import time
@@ -49,6 +50,26 @@ def test_identical_bytes_stored_once(store: LocalContentStore) -> None:
     assert second.cid == first.cid
     assert second.deduplicated and not first.deduplicated
     assert files_under(store.root) == [store.path(first.cid)]
+
+
+def test_identical_bytes_committed_at_once_are_stored_by_exactly_one(
+    store: LocalContentStore,
+) -> None:
+    """Concurrent identical uploads (worker threads here; processes alike): one commit stores
+    the object, every other reports it deduplicated."""
+
+    async def commit_at_once(data: bytes, n: int) -> list[bool]:
+        async with contextlib.AsyncExitStack() as stack:
+            staged = [await stack.enter_async_context(store.stage(data)) for _ in range(n)]
+            stored = await asyncio.gather(*(store.commit(s) for s in staged))
+        return [s.deduplicated for s in stored]
+
+    for round_ in range(20):
+        data = f"round {round_} ".encode() * 4096
+        flags = run(commit_at_once(data, 8))
+        assert sorted(flags) == [False] + [True] * 7, (round_, flags)
+        assert store.path(cid_of(data)).read_bytes() == data
+    assert not any(store.tmp_dir.iterdir())
 
 
 def test_damaged_copy_is_replaced(store: LocalContentStore) -> None:

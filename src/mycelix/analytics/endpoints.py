@@ -17,11 +17,20 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from mycelix.api.deps import CurrentAddress, OptionalAddress, PlatformDep, ReadSession, rate_limit
+from mycelix.api.deps import (
+    CurrentAddress,
+    OptionalAddress,
+    PlatformDep,
+    ReadSession,
+    rate_limit,
+    write,
+)
 from mycelix.api.errors import APIError
+from mycelix.api.params import UtcTime
 from mycelix.catalog.repositories import AnalyticsRepository, SongRepository
 from mycelix.transactions.schemas import SongId
 
@@ -51,6 +60,16 @@ MAX_BATCH = 100
 SUMMARY_MAX_DAYS = 366
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _bounded(props: dict[str, Any]) -> dict[str, Any]:
     if len(props) > MAX_PROPERTIES:
         raise ValueError(f"at most {MAX_PROPERTIES} properties")
@@ -59,6 +78,8 @@ def _bounded(props: dict[str, Any]) -> dict[str, Any]:
     size = len(json.dumps(props, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_PROPERTY_BYTES:
         raise ValueError(f"properties take {size} bytes as JSON; at most {MAX_PROPERTY_BYTES}")
+    if _has_nul(props):  # PostgreSQL refuses NUL in text and JSON
+        raise ValueError("NUL characters are not allowed")
     return props
 
 
@@ -104,10 +125,13 @@ class SummaryOut(BaseModel):
 
 
 @router.post("/events", status_code=202, dependencies=[Depends(rate_limit("analytics", 120))])
-def ingest(body: EventBatchIn, p: PlatformDep, sender: OptionalAddress) -> AcceptedOut:
+async def ingest(
+    body: EventBatchIn, request: Request, p: PlatformDep, sender: OptionalAddress
+) -> AcceptedOut:
     """Store a batch of 1 to 100 events. An event naming a song this node does not know is
     kept without the link (its id goes to the `unknown_song_id` property)."""
-    with p.catalog.write() as session:
+
+    def store(session: Session) -> None:
         songs = SongRepository(session)
         known = {s for s in {e.song_id for e in body.events if e.song_id} if songs.get(s)}
         events = AnalyticsRepository(session)
@@ -119,6 +143,8 @@ def ingest(body: EventBatchIn, p: PlatformDep, sender: OptionalAddress) -> Accep
             if e.song_id and song_id is None:
                 props["unknown_song_id"] = e.song_id
             events.record(e.name, props, song_id=song_id, session_id=e.session_id, listener=sender)
+
+    await write(request, store)
     for e in body.events:  # counted once stored
         p.metrics.analytics_events.labels(e.name).inc()
     return AcceptedOut(accepted=len(body.events))
@@ -137,8 +163,8 @@ def summary(
     session: ReadSession,
     artist: CurrentAddress,
     song_id: Annotated[SongId, Query(description="One of the signed-in artist's songs.")],
-    since: Annotated[datetime | None, Query(description="Default: 30 days ago.")] = None,
-    until: Annotated[datetime | None, Query(description="Default: now.")] = None,
+    since: Annotated[UtcTime | None, Query(description="Default: 30 days ago.")] = None,
+    until: Annotated[UtcTime | None, Query(description="Default: now.")] = None,
 ) -> SummaryOut:
     """Event counts of one song by name and by UTC day (the song's artist only)."""
     song = SongRepository(session).get(song_id)

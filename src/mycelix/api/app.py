@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from mycelix import __version__
 from mycelix.api import errors
+from mycelix.api.deps import WriteQueue, plain_query
 from mycelix.api.fastpath import SongReadFastPath
 from mycelix.api.observe import ObserveMiddleware
-from mycelix.auth.service import AuthService
+from mycelix.auth.service import AuthService, public_origins
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
 
@@ -27,13 +28,20 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     from mycelix.uploads.endpoints import router as uploads
 
     app = FastAPI(
+        dependencies=[Depends(plain_query)],
         title="Mycelix Music API",
         version=__version__,
         description="Songs, uploads, streaming, earnings and wallet-ready transactions for a "
         "music platform where every song carries its own economic strategy.",
     )
     app.state.platform = platform
-    app.state.auth = AuthService(platform.state, platform.metrics, platform.manifest.chain_id)
+    app.state.writes = WriteQueue.for_platform(platform)
+    app.state.auth = AuthService(
+        platform.state,
+        platform.metrics,
+        platform.manifest.chain_id,
+        public_origins(platform.settings),
+    )
     errors.install(app)
     for router in (
         system,

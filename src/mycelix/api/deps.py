@@ -1,12 +1,21 @@
 """Request-scoped dependencies: the platform, catalogue sessions (the request commits), the
-signed-in address, rate limits."""
+signed-in address, rate limits.
+
+Nothing here blocks the event loop: catalogue sessions are opened, used and committed on
+worker threads. Writers first wait for a turn in the app's `WriteQueue`, on the event loop,
+holding no thread and no connection: SQLite has one writer connection, and writers that
+queued for it on worker threads would take the threads that reads need (and one that took
+it on the event loop froze the whole server)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import contextmanager_in_threadpool, run_in_threadpool
 from sqlalchemy.orm import Session
 
 from mycelix.api.errors import APIError
@@ -14,9 +23,56 @@ from mycelix.auth.service import AuthService
 from mycelix.platform import Platform
 
 SESSION_COOKIE = "mycelix_session"
+# Concurrent units of work on PostgreSQL: well below the 40 worker threads, so that reads
+# always find threads and connections however many writes arrive.
+PG_WRITE_SLOTS = 8
+
+T = TypeVar("T")
 
 
-def platform(request: Request) -> Platform:
+class WriteQueue:
+    """Units of work take turns here, on the event loop, before they take a worker thread
+    and a catalogue connection: one at a time on SQLite (one writer connection), a few at
+    a time on PostgreSQL. Waiting costs nothing but a place in the queue."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+
+    @classmethod
+    def for_platform(cls, p: Platform) -> WriteQueue:
+        return cls(1 if p.catalog.dialect == "sqlite" else PG_WRITE_SLOTS)
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        if self._semaphore is None or self._loop is not loop:  # tests run several loops
+            self._loop, self._semaphore = loop, asyncio.Semaphore(self.slots)
+        async with self._semaphore:
+            yield
+
+
+def write_queue(request: Request) -> WriteQueue:
+    return request.app.state.writes
+
+
+async def write(request: Request, unit: Callable[[Session], T]) -> T:
+    """Run `unit(session)` as one unit of work on a worker thread, in turn: committed when it
+    returns, rolled back when it raises. For async endpoints that write."""
+    p: Platform = request.app.state.platform
+
+    def run() -> T:
+        with p.catalog.write() as session:
+            return unit(session)
+
+    async with write_queue(request).turn():
+        return await run_in_threadpool(run)
+
+
+# Dependencies that only look something up are `async def`: FastAPI would run a plain `def`
+# on a worker thread, a hand-off (and a GIL round trip) per request for nothing.
+async def platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
@@ -25,13 +81,20 @@ def reader(p: Annotated[Platform, Depends(platform)]) -> Iterator[Session]:
         yield session
 
 
-def writer(p: Annotated[Platform, Depends(platform)]) -> Iterator[Session]:
-    """A unit of work that commits when the endpoint returns without raising."""
-    with p.catalog.write() as session:
+async def writer(
+    request: Request, p: Annotated[Platform, Depends(platform)]
+) -> AsyncIterator[Session]:
+    """A unit of work that commits when the endpoint returns without raising — before the
+    response is sent (`WriteSession` has function scope), so a client that got its answer
+    reads what it wrote."""
+    async with (
+        write_queue(request).turn(),
+        contextmanager_in_threadpool(p.catalog.write()) as session,
+    ):
         yield session
 
 
-def auth(request: Request) -> AuthService:
+async def auth(request: Request) -> AuthService:
     return request.app.state.auth
 
 
@@ -56,6 +119,14 @@ def optional_address(
     return service.address_for(session_token(request))
 
 
+async def plain_query(request: Request) -> None:
+    """400 for a NUL in any query parameter: SQLite's LIKE stops at it (a search for
+    "x\\0" matched every song) and PostgreSQL refuses it in text."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value or "\x00" in name:
+            raise APIError(400, f"{name}: NUL characters are not allowed in query parameters")
+
+
 def rate_limit(bucket: str, limit: int, window: int = 60) -> Callable[[Request], None]:
     """A dependency allowing `limit` requests per `window` seconds per client and bucket,
     counted in the shared state so replicas enforce one limit together."""
@@ -75,7 +146,7 @@ def rate_limit(bucket: str, limit: int, window: int = 60) -> Callable[[Request],
 
 
 ReadSession = Annotated[Session, Depends(reader)]
-WriteSession = Annotated[Session, Depends(writer)]
+WriteSession = Annotated[Session, Depends(writer, scope="function")]
 CurrentAddress = Annotated[str, Depends(current_address)]
 OptionalAddress = Annotated[str | None, Depends(optional_address)]
 PlatformDep = Annotated[Platform, Depends(platform)]

@@ -94,8 +94,10 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         parts = []
         for err in exc.errors()[:5]:
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            parts.append(f"{where}: {err.get('msg', 'invalid')}")
+            # A rule of the whole body (a model validator) has no field of its own.
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+            message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            parts.append(f"{where}: {message}")
         return _respond(request, 422, "invalid_request", "; ".join(parts) or "invalid request")
 
     @app.exception_handler(StorageError)

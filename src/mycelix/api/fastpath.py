@@ -162,7 +162,8 @@ class SongReadFastPath:
             await self.app(scope, receive, watch)
         finally:
             if 200 <= status < 300:
-                self.cache.bump()
+                # On a worker thread: with Redis configured, a bump is a network call.
+                await asyncio.to_thread(self.cache.bump)
 
 
 def _kind(path: str) -> str | None:

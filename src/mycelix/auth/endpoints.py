@@ -42,15 +42,12 @@ def nonce(service: Annotated[AuthService, Depends(auth)]) -> NonceOut:
 
 @router.post("/verify", dependencies=[Depends(rate_limit("auth", 60))])
 def verify(
-    body: VerifyIn,
-    request: Request,
-    response: Response,
-    service: Annotated[AuthService, Depends(auth)],
+    body: VerifyIn, response: Response, service: Annotated[AuthService, Depends(auth)]
 ) -> SessionOut:
-    """Check the signed message (domain = this host, chain id, nonce used once) and start a
-    session: the token works as a bearer token and is also set as an HttpOnly cookie."""
-    domain = request.headers.get("host", "")
-    session = service.sign_in(body.message, body.signature, domain)
+    """Check the signed message (domain and URI = one of this deployment's public origins,
+    chain id, nonce used once) and start a session: the token works as a bearer token and is
+    also set as an HttpOnly cookie."""
+    session = service.sign_in(body.message, body.signature)
     response.set_cookie(
         SESSION_COOKIE, session.token, max_age=SESSION_TTL, httponly=True, samesite="lax"
     )

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from mycelix.api.deps import ReadSession, rate_limit
 from mycelix.api.errors import APIError
+from mycelix.api.params import UtcTime
 from mycelix.catalog.repositories import EarningsFilter, PaymentRepository
 from mycelix.catalog.types import to_checksum
 from mycelix.chain.units import PaymentType
@@ -96,8 +97,8 @@ def _wants_csv(request: Request, format: str | None) -> bool:
     return "text/csv" in accept and "application/json" not in accept
 
 
-Since = Annotated[datetime | None, Query(description="From this time (inclusive), ISO 8601.")]
-Until = Annotated[datetime | None, Query(description="Up to this time (exclusive), ISO 8601.")]
+Since = Annotated[UtcTime | None, Query(description="From this time (inclusive), ISO 8601.")]
+Until = Annotated[UtcTime | None, Query(description="Up to this time (exclusive), ISO 8601.")]
 
 
 @router.get(

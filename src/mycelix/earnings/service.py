@@ -23,7 +23,6 @@ from mycelix.catalog.repositories import (
     ArtistRepository,
     EarningsFilter,
     EarningsRepository,
-    InvalidCursor,
     Page,
     SongRepository,
 )
@@ -125,12 +124,7 @@ def plays_page(
         stmt = stmt.where(Play.played_at >= utc(since))
     if cursor is not None:
         at, play_id = cursors.decode(cursor, PLAYS_SORT, 2)
-        try:
-            when = datetime.fromisoformat(at)
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor("malformed cursor") from exc
-        if not isinstance(play_id, int) or isinstance(play_id, bool) or when.tzinfo is None:
-            raise InvalidCursor("malformed cursor")
+        when, play_id = cursors.moment(at), cursors.integer(play_id)
         stmt = stmt.where(tuple_(Play.played_at, Play.id) < (when, play_id))
     stmt = stmt.order_by(Play.played_at.desc(), Play.id.desc()).limit(limit + 1)
     rows = list(session.scalars(stmt))

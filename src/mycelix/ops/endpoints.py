@@ -27,7 +27,7 @@ def root() -> RedirectResponse:
 
 
 @router.get("/health")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """The process is up. Touches no dependency."""
     return {"status": "ok"}
 

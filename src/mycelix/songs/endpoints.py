@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from mycelix.api.deps import CurrentAddress, PlatformDep, ReadSession, WriteSession, rate_limit
+from mycelix.api.deps import (
+    CurrentAddress,
+    PlatformDep,
+    ReadSession,
+    WriteSession,
+    rate_limit,
+    write,
+)
 from mycelix.api.errors import APIError
-from mycelix.api.params import address_param, song_id_param
+from mycelix.api.params import ArtistName, Bio, address_param, song_id_param
 from mycelix.catalog.repositories import ArtistRepository, SongQuery, SongRepository, SongSort
 from mycelix.catalog.types import to_checksum
 from mycelix.sdk.types import content_salt
@@ -34,8 +43,8 @@ class ArtistOut(BaseModel):
 
 
 class ArtistIn(BaseModel):
-    name: str | None = None
-    bio: str | None = None
+    name: ArtistName | None = None
+    bio: Bio | None = None
 
 
 @router.get("/api/songs")
@@ -76,15 +85,14 @@ def get_song(song_id: str, session: ReadSession) -> SongDetail:
 
 @router.post("/api/songs", status_code=201, dependencies=[Depends(rate_limit("write", 120))])
 async def create_song(
-    body: SongIn, p: PlatformDep, session: WriteSession, artist: CurrentAddress
+    body: SongIn, request: Request, p: PlatformDep, artist: CurrentAddress
 ) -> CreatedSong:
     """Describe a song from an uploaded audio file, and get the transaction that registers it on
     chain under the chosen strategy (send it from the artist's wallet). The song's id is the
     router's keccak256(artist ‖ salt) with the audio's content hash (the sha2-256 digest in its
     CID) as the salt, so only this artist can register it."""
-    song = await describe(
+    new = await describe(
         p,
-        session,
         artist,
         title=body.title,
         genre=body.genre,
@@ -92,15 +100,22 @@ async def create_song(
         cover_cid=body.cover_cid,
         strategy=body.strategy,
     )
-    session.flush()
-    assert song.audio_cid is not None
-    tx = prepare_register(p, content_salt(song.audio_cid), body.strategy, artist)
-    return CreatedSong(song=SongDetail.model_validate(song_detail(song)), register_tx=tx)
+
+    def store(session: Session) -> SongDetail:
+        song = SongRepository(session).create(new)
+        session.flush()
+        return SongDetail.model_validate(song_detail(song))
+
+    song = await write(request, store)
+    tx = await run_in_threadpool(
+        prepare_register, p, content_salt(new.audio_cid), body.strategy, artist
+    )
+    return CreatedSong(song=song, register_tx=tx)
 
 
 @router.patch("/api/songs/{song_id}", dependencies=[Depends(rate_limit("write", 120))])
 def edit_song(
-    song_id: str, body: SongPatch, session: WriteSession, artist: CurrentAddress
+    song_id: str, body: SongPatch, artist: CurrentAddress, session: WriteSession
 ) -> SongDetail:
     """Change a song's title, genre or cover (its artist only)."""
     songs = SongRepository(session)
@@ -132,7 +147,7 @@ def get_artist(address: str, session: ReadSession) -> ArtistOut:
 
 
 @router.put("/api/artists/me", dependencies=[Depends(rate_limit("write", 120))])
-def update_me(body: ArtistIn, session: WriteSession, address: CurrentAddress) -> ArtistOut:
+def update_me(body: ArtistIn, address: CurrentAddress, session: WriteSession) -> ArtistOut:
     """Set the signed-in artist's name and bio."""
     artists = ArtistRepository(session)
     artists.ensure(address)

@@ -6,8 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from mycelix.api.params import Genre, Title
 from mycelix.catalog.models import Song
 from mycelix.catalog.types import to_checksum
+from mycelix.transactions.schemas import role_name
 
 STRATEGIES = ("pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auction-v1")
 # PayPerStream's price of a song whose artist never set one.
@@ -25,7 +27,8 @@ def stream_price(song: Song) -> int | None:
 class SplitOut(BaseModel):
     recipient: str
     bps: int
-    role: int
+    role: str = Field(description="The role's name, as `POST /api/tx/configure_splits` takes it.")
+    role_code: int = Field(description="The router's code for the role.")
 
 
 class SongOut(BaseModel):
@@ -65,16 +68,16 @@ class SongPage(BaseModel):
 
 
 class SongIn(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
-    genre: str = Field(default="", max_length=64)
+    title: Title
+    genre: Genre = ""
     audio_cid: str = Field(min_length=10, max_length=128)
     cover_cid: str | None = Field(default=None, min_length=10, max_length=128)
     strategy: str = Field(description="strategy registry name", pattern="^[a-z0-9-]{3,64}$")
 
 
 class SongPatch(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    genre: str | None = Field(default=None, max_length=64)
+    title: Title | None = None
+    genre: Genre | None = None
     cover_cid: str | None = Field(default=None, min_length=10, max_length=128)
 
 
@@ -105,7 +108,12 @@ def song_detail(song: Song) -> dict[str, object]:
         "sample_rate": song.sample_rate,
         "waveform": song.waveform,
         "splits": [
-            {"recipient": to_checksum(s.recipient), "bps": s.bps, "role": s.role}
+            {
+                "recipient": to_checksum(s.recipient),
+                "bps": s.bps,
+                "role": role_name(s.role),
+                "role_code": s.role,
+            }
             for s in song.splits
         ],
         "registration_tx": song.registration_tx,

@@ -1,27 +1,27 @@
 """Describing a song: its audio must be an upload of the signed-in artist; metadata and the
-waveform come from the stored file (computed once, here)."""
+waveform come from the stored file (computed once, here).
+
+`describe` only reads (on worker threads) and returns the row to insert: the caller stores
+it in a short unit of work, so no writer waits on file probing."""
 
 from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy.orm import Session
-
 from mycelix.api.errors import APIError
-from mycelix.catalog.models import Song
-from mycelix.catalog.repositories import NewSong, SongRepository, UploadRepository
+from mycelix.catalog.repositories import NewSong, UploadRepository
 from mycelix.platform import Platform
 from mycelix.sdk.types import content_salt, song_id_for
 from mycelix.storage import AudioInfo, parse_cid
 from mycelix.storage.media import probe_media
 from mycelix.storage.peaks import load_peaks
 from mycelix.storage.waveform import compute_peaks
+from mycelix.storage.work import media_work
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
 
 
 async def describe(
     p: Platform,
-    session: Session,
     artist: str,
     *,
     title: str,
@@ -29,7 +29,8 @@ async def describe(
     audio_cid: str,
     cover_cid: str | None,
     strategy: str,
-) -> Song:
+) -> NewSong:
+    """The song to store, once its uploads and audio check out (4xx otherwise)."""
     if strategy not in STRATEGY_CONTRACTS.values():
         raise APIError(
             422,
@@ -37,45 +38,49 @@ async def describe(
             "invalid_request",
         )
     audio_cid = parse_cid(audio_cid)
-    uploads = UploadRepository(session)
-    upload = uploads.get(audio_cid, "audio")
-    if upload is None:
-        raise APIError(
-            422, f"no audio upload {audio_cid}: POST /api/uploads/audio first", "invalid_request"
-        )
-    if upload.uploader and upload.uploader.lower() != artist.lower():
-        raise APIError(403, "that audio was uploaded by another account")
-    if cover_cid is not None:
-        cover_cid = parse_cid(cover_cid)
-        if uploads.get(cover_cid, "cover") is None:
-            raise APIError(
-                422,
-                f"no cover upload {cover_cid}: POST /api/uploads/cover first",
-                "invalid_request",
-            )
+    cover_cid = parse_cid(cover_cid) if cover_cid is not None else None
+    await asyncio.to_thread(_check_uploads, p, artist, audio_cid, cover_cid)
     path = p.store.path(audio_cid)
-    info = await asyncio.to_thread(probe_media, path, "audio")
+    info = await media_work(probe_media, path, "audio")
     if not isinstance(info, AudioInfo):
         raise APIError(415, f"upload {audio_cid} is not audio", "unsupported_media_type")
-    peaks = load_peaks(p.store.root, audio_cid)
+    peaks = await asyncio.to_thread(load_peaks, p.store.root, audio_cid)
     if peaks is None:  # uploaded before peaks were kept, or not decodable at upload
-        peaks = await asyncio.to_thread(compute_peaks, path, info.format)
-    return SongRepository(session).create(
-        NewSong(
-            # The router's id for the artist's registration salted with the audio's content
-            # hash: one song per recording per artist, and nobody else can register it.
-            song_id=song_id_for(artist, content_salt(audio_cid)),
-            artist=artist,
-            title=title.strip(),
-            genre=genre.strip().lower(),
-            audio_cid=audio_cid,
-            cover_cid=cover_cid,
-            duration_ms=round(info.duration * 1000) if info.duration else None,
-            media_type=info.media_type,
-            bitrate=info.bitrate,
-            sample_rate=info.sample_rate,
-            waveform=peaks,
-            strategy_id=strategy_id(strategy),
-            strategy_name=strategy,
-        )
+        peaks = await media_work(compute_peaks, path, info.format)
+    return NewSong(
+        # The router's id for the artist's registration salted with the audio's content hash:
+        # one song per recording per artist, and nobody else can register it.
+        song_id=song_id_for(artist, content_salt(audio_cid)),
+        artist=artist,
+        title=title.strip(),
+        genre=genre.strip().lower(),
+        audio_cid=audio_cid,
+        cover_cid=cover_cid,
+        duration_ms=round(info.duration * 1000) if info.duration else None,
+        media_type=info.media_type,
+        bitrate=info.bitrate,
+        sample_rate=info.sample_rate,
+        waveform=peaks,
+        strategy_id=strategy_id(strategy),
+        strategy_name=strategy,
     )
+
+
+def _check_uploads(p: Platform, artist: str, audio_cid: str, cover_cid: str | None) -> None:
+    with p.catalog.read() as session:
+        uploads = UploadRepository(session)
+        upload = uploads.get(audio_cid, "audio")
+        if upload is None:
+            raise APIError(
+                422,
+                f"audio_cid: no audio upload {audio_cid}: POST /api/uploads/audio first",
+                "invalid_request",
+            )
+        if upload.uploader and upload.uploader.lower() != artist.lower():
+            raise APIError(403, "that audio was uploaded by another account")
+        if cover_cid is not None and uploads.get(cover_cid, "cover") is None:
+            raise APIError(
+                422,
+                f"cover_cid: no cover upload {cover_cid}: POST /api/uploads/cover first",
+                "invalid_request",
+            )

@@ -11,7 +11,6 @@ from the bytes; they only make error messages clearer.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from .errors import EmptyUpload
@@ -20,6 +19,7 @@ from .images import MAX_COVER_SIDE
 from .media import probe_media
 from .store import ByteSource, ContentStore
 from .waveform import DEFAULT_BUCKETS, compute_peaks
+from .work import media_work
 
 MiB = 1024 * 1024
 DEFAULT_AUDIO_LIMIT = 200 * MiB
@@ -74,7 +74,7 @@ async def ingest(
     async with store.stage(source, limit=limit) as staged:
         if staged.size == 0:
             raise EmptyUpload("the upload is empty (0 bytes)")
-        info = await asyncio.to_thread(
+        info = await media_work(
             probe_media,
             staged.path,
             kind,
@@ -84,7 +84,7 @@ async def ingest(
         )
         waveform = None
         if isinstance(info, AudioInfo):
-            waveform = await asyncio.to_thread(compute_peaks, staged.path, info.format, peaks)
+            waveform = await media_work(compute_peaks, staged.path, info.format, peaks)
         stored = await store.commit(staged)
     if isinstance(info, AudioInfo):
         return IngestResult(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 from mycelix.storage.cid import parse_cid
@@ -18,7 +19,8 @@ def save_peaks(root: Path, cid: str, peaks: list[float]) -> None:
     """Write atomically; a concurrent writer of the same CID writes the same values."""
     path = peaks_path(root, cid)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    # One temporary name per writer: concurrent uploads of the same file write at once.
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps([round(p, 4) for p in peaks]))
     tmp.replace(path)
 

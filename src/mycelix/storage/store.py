@@ -223,18 +223,25 @@ class LocalContentStore:
 
     def _commit_sync(self, staged: StagedObject) -> bool:
         final = self.path(staged.cid)
-        try:
-            existing = final.stat().st_size
-        except FileNotFoundError:
-            existing = None
-        if existing == staged.size:
-            staged.path.unlink()
-            return True
-        # Absent, or a damaged copy of different size (the CID says what the size must be):
-        # the new bytes take its place.
         final.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(staged.path, 0o644)
-        os.replace(staged.path, final)
+        try:
+            # A hard link creates the name only if it is free, atomically: of concurrent
+            # identical uploads (threads or processes) exactly one stores the object.
+            os.link(staged.path, final)
+        except FileExistsError:
+            try:
+                existing: int | None = final.stat().st_size
+            except FileNotFoundError:
+                existing = None
+            if existing == staged.size:
+                staged.path.unlink()
+                return True
+            # A damaged copy of another size (the CID says what the size must be), or one
+            # deleted meanwhile: the new bytes take its place.
+            os.replace(staged.path, final)
+        else:
+            staged.path.unlink()
         if self.fsync:
             _fsync_dir(final.parent)
         return False

@@ -1,8 +1,15 @@
-"""Who may stream a song now: the chain's `is_authorized`, or a recent paid play."""
+"""Who may stream a song now: the chain's `is_authorized`, or a recent paid play.
+
+Answers are cached briefly (a player sends many range requests per play), and only for the
+catalogue version they were computed under — the song read cache's version
+(`mycelix.songs.cache`), which moves when the indexer commits payments, patronage or slots
+(`songs_changed`, or any commit on SQLite): a listener whose payment was just indexed
+streams at once instead of waiting out a cached refusal."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -10,17 +17,36 @@ from sqlalchemy import select
 from mycelix.catalog.models import Payment
 from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
+from mycelix.songs.cache import EXTRAS_KEY, SongCache
 
+STREAM_AUTH_KEY = "stream_auth"
 PAID_PLAY_WINDOW = 30 * 60
 CACHE_SECONDS = 15.0
 ZERO = "0x" + "00" * 20
+
+
+class StreamAccessCache(dict[tuple[str, str], tuple[float, bool, str]]):
+    """(song, listener) -> (expires, allowed, reason), of one catalogue version."""
+
+    def __init__(self, version: Hashable) -> None:
+        super().__init__()
+        self.version = version
+
+
+def _cache(p: Platform) -> StreamAccessCache:
+    songs = p.extras.get(EXTRAS_KEY)
+    version = songs.version() if isinstance(songs, SongCache) else None
+    cache = p.extras.get(STREAM_AUTH_KEY)
+    if not isinstance(cache, StreamAccessCache) or cache.version != version:
+        cache = p.extras[STREAM_AUTH_KEY] = StreamAccessCache(version)
+    return cache
 
 
 async def can_stream(
     p: Platform, song_id: str, listener: str | None, now: float
 ) -> tuple[bool, str, bool]:
     """(allowed, reason if not, whether the answer holds for everyone — i.e. cacheable publicly)."""
-    cache: dict[tuple[str, str], tuple[float, bool, str]] = p.extras.setdefault("stream_auth", {})
+    cache = _cache(p)
     who = listener or ZERO
     hit = cache.get((song_id, who))
     if hit and hit[0] > now:

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
 from mycelix.api.deps import OptionalAddress, PlatformDep
@@ -48,6 +49,13 @@ def _serve(p: Platform, request: Request, cid: str, media_type: str, public: boo
         public=public,
     )
     p.metrics.streams.labels(str(plan.status)).inc()
+    if plan.status == 416:  # the error shape, like every other refusal
+        headers = {k: v for k, v in plan.headers.items() if k.lower() != "content-length"}
+        raise APIError(
+            416,
+            f"range {request.headers.get('range')!r} is not within the {size} bytes of {cid}",
+            headers=headers,
+        )
     if plan.body is None:
         return Response(status_code=plan.status, headers=plan.headers)
     start, end = plan.body.start, plan.body.end
@@ -72,9 +80,7 @@ async def song_audio(
     audio: dict[str, tuple[str, str | None]] = p.extras.setdefault("song_audio", {})
     cid, media_type = audio.get(sid, (None, None))
     if cid is None:
-        with p.catalog.read() as session:
-            song = SongRepository(session).get(sid)
-            cid, media_type = (song.audio_cid, song.media_type) if song else (None, None)
+        cid, media_type = await run_in_threadpool(_song_audio, p, sid)
         if cid is not None:
             if len(audio) > 100_000:
                 audio.clear()
@@ -95,12 +101,22 @@ async def song_audio(
 async def content(cid: str, request: Request, p: PlatformDep) -> Response:
     """Public content by CID (cover images)."""
     canonical = parse_cid(cid)
-    with p.catalog.read() as session:
-        upload = UploadRepository(session).get(canonical, "cover")
-        media_type = upload.media_type if upload is not None else None
+    media_type = await run_in_threadpool(_cover_type, p, canonical)
     if media_type is None:
         raise APIError(404, f"no cover image {canonical}")
     return _serve(p, request, canonical, media_type, public=True)
+
+
+def _song_audio(p: Platform, song_id: str) -> tuple[str | None, str | None]:
+    with p.catalog.read() as session:
+        song = SongRepository(session).get(song_id)
+        return (song.audio_cid, song.media_type) if song else (None, None)
+
+
+def _cover_type(p: Platform, cid: str) -> str | None:
+    with p.catalog.read() as session:
+        upload = UploadRepository(session).get(cid, "cover")
+        return upload.media_type if upload is not None else None
 
 
 _DENIED = {

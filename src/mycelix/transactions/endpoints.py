@@ -551,7 +551,9 @@ def faucet(body: FaucetIn, p: PlatformDep, who: CurrentAddress) -> WalletTx:
     if limit == 0:
         raise APIError(404, "there is no FLOW faucet on this chain")
     if body.amount > limit:
-        raise APIError(422, f"the faucet mints at most {limit} wei per call", "invalid_request")
+        raise APIError(
+            422, f"amount: the faucet mints at most {limit} wei per call", "invalid_request"
+        )
     tx = encode(
         p,
         "FlowToken",

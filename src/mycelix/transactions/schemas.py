@@ -346,7 +346,7 @@ class ConfigureGiftIn(SongBody):
 class TierIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, description="1 to 32 bytes of UTF-8.")
+    name: str = Field(min_length=1, max_length=32, description="1 to 32 bytes of UTF-8.")
     fee: PositiveWei = Field(description="Monthly fee. " + WEI_DOC)
     exclusive: bool = Field(default=False, description="Opens patron-only songs.")
 

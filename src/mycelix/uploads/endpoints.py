@@ -4,12 +4,14 @@ not a valid file of that kind, 400 for an empty body; a failure leaves nothing b
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit
+from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit, write
 from mycelix.api.errors import APIError
 from mycelix.catalog.repositories import UploadRepository
 from mycelix.storage import DEFAULT_COVER_LIMIT, UploadTooLarge, ingest
@@ -34,7 +36,10 @@ class UploadOut(BaseModel):
     width: int | None = None
     height: int | None = None
     peaks: list[float] | None = None
-    url: str
+    url: str | None = Field(
+        description="Where a cover is served (`GET /api/content/{cid}`); null for audio, "
+        "which streams through its song (`GET /api/songs/{song_id}/audio`) once described."
+    )
 
 
 @router.post(
@@ -82,21 +87,24 @@ async def upload(
     except Exception as exc:
         metrics.uploads.labels(kind, getattr(exc, "code", "failed")).inc()
         raise
+
+    def record(session: Session) -> None:
+        UploadRepository(session).record(
+            cid=result.cid,
+            kind=kind,
+            size=result.size,
+            media_type=result.media_type,
+            uploader=uploader,
+        )
+
     try:
-        with p.catalog.write() as session:
-            UploadRepository(session).record(
-                cid=result.cid,
-                kind=kind,
-                size=result.size,
-                media_type=result.media_type,
-                uploader=uploader,
-            )
+        await write(request, record)
     except Exception:
         if not result.deduplicated:
             await p.store.delete(result.cid)
         raise
     if result.peaks is not None:
-        save_peaks(p.store.root, result.cid, result.peaks)
+        await asyncio.to_thread(save_peaks, p.store.root, result.cid, result.peaks)
     metrics.uploads.labels(kind, "stored").inc()
     metrics.upload_bytes.labels(kind).inc(result.size)
     if result.deduplicated:
@@ -115,5 +123,5 @@ async def upload(
         width=result.width,
         height=result.height,
         peaks=result.peaks,
-        url=f"/api/content/{result.cid}",
+        url=f"/api/content/{result.cid}" if kind == "cover" else None,
     )

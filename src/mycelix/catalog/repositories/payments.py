@@ -24,7 +24,7 @@ from ..models import Credit, Payment, Withdrawal
 from ..sqlfuncs import amount_sum, insert_ignoring
 from ..types import check_amount, normalize_address, normalize_bytes32
 from . import cursor as cursors
-from .common import ChainRef, InvalidCursor, Page
+from .common import ChainRef, Page
 
 
 @dataclass(frozen=True)
@@ -136,9 +136,7 @@ class PaymentRepository:
         if song_id is not None:
             stmt = stmt.where(Payment.song_id == normalize_bytes32(song_id))
         if cursor is not None:
-            block, log = cursors.decode(cursor, "payments", 2)
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (block, log)):
-                raise InvalidCursor("malformed cursor")
+            block, log = (cursors.integer(v) for v in cursors.decode(cursor, "payments", 2))
             stmt = stmt.where(tuple_(Payment.block_number, Payment.log_index) < (block, log))
         stmt = stmt.order_by(Payment.block_number.desc(), Payment.log_index.desc())
         rows = list(self.session.scalars(stmt.limit(limit + 1)))

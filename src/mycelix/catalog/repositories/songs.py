@@ -134,15 +134,14 @@ def _parse_key(key: list[Any], sort: SongSort) -> list[Any]:
     first, song_id = key
     try:
         song_id = normalize_bytes32(song_id)
-        if sort in (SongSort.NEWEST, SongSort.OLDEST):
-            first = utc(datetime.fromisoformat(first))
-        elif sort is SongSort.TITLE:
-            if not isinstance(first, str):
-                raise TypeError("title key")
-        elif isinstance(first, bool) or not isinstance(first, int):
-            raise TypeError("play count")
     except (TypeError, ValueError) as exc:
         raise InvalidCursor("malformed cursor") from exc
+    if sort in (SongSort.NEWEST, SongSort.OLDEST):
+        first = cursors.moment(first)
+    elif sort is SongSort.TITLE:
+        first = cursors.text(first)
+    else:
+        first = cursors.integer(first)
     return [first, song_id]
 
 
