@@ -82,9 +82,7 @@ def create(
     return system.auction.get_logs()
 
 
-def buy(
-    system: System, song: bytes, buyer: str, max_price: int, number: int | None = None
-) -> int:
+def buy(system: System, song: bytes, buyer: str, max_price: int, number: int | None = None) -> int:
     """Buy a slot as `buyer`, naming the song's latest auction unless `number` is given."""
     if number is None:
         number = system.auction.auction_number(song)
@@ -581,9 +579,7 @@ def test_batch_purchase_goes_through_the_same_rules(
 # ------------------------------------------------- the auction a buyer saw
 
 
-def test_auctions_are_numbered_per_song_from_one(
-    system: System, artist: str, song: bytes
-) -> None:
+def test_auctions_are_numbered_per_song_from_one(system: System, artist: str, song: bytes) -> None:
     other = system.register("song-auction-2", AUCTION, artist)
     assert system.auction.auction_number(song) == 0
     create(system, artist, song)

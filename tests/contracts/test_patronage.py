@@ -914,7 +914,9 @@ def test_quote_and_price_for(
     travel_to(t0 + 85 * DAY)
     assert p.price_for(artist, patron, SUPPORTER) == FEES[SUPPORTER]  # level 1, no timing check
     travel_to(t0 + 90 * DAY)
-    assert p.quote(song, patron, PaymentType.PATRONAGE, SUPPORTER) == discounted(FEES[SUPPORTER], 500)
+    assert p.quote(song, patron, PaymentType.PATRONAGE, SUPPORTER) == discounted(
+        FEES[SUPPORTER], 500
+    )
     assert p.price_for(artist, patron, SUPPORTER) == discounted(FEES[SUPPORTER], 500)
     # A dearer tier is priced as a fresh start: continuity was earned at the supporter's fee.
     assert p.quote(song, patron, PaymentType.PATRONAGE, INNER) == FEES[INNER]

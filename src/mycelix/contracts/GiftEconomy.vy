@@ -250,8 +250,9 @@ def charge(song_id: bytes32, payer: address, amount: uint256, payment_type: uint
     """
     @dev See `IStrategy.charge`. STREAM: free, charged 0 whatever is
          offered. TIP: any non-zero amount, charged whole. Both reward
-         the payer with CGC as a listen (at most once per song per
-         hour). Other payment types are refused.
+         the payer with CGC as a listen: at most once per song per
+         hour, never the song's artist or split recipients, within the
+         song's daily cap. Other payment types are refused.
     """
     assert msg.sender == router.address, "gift: caller is not the router"
     charged: uint256 = 0
