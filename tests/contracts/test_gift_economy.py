@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mycelix.chain.artifacts import CONTRACTS_DIR
 from mycelix.chain.units import HOUR, ONE, PaymentType
 from mycelix.strategies.ids import strategy_id
-from tests.contracts.conftest import System, build_system, salt
+from tests.contracts.conftest import System, build_system, salt, song_id_for
 
 STREAM = PaymentType.STREAM
 DOWNLOAD = PaymentType.DOWNLOAD
@@ -717,7 +717,7 @@ def test_a_batch_of_own_songs_mints_nothing(system: System, artist: str) -> None
 
 
 def test_is_payee_of_an_unregistered_song(system: System, artist: str) -> None:
-    assert system.router.is_payee(song_id("never registered"), artist) is False
+    assert system.router.is_payee(song_id_for(artist, "never registered"), artist) is False
 
 
 # ------------------------------------------------------------ daily cap
