@@ -50,6 +50,7 @@ def serve(
         )
         raise typer.Exit(2)
     from mycelix.api.runtime import Runtime
+    from mycelix.rpc.served import announce
 
     with (
         friendly_errors(),
@@ -73,4 +74,5 @@ def serve(
         console.print(
             f"Mycelix API on http://{settings.host}:{settings.port}  (data: {settings.data_dir})"
         )
-        runtime.serve(workers=workers)
+        with announce(settings):  # lets the CLI's chain commands reach the chain through /rpc
+            runtime.serve(workers=workers)

@@ -120,7 +120,8 @@ def _block_number(t: EthereumTester, args: list[Any]) -> str:
 
 
 def _full_transactions(t: EthereumTester, raw: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s.transaction(t.get_transaction_by_hash(h)) for h in raw["transactions"]]
+    stamp = int(raw["timestamp"])
+    return [s.transaction(t.get_transaction_by_hash(h), stamp) for h in raw["transactions"]]
 
 
 def _render_block(t: EthereumTester, raw: dict[str, Any], full: bool) -> dict[str, Any]:
@@ -360,9 +361,11 @@ def _send_raw_transaction(t: EthereumTester, args: list[Any]) -> str:
 def _get_transaction_by_hash(t: EthereumTester, args: list[Any]) -> dict[str, Any] | None:
     tx_hash = p.hash32(args[0], "transactionHash")
     try:
-        return s.transaction(t.get_transaction_by_hash(tx_hash))
+        raw = t.get_transaction_by_hash(tx_hash)
     except TransactionNotFound:
         return None
+    number = raw.get("block_number")
+    return s.transaction(raw, None if number is None else _timestamp(t, int(number)))
 
 
 def _get_transaction_receipt(t: EthereumTester, args: list[Any]) -> dict[str, Any] | None:
@@ -373,7 +376,7 @@ def _get_transaction_receipt(t: EthereumTester, args: list[Any]) -> dict[str, An
         return None
     if raw.get("block_number") is None:
         return None
-    return s.receipt(raw)
+    return s.receipt(raw, _timestamp(t, int(raw["block_number"])))
 
 
 def _get_logs(t: EthereumTester, args: list[Any]) -> list[dict[str, Any]]:

@@ -39,6 +39,7 @@ _BLOCK_KEYS = (
     ("receipts_root", "receiptsRoot", _bytes),
     ("logs_bloom", "logsBloom", _bloom),
     ("difficulty", "difficulty", hex_quantity),
+    ("total_difficulty", "totalDifficulty", hex_quantity),
     ("number", "number", hex_quantity),
     ("gas_limit", "gasLimit", hex_quantity),
     ("gas_used", "gasUsed", hex_quantity),
@@ -76,7 +77,7 @@ def block(raw: dict[str, Any], full: list[dict[str, Any]] | None = None) -> dict
     return out
 
 
-def transaction(raw: dict[str, Any]) -> dict[str, Any]:
+def transaction(raw: dict[str, Any], block_timestamp: int | None = None) -> dict[str, Any]:
     kind = int(str(raw.get("type", "0x0")), 16)
     out: dict[str, Any] = {
         "type": hex_quantity(kind),
@@ -114,6 +115,8 @@ def transaction(raw: dict[str, Any]) -> dict[str, Any]:
         out["maxPriorityFeePerGas"] = hex_quantity(raw["max_priority_fee_per_gas"])
     elif "chain_id" in raw and raw["chain_id"] is not None:
         out["chainId"] = hex_quantity(raw["chain_id"])
+    if block_timestamp is not None:
+        out["blockTimestamp"] = hex_quantity(block_timestamp)
     return out
 
 
@@ -141,7 +144,7 @@ def receipt(raw: dict[str, Any], block_timestamp: int | None = None) -> dict[str
         bloom.add(bytes.fromhex(_bytes(entry["address"])[2:]))
         for topic in entry["topics"]:
             bloom.add(bytes.fromhex(_bytes(topic)[2:]))
-    return {
+    out = {
         "type": hex_quantity(int(str(raw.get("type", "0x0")), 16)),
         "status": hex_quantity(raw["status"]),
         "cumulativeGasUsed": hex_quantity(raw["cumulative_gas_used"]),
@@ -157,6 +160,9 @@ def receipt(raw: dict[str, Any], block_timestamp: int | None = None) -> dict[str
         "to": _addr(raw.get("to") or None),
         "contractAddress": _addr(raw.get("contract_address")),
     }
+    if block_timestamp is not None:
+        out["blockTimestamp"] = hex_quantity(block_timestamp)
+    return out
 
 
 def fee_history_block(raw: dict[str, Any]) -> tuple[int, float]:
