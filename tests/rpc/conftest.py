@@ -58,6 +58,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 class AnvilDeployment:
     url: str
     manifest: Manifest
+    data_dir: Path
 
 
 @pytest.fixture(scope="package")
@@ -67,4 +68,4 @@ def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilDeployment]
     with run_anvil() as url:
         with connect(Settings(data_dir=data_dir, rpc_url=url), deploy=True) as (sdk, _chain):
             manifest = sdk.manifest
-        yield AnvilDeployment(url, manifest)
+        yield AnvilDeployment(url, manifest, data_dir)

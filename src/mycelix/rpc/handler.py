@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from mycelix.chain.embedded import EmbeddedChain
@@ -25,6 +26,12 @@ MAX_BODY_BYTES = 1 << 20
 MAX_BATCH = 100
 """Most requests in one batch; a longer batch is refused whole, before any runs."""
 MAX_METHOD_NAME = 128
+MAX_DEPTH = 32
+"""Deepest nesting of arrays and objects accepted. Checked before parsing: the process's
+recursion limit is raised by a dependency, so a body of 100,000 ``[`` would overflow the C
+stack of the JSON decoder instead of raising RecursionError."""
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 def error_response(code: int, message: str, request_id: Any = None) -> dict[str, Any]:
@@ -34,6 +41,8 @@ def error_response(code: int, message: str, request_id: Any = None) -> dict[str,
 def handle(chain: EmbeddedChain, body: bytes, *, dev_allowed: bool = False) -> Any:
     """The response to ``body`` (an object, or a list for a batch), or ``None`` when every
     request was a notification (no ``id``), which gets no answer."""
+    if _too_deep(body):
+        return error_response(-32700, f"parse error: nested deeper than {MAX_DEPTH} levels")
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):
@@ -50,6 +59,15 @@ def handle(chain: EmbeddedChain, body: bytes, *, dev_allowed: bool = False) -> A
         kept = [a for a in answers if a is not None]
         return kept or None
     return _one(chain, payload, dev_allowed)
+
+
+def _too_deep(body: bytes) -> bool:
+    depth = 0
+    for match in _BRACKET.finditer(_STRING.sub(b"", body)):
+        depth += 1 if match.group() in (b"[", b"{") else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
 
 
 def _one(chain: EmbeddedChain, request: Any, dev_allowed: bool) -> dict[str, Any] | None:

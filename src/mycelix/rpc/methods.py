@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from eth_account import Account
 from eth_tester import EthereumTester
 from eth_tester.exceptions import BlockNotFound, TransactionNotFound
 from eth_tester.exceptions import ValidationError as TesterValidationError
@@ -348,12 +349,13 @@ def _send_raw_transaction(t: EthereumTester, args: list[Any]) -> str:
     if len(raw) <= 2:
         raise p.InvalidParams("transaction: empty")
     try:
+        # Decoded (and its signature recovered) before the chain sees it, so bytes that are
+        # no transaction are a parameter error, as on geth and anvil.
+        Account.recover_transaction(raw)
+    except Exception as exc:
+        raise RpcError(-32602, f"failed to decode transaction: {_first_line(exc)}") from None
+    try:
         return str(t.send_raw_transaction(raw))
-    except (TesterValidationError, ValueError, TypeError) as exc:
-        message = _first_line(exc)
-        if "decode" in message.lower() or "rlp" in message.lower():
-            raise RpcError(-32602, f"failed to decode transaction: {message}") from None
-        raise RpcError(-32000, message) from None
     except Exception as exc:  # py-evm's own validation errors have no common base
         raise RpcError(-32000, _first_line(exc)) from None
 
