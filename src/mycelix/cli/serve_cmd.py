@@ -74,5 +74,5 @@ def serve(
         console.print(
             f"Mycelix API on http://{settings.host}:{settings.port}  (data: {settings.data_dir})"
         )
-        with announce(settings):  # lets the CLI's chain commands reach the chain through /rpc
-            runtime.serve(workers=workers)
+        announce(settings, runtime.app)  # so the CLI's chain commands can use /rpc meanwhile
+        runtime.serve(workers=workers)

@@ -3,8 +3,9 @@
 The chain file is locked by the process that opened it, so while a server runs nothing else
 can open it. The server therefore announces itself in ``DATA_DIR/server.json`` (its URL, its
 `/rpc` URL and its pid) for as long as it serves, and the CLI's chain commands, finding the
-chain locked, go through that `/rpc` instead of failing. The file is removed on a clean stop; a
-crashed server's file is recognised as stale because its pid no longer holds the lock.
+chain locked, go through that `/rpc` instead of failing. The file is removed on a clean stop
+(SIGTERM, Ctrl-C); a crashed server's file is recognised as stale because its pid no longer
+holds the lock.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,24 +49,32 @@ def local_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-@contextlib.contextmanager
-def announce(settings: Settings) -> Iterator[None]:
-    """Write ``server.json`` while the block runs (embedded chain only); remove it after."""
+def announce(settings: Settings, app: Any) -> None:
+    """Have ``app`` write ``server.json`` once it starts and remove it when it stops (embedded
+    chain only). Tied to the app's lifespan, not to the command: uvicorn ends a SIGTERM'd
+    server by re-raising the signal, after the lifespan's shutdown but before any ``finally``
+    of its caller would run."""
     if not settings.embedded:
-        yield
         return
     path = server_file(settings)
     url = local_url(settings.host, settings.port)
     record = {"url": url, "rpc_url": f"{url}/rpc", "pid": os.getpid()}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record) + "\n")
-    tmp.replace(path)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError, ValueError):
-            if json.loads(path.read_text()).get("pid") == os.getpid():
-                path.unlink()
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[Any]:
+        async with inner(app) as state:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(record) + "\n")
+            tmp.replace(path)
+            try:
+                yield state
+            finally:
+                with contextlib.suppress(OSError, ValueError):
+                    if json.loads(path.read_text()).get("pid") == os.getpid():
+                        path.unlink()
+
+    app.router.lifespan_context = lifespan
 
 
 @dataclass
