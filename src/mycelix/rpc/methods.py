@@ -57,7 +57,8 @@ class RpcError(Exception):
         return error
 
 
-Impl = Callable[[EthereumTester, list[Any]], Any]
+# eth-tester for most methods, the EmbeddedChain itself for the dev methods.
+Impl = Callable[[Any, list[Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -511,8 +512,8 @@ METHODS: dict[str, Method] = {
     "eth_getTransactionByHash": Method(_get_transaction_by_hash, 1),
     "eth_getTransactionReceipt": Method(_get_transaction_receipt, 1),
     "eth_getLogs": Method(_get_logs, 1),
-    "evm_increaseTime": Method(_increase_time, 1, dev=True),  # type: ignore[arg-type]
-    "evm_mine": Method(_mine, 0, 1, dev=True),  # type: ignore[arg-type]
+    "evm_increaseTime": Method(_increase_time, 1, dev=True),
+    "evm_mine": Method(_mine, 0, 1, dev=True),
 }
 
 SIGNING_METHODS = frozenset(
@@ -548,7 +549,7 @@ def call_method(chain: EmbeddedChain, name: str, args: list[Any], *, dev_allowed
             f"too many arguments, want at most {method.required + method.optional}"
         )
     if name in _CHAIN_METHODS:
-        return method.impl(chain, args)  # type: ignore[arg-type]
+        return method.impl(chain, args)
     with chain.tester() as tester:
         return method.impl(tester, args)
 
