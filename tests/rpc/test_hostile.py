@@ -169,3 +169,41 @@ def _nonce(served: Served, account: Any) -> int:
 def test_the_server_is_still_healthy(served: Served) -> None:
     assert requests.get(f"{served.url}/health", timeout=10).status_code == 200
     assert post(served, call("eth_chainId", [])).json()["result"] == "0x7a69"
+
+
+def test_a_browser_page_cannot_post_behind_the_users_back(served: Served) -> None:
+    """A non-JSON content type (a form or no-cors fetch, which skip the CORS preflight) is
+    refused, and a request from a page (Origin header) gets no dev method even on loopback."""
+    before = chain_state(served)
+    travel = '{"jsonrpc": "2.0", "id": 1, "method": "evm_increaseTime", "params": [86400]}'
+    plain = requests.post(
+        served.rpc_url, data=travel, headers={"Content-Type": "text/plain"}, timeout=10
+    )
+    assert plain.status_code == 415
+    assert plain.json()["error"]["code"] == -32600
+    from_page = requests.post(
+        served.rpc_url,
+        data=travel,
+        headers={"Content-Type": "application/json", "Origin": "https://attacker.example"},
+        timeout=10,
+    )
+    assert error_of(from_page)["code"] == -32601
+    assert "loopback" in error_of(from_page)["message"]
+    assert chain_state(served) == before
+    # Reading is open to any page, after the preflight.
+    preflight = requests.options(
+        served.rpc_url,
+        headers={"Origin": "https://dapp.example", "Access-Control-Request-Method": "POST"},
+        timeout=10,
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+    read = requests.post(
+        served.rpc_url,
+        json=call("eth_chainId", []),
+        headers={"Origin": "https://dapp.example"},
+        timeout=10,
+    )
+    assert read.json()["result"] == "0x7a69"
+    assert read.headers["Access-Control-Allow-Origin"] == "*"

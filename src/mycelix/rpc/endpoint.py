@@ -24,6 +24,15 @@ NATIVE_CURRENCY = {"name": "Ether", "symbol": "ETH", "decimals": 18}
 RPC_CONCURRENCY = 4
 """Worker threads /rpc may hold at once: the chain answers one request at a time anyway, and
 the rest wait here, on the event loop, instead of taking the threads other endpoints need."""
+# Any page may read the chain, as from any public node; the JSON content type forces a browser
+# to ask first (CORS preflight), so a page cannot post to /rpc behind the user's back.
+_CORS = {"Access-Control-Allow-Origin": "*"}
+_PREFLIGHT = {
+    **_CORS,
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "600",
+}
 _LIMITER_KEY = "rpc_limiter"
 _TOKEN_KEY = "rpc_token_info"
 _ERC20_METADATA = [
@@ -40,7 +49,10 @@ _ERC20_METADATA = [
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(
-        json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json"
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type="application/json",
+        headers=_CORS,
     )
 
 
@@ -58,12 +70,21 @@ async def _read_body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-def _loopback(request: Request) -> bool:
+def _dev_allowed(request: Request) -> bool:
+    """Time travel only for a program on this machine: a loopback client that is no browser
+    page (a page on any site the developer visits could otherwise move their chain's clock)."""
+    if "origin" in request.headers:
+        return False
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "testclient"  # Starlette's TestClient, in-process
+
+
+@router.options("/rpc", include_in_schema=False)
+def rpc_preflight() -> Response:
+    return Response(status_code=204, headers=_PREFLIGHT)
 
 
 @router.post(
@@ -74,6 +95,7 @@ def _loopback(request: Request) -> bool:
         200: {"description": "JSON-RPC 2.0 response (errors included, as JSON-RPC errors)"},
         404: {"description": "the server uses an external node (--rpc-url)"},
         413: {"description": "body over 1 MiB"},
+        415: {"description": "Content-Type is not application/json"},
     },
 )
 async def rpc(request: Request, p: PlatformDep) -> Response:
@@ -87,6 +109,12 @@ async def rpc(request: Request, p: PlatformDep) -> Response:
             "this server uses an external JSON-RPC node (--rpc-url), not the embedded chain; "
             "send JSON-RPC to the node named in GET /api/network (rpc_url)",
         )
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return _json(
+            handler.error_response(-32600, "invalid content type: send application/json"),
+            status=415,
+        )
     body = await _read_body(request)
     if body is None:
         return _json(
@@ -97,12 +125,12 @@ async def rpc(request: Request, p: PlatformDep) -> Response:
     if limiter is None:
         limiter = anyio.CapacityLimiter(RPC_CONCURRENCY)
         setattr(request.app.state, _LIMITER_KEY, limiter)
-    dev_allowed = _loopback(request)
+    dev_allowed = _dev_allowed(request)
     answer = await anyio.to_thread.run_sync(
         lambda: handler.handle(chain, body, dev_allowed=dev_allowed), limiter=limiter
     )
     if answer is None:
-        return Response(status_code=204)
+        return Response(status_code=204, headers=_CORS)
     return _json(answer)
 
 
