@@ -55,6 +55,13 @@ def test_chain_advance_moves_the_served_chains_time_exactly(served: Served) -> N
     assert f"block time now {after['timestamp']}" in result.stdout
 
 
+def test_deploy_verifies_through_the_running_server(served: Served) -> None:
+    result = mycelix("deploy", "--data-dir", str(served.data_dir))
+    assert result.returncode == 0, result.stderr
+    assert "verified (nothing changed)" in result.stdout
+    assert served.manifest.router in result.stdout
+
+
 def test_a_stale_announcement_is_not_followed(tmp_path: Path) -> None:
     """A crashed server leaves server.json behind; another process holding the lock is not
     that server, so the CLI says the chain is locked instead of calling a stranger."""

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mycelix.chain.connect import open_chain
 from mycelix.chain.deploy import ensure_deployed
 from mycelix.chain.manifest import Manifest
 from mycelix.cli.common import (
@@ -33,7 +32,7 @@ def deploy(
     settings = settings_from(data_dir, rpc_url, token=token)
     with (
         friendly_errors(),
-        open_chain(settings) as chain,
+        open_chain_or_server(settings) as chain,
         console.status("deploying…") as status,
     ):
         manifest, deployed = ensure_deployed(chain, settings, progress=status.update)
