@@ -136,3 +136,12 @@ def test_a_log_query_over_too_many_blocks_is_refused(
 def test_storage_reads_as_32_bytes(chain: EmbeddedChain) -> None:
     value = result(chain, "eth_getStorageAt", chain.accounts[0].address, "0x0", "latest")
     assert value == "0x" + "00" * 32
+
+
+def test_a_call_sending_more_than_the_balance_is_refused(chain: EmbeddedChain) -> None:
+    newcomer = Account.create()
+    for method in ("eth_call", "eth_estimateGas"):
+        error = rpc(
+            chain, method, {"from": newcomer.address, "to": newcomer.address, "value": "0x1"}
+        )
+        assert error["error"]["code"] == -32000, error

@@ -18,7 +18,6 @@ from typing import Any
 from eth_account import Account
 from eth_tester import EthereumTester
 from eth_tester.exceptions import BlockNotFound, TransactionNotFound
-from eth_tester.exceptions import ValidationError as TesterValidationError
 
 from mycelix import __version__
 from mycelix.chain.embedded import DEV_CHAIN_ID, CallFailed, EmbeddedChain
@@ -215,7 +214,7 @@ def _execution_errors() -> Iterator[None]:
         raise RpcError(error["code"], error["message"], error.get("data")) from None
     except BlockNotFound:
         raise RpcError(-32000, "header not found") from None
-    except (TesterValidationError, ValueError) as exc:
+    except Exception as exc:  # py-evm's refusals (e.g. a value beyond the balance) share no base
         raise RpcError(-32000, _first_line(exc)) from None
 
 
