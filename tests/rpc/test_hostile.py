@@ -3,6 +3,7 @@ never a stall), and none of them changes the chain."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -207,3 +208,25 @@ def test_a_browser_page_cannot_post_behind_the_users_back(served: Served) -> Non
     )
     assert read.json()["result"] == "0x7a69"
     assert read.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_heavy_batch_runs_off_the_event_loop(served: Served) -> None:
+    """While a batch keeps the chain busy, the rest of the API answers at once."""
+    heavy = [call("eth_feeHistory", ["0x400", "latest", [10, 50, 90]], i) for i in range(MAX_BATCH)]
+    done: dict[str, float] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        answers = post(served, heavy).json()
+        assert len(answers) == MAX_BATCH and all("result" in a for a in answers)
+        done["batch"] = time.monotonic() - started
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    assert requests.get(f"{served.url}/health", timeout=10).status_code == 200
+    health = time.monotonic() - started
+    worker.join(timeout=120)
+    assert "batch" in done
+    assert health < max(0.5, done["batch"] / 4)
