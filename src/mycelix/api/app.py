@@ -21,6 +21,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     from mycelix.auth.endpoints import router as auth
     from mycelix.earnings.endpoints import router as earnings
     from mycelix.ops.endpoints import router as system
+    from mycelix.rpc.endpoint import router as rpc
     from mycelix.songs.endpoints import router as songs
     from mycelix.strategies.endpoints import router as strategies
     from mycelix.streaming.endpoints import router as streaming
@@ -53,6 +54,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
         strategies,
         transactions,
         analytics,
+        rpc,
     ):
         app.include_router(router)
     # Innermost, so CORS and the metrics middleware treat cached answers like any other.

@@ -52,7 +52,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -73,7 +73,7 @@ from eth_keys.datatypes import PrivateKey
 from eth_tester import EthereumTester
 from eth_tester.backends.pyevm import PyEVMBackend
 from eth_tester.backends.pyevm.main import (
-    _execute_and_revert_transaction,
+    _get_vm_for_block_number,
     get_account_keys_from_mnemonic,
     get_default_genesis_params,
 )
@@ -97,6 +97,7 @@ __all__ = [
     "DEV_CHAIN_ID",
     "DEV_HD_PATH",
     "DEV_MNEMONIC",
+    "CallFailed",
     "ChainClosedError",
     "ChainLockedError",
     "DevAccount",
@@ -163,6 +164,11 @@ class _CallFailed(Exception):
         if self.revert_data is None:
             return {"code": -32000, "message": str(self)}
         return {"code": 3, "message": str(self), "data": "0x" + self.revert_data.hex()}
+
+
+CallFailed = _CallFailed
+"""Raised by :meth:`EmbeddedChain.tester`'s ``call``/``estimate_gas`` on failure; its
+``rpc_error()`` is the JSON-RPC error object a node would send."""
 
 
 @dataclass(frozen=True)
@@ -378,7 +384,7 @@ class _PersistentBackend(PyEVMBackend):
             transaction = {**transaction, "gas": self._max_available_gas()}
         unsigned = self._get_normalized_and_unsigned_evm_transaction(transaction, block_number)
         spoofed = SpoofTransaction(unsigned, from_=transaction["from"])
-        computation = _execute_and_revert_transaction(self.chain, spoofed, block_number)
+        computation = _execute_call(self.chain, spoofed, transaction["from"], block_number)
         if computation.is_error:
             raise _CallFailed.from_vm_error(computation.error)
         return computation.output
@@ -422,6 +428,20 @@ class _PersistentBackend(PyEVMBackend):
         return serialize_transaction_receipt(
             block, receipts, transaction, index, is_pending, self.chain.get_vm()
         )
+
+
+def _execute_call(chain: Any, transaction: Any, sender: bytes, block_number: Any) -> Any:
+    """Run a call on a snapshot of the block's state and throw the state away. The sender is
+    lent the gas money first, as geth and anvil do for ``eth_call``: a wallet with no ether
+    can still read a contract (eth-tester would refuse a caller who cannot afford the gas)."""
+    state = _get_vm_for_block_number(chain, block_number).state
+    snapshot = state.snapshot()
+    try:
+        fee = getattr(transaction, "max_fee_per_gas", None) or transaction.gas_price
+        state.delta_balance(Address(sender), transaction.gas * fee)
+        return state.apply_transaction(transaction)
+    finally:
+        state.revert(snapshot)
 
 
 class _Guard:
@@ -590,6 +610,15 @@ class EmbeddedChain:
         with self._guard.lock:
             self._guard.check_open()
             self._tester.mine_blocks(blocks)
+
+    @contextlib.contextmanager
+    def tester(self) -> Iterator[EthereumTester]:
+        """The chain's eth-tester, held under the chain's lock, for a caller that speaks to the
+        chain below web3 (the JSON-RPC endpoint, :mod:`mycelix.rpc`). Hold it briefly: every
+        other user of the chain waits meanwhile."""
+        with self._guard.lock:
+            self._guard.check_open()
+            yield self._tester
 
     # -- lifecycle -----------------------------------------------------------------------------
 

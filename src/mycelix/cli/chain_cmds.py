@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mycelix.chain.connect import open_chain
 from mycelix.chain.deploy import ensure_deployed
 from mycelix.chain.manifest import Manifest
 from mycelix.cli.common import (
@@ -18,6 +17,7 @@ from mycelix.cli.common import (
     setting_option,
     settings_from,
 )
+from mycelix.rpc.served import describe, open_chain_or_server
 
 chain_app = typer.Typer(help="The chain: status and dev-time controls.", no_args_is_help=True)
 
@@ -32,7 +32,7 @@ def deploy(
     settings = settings_from(data_dir, rpc_url, token=token)
     with (
         friendly_errors(),
-        open_chain(settings) as chain,
+        open_chain_or_server(settings) as chain,
         console.status("deploying…") as status,
     ):
         manifest, deployed = ensure_deployed(chain, settings, progress=status.update)
@@ -50,13 +50,10 @@ def deploy(
 def status(data_dir: DataDir = None, rpc_url: RpcUrl = None) -> None:
     """Chain id, head block and time, and whether the deployment matches."""
     settings = settings_from(data_dir, rpc_url)
-    with friendly_errors(), open_chain(settings) as chain:
+    with friendly_errors(), open_chain_or_server(settings) as chain:
         head = chain.w3.eth.get_block("latest")
         console.print(f"chain id   {chain.w3.eth.chain_id}")
-        console.print(
-            "kind       "
-            + (f"embedded ({settings.chain_dir})" if chain.embedded else str(settings.rpc_url))
-        )
+        console.print(f"kind       {describe(chain, settings)}")
         console.print(f"head       block {head['number']} at {head['timestamp']}")
         if settings.manifest_path.exists():
             Manifest.load(settings.manifest_path).verify(chain.w3)
@@ -73,6 +70,6 @@ def advance(
 ) -> None:
     """Move block time forward (dev chains only)."""
     settings = settings_from(data_dir, rpc_url)
-    with friendly_errors(), open_chain(settings) as chain:
+    with friendly_errors(), open_chain_or_server(settings) as chain:
         chain.advance_time(seconds)
         console.print(f"block time now {chain.w3.eth.get_block('latest')['timestamp']}")

@@ -50,6 +50,7 @@ def serve(
         )
         raise typer.Exit(2)
     from mycelix.api.runtime import Runtime
+    from mycelix.rpc.served import announce
 
     with (
         friendly_errors(),
@@ -73,4 +74,5 @@ def serve(
         console.print(
             f"Mycelix API on http://{settings.host}:{settings.port}  (data: {settings.data_dir})"
         )
+        announce(settings, runtime.app)  # so the CLI's chain commands can use /rpc meanwhile
         runtime.serve(workers=workers)
