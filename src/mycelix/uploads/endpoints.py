@@ -11,9 +11,8 @@ from pydantic import BaseModel
 
 from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit
 from mycelix.api.errors import APIError
-from mycelix.catalog.repositories import UploadRepository
-from mycelix.storage import DEFAULT_COVER_LIMIT, UploadTooLarge, ingest
-from mycelix.storage.peaks import save_peaks
+from mycelix.storage import DEFAULT_COVER_LIMIT, UploadTooLarge
+from mycelix.uploads.service import receive
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads"])
 
@@ -68,39 +67,15 @@ async def upload(
     if content_length is not None and content_length > limit:
         metrics.uploads.labels(kind, "too_large").inc()
         raise APIError(413, str(UploadTooLarge(limit)))
-    try:
-        result = await ingest(
-            p.store,
-            request.stream(),
-            kind=kind,
-            limit=limit,
-            filename=x_filename,
-            content_type=request.headers.get("content-type"),
-        )
-    except APIError:
-        raise
-    except Exception as exc:
-        metrics.uploads.labels(kind, getattr(exc, "code", "failed")).inc()
-        raise
-    try:
-        with p.catalog.write() as session:
-            UploadRepository(session).record(
-                cid=result.cid,
-                kind=kind,
-                size=result.size,
-                media_type=result.media_type,
-                uploader=uploader,
-            )
-    except Exception:
-        if not result.deduplicated:
-            await p.store.delete(result.cid)
-        raise
-    if result.peaks is not None:
-        save_peaks(p.store.root, result.cid, result.peaks)
-    metrics.uploads.labels(kind, "stored").inc()
-    metrics.upload_bytes.labels(kind).inc(result.size)
-    if result.deduplicated:
-        metrics.upload_dedup.labels(kind).inc()
+    result = await receive(
+        p,
+        request.stream(),
+        kind=kind,
+        limit=limit,
+        uploader=uploader,
+        filename=x_filename,
+        content_type=request.headers.get("content-type"),
+    )
     return UploadOut(
         cid=result.cid,
         kind=kind,
