@@ -174,3 +174,25 @@ def test_upload_refuses_while_another_process_holds_the_embedded_chain(
     assert result.exit_code == 1
     one_error_line(result, "is already open")
     assert (stored_files(data_dir), rows(data_dir)) == before
+
+
+def test_upload_again_with_register_puts_the_described_song_on_chain(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    audio = tmp_path / "later.wav"
+    audio.write_bytes(wav_bytes(seconds=1.0, seed=4))
+    first = run(data_dir, "upload", str(audio), "--title", "Later", "--json", key=ARTIST_KEY)
+    assert first.exit_code == 0, first.output
+    song = json.loads(first.output)["song_id"]
+    before = (stored_files(data_dir), rows(data_dir))
+    again = run(data_dir, "upload", str(audio), "--title", "Later", key=ARTIST_KEY)
+    assert again.exit_code == 1
+    one_error_line(again, f"already in the catalogue as this artist's song {song}")
+    assert (stored_files(data_dir), rows(data_dir)) == before
+    registered = run(
+        data_dir, "upload", str(audio), "--title", "Later", "--register", key=ARTIST_KEY
+    )
+    assert registered.exit_code == 0, registered.output
+    assert (stored_files(data_dir), rows(data_dir)) == before
+    with sdk(data_dir) as client:
+        assert client.song_artist(song) == ARTIST.address

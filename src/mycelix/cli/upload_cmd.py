@@ -23,11 +23,13 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+from mycelix.catalog.repositories import SongRepository
+from mycelix.catalog.repositories.common import AlreadyExists
 from mycelix.chain.errors import InvalidInput, MycelixError
 from mycelix.cli.common import DataDir, RpcUrl, err, settings_from
 from mycelix.cli.wallet import JsonFlag, command_errors, report, tx_hash
 from mycelix.platform import Platform
-from mycelix.sdk.types import Role, Split, address, content_salt
+from mycelix.sdk.types import Role, Split, address, content_salt, song_id_for
 from mycelix.songs.service import describe
 from mycelix.storage import DEFAULT_COVER_LIMIT
 from mycelix.storage.formats import Kind
@@ -138,12 +140,12 @@ def upload(
         p = Platform.open(settings, deploy=False)
         try:
             data = asyncio.run(
-                _upload(p, audio, cover, title, genre, strategy, _progress(not as_json))
+                _upload(p, audio, cover, title, genre, strategy, register, _progress(not as_json))
             )
             if register:
                 sdk = p.sdk
                 data["register_tx"] = tx_hash(
-                    sdk.register_song(content_salt(data["audio_cid"]), strategy)
+                    sdk.register_song(content_salt(data["audio_cid"]), data["strategy"])
                 )
                 if splits:
                     data["splits_tx"] = tx_hash(sdk.configure_splits(data["song_id"], splits))
@@ -151,7 +153,7 @@ def upload(
             p.close()
     lines = [
         f"song {data['song_id']}",
-        f"  {data['title']} by {data['artist']} ({strategy})",
+        f"  {data['title']} by {data['artist']} ({data['strategy']})",
         f"  audio {data['audio_cid']}",
     ]
     if data.get("cover_cid"):
@@ -172,6 +174,7 @@ async def _upload(
     title: str,
     genre: str,
     strategy: str,
+    register: bool,
     progress: Progress | None,
 ) -> dict[str, Any]:
     artist = p.chain.signer.address
@@ -201,16 +204,28 @@ async def _upload(
                 )
             ).cid
     with p.catalog.write() as session:
-        song = await describe(
-            p,
-            session,
-            artist,
-            title=title,
-            genre=genre,
-            audio_cid=stored.cid,
-            cover_cid=cover_cid,
-            strategy=strategy,
-        )
+        try:
+            song = await describe(
+                p,
+                session,
+                artist,
+                title=title,
+                genre=genre,
+                audio_cid=stored.cid,
+                cover_cid=cover_cid,
+                strategy=strategy,
+            )
+        except AlreadyExists:
+            # Its id is this artist's for these bytes: the same recording, described before.
+            # Running again with --register is how one puts it on chain afterwards.
+            sid = song_id_for(artist, content_salt(stored.cid))
+            existing = SongRepository(session).get(sid)
+            if not register or existing is None:
+                raise AlreadyExists(
+                    f"{audio.name} is already in the catalogue as this artist's song "
+                    f"0x{sid.hex()} (add --register to put it on chain)"
+                ) from None
+            song = existing
         session.flush()
         return {
             "song_id": song.song_id,
@@ -218,8 +233,8 @@ async def _upload(
             "title": song.title,
             "genre": song.genre,
             "audio_cid": stored.cid,
-            "cover_cid": cover_cid,
+            "cover_cid": song.cover_cid,
             "duration_ms": song.duration_ms,
             "deduplicated": stored.deduplicated,
-            "strategy": strategy,
+            "strategy": song.strategy_name or strategy,
         }
