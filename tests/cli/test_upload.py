@@ -196,3 +196,40 @@ def test_upload_again_with_register_puts_the_described_song_on_chain(
     assert (stored_files(data_dir), rows(data_dir)) == before
     with sdk(data_dir) as client:
         assert client.song_artist(song) == ARTIST.address
+
+
+def test_upload_works_alongside_a_running_node_on_a_json_rpc_chain(tmp_path: Path) -> None:
+    """With a JSON-RPC node nothing is one process's: the catalogue (SQLite in WAL mode)
+    takes this command's writes while a serving process has it open, and sees them."""
+    from mycelix.chain.anvil import run_anvil
+    from mycelix.platform import Platform
+    from tests.require import require_anvil
+
+    require_anvil()
+    audio = tmp_path / "beside.wav"
+    audio.write_bytes(wav_bytes(seconds=1.0, seed=5))
+    with run_anvil() as url:
+        serving = Platform.open(Settings(data_dir=tmp_path, rpc_url=url))  # deploys, as serve
+        try:
+            with serving.catalog.read() as session:  # a reader mid-request
+                session.scalar(select(func.count()).select_from(Song))
+                result = run(
+                    tmp_path,
+                    "upload",
+                    str(audio),
+                    "--title",
+                    "Beside",
+                    "--register",
+                    "--json",
+                    "--rpc-url",
+                    url,
+                    key=ARTIST_KEY,
+                )
+            assert result.exit_code == 0, result.output
+            song = json.loads(result.output)["song_id"]
+            with serving.catalog.read() as session:
+                found = session.get(Song, song)
+                assert found is not None and found.title == "Beside"
+            assert serving.sdk.song_artist(song) == ARTIST.address
+        finally:
+            serving.close()
