@@ -58,7 +58,10 @@ def pay(
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
 ) -> None:
-    """Pay for one play of a song at its current price."""
+    """Pay for one play of a song at its current price.
+
+    The offer is the price shown, so a price raised meanwhile is refused.
+    Signs with MYCELIX_PRIVATE_KEY, or MYCELIX_KEYSTORE and its password."""
     settings = settings_from(data_dir, rpc_url)
     with command_errors():
         if max_flow is not None:
@@ -84,7 +87,9 @@ def tip(
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
 ) -> None:
-    """Tip a song's collaborators, split like any payment."""
+    """Tip a song's collaborators, split like any payment.
+
+    Signs with MYCELIX_PRIVATE_KEY, or MYCELIX_KEYSTORE and its password."""
     settings = settings_from(data_dir, rpc_url)
     with command_errors():
         wei = parse_flow(amount)
@@ -116,10 +121,11 @@ def subscribe(
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
 ) -> None:
-    """Become an artist's patron at a tier, or renew, at its current fee.
+    """Become, or renew as, an artist's patron at a tier.
 
-    The fee is paid through one of the artist's patronage songs: --song, or one this
-    node's catalogue lists."""
+    The tier's current fee (after any loyalty discount) is paid through a
+    patronage song of the artist: --song, or one this node's catalogue lists.
+    Signs with MYCELIX_PRIVATE_KEY, or MYCELIX_KEYSTORE and its password."""
     settings = settings_from(data_dir, rpc_url)
     with command_errors():
         if max_flow is not None:
@@ -199,7 +205,10 @@ def buy(
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
 ) -> None:
-    """Buy one slot of a song's live auction at its current price."""
+    """Buy one slot of a song's live auction at its current price.
+
+    The purchase names the auction shown, so a replaced auction is refused.
+    Signs with MYCELIX_PRIVATE_KEY, or MYCELIX_KEYSTORE and its password."""
     settings = settings_from(data_dir, rpc_url)
     with command_errors():
         if max_flow is not None:
@@ -236,7 +245,9 @@ def withdraw(
     data_dir: DataDir = None,
     rpc_url: RpcUrl = None,
 ) -> None:
-    """Withdraw all of the signer's credited earnings to its wallet."""
+    """Withdraw all of the signer's credited earnings to its wallet.
+
+    Signs with MYCELIX_PRIVATE_KEY, or MYCELIX_KEYSTORE and its password."""
     settings = settings_from(data_dir, rpc_url)
     with command_errors(), signing_client(settings) as sdk:
         owed = sdk.credits()

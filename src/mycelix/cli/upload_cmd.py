@@ -118,10 +118,10 @@ def upload(
 ) -> None:
     """Add a song from a local audio file, as the signing artist.
 
-    The audio (and cover) go through the API's validation into this node's content store;
-    the song is described in the catalogue under the id the router gives this artist for the
-    audio's content hash. With --register it is registered on chain and its --split shares
-    are set."""
+    The audio and cover pass the API's upload checks into this node's store.
+    The song's id is the router's id for this artist and the audio's hash.
+    With --register the song is registered on chain and its --split shares set.
+    Signs with MYCELIX_PRIVATE_KEY, or MYCELIX_KEYSTORE and its password."""
     settings = settings_from(data_dir, rpc_url)
     with command_errors():
         if not title.strip():
