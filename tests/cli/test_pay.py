@@ -235,3 +235,22 @@ def test_withdraw_moves_the_credits_and_then_has_nothing_left(node: Node) -> Non
     assert again.exit_code == 1
     one_error_line(again, f"{ARTIST.address} has no earnings to withdraw")
     assert node.state() == after
+
+
+def test_tip_signs_with_a_keystore(node: Node, tmp_path: Path) -> None:
+    from eth_account import Account
+
+    from tests.cli.node import key_of
+
+    keystore = tmp_path / "listener.json"
+    keystore.write_text(json.dumps(Account.encrypt(key_of(LISTENER_KEY), "listener secret")))
+    listener_before, _, _ = node.state()
+    environ = {"MYCELIX_KEYSTORE": str(keystore), "MYCELIX_KEYSTORE_PASSWORD": "listener secret"}
+    result = run(node.data_dir, "tip", node.stream_song, "1", **environ)
+    assert result.exit_code == 0, result.output
+    assert node.state()[0] == listener_before - ONE
+    wrong = {**environ, "MYCELIX_KEYSTORE_PASSWORD": "guess"}
+    refused = run(node.data_dir, "tip", node.stream_song, "1", **wrong)
+    assert refused.exit_code == 1
+    one_error_line(refused, f"cannot decrypt keystore {keystore}")
+    assert node.state()[0] == listener_before - ONE

@@ -177,6 +177,10 @@ def _tier_number(tier: str, names: list[str]) -> int:
 
 def _patronage_song(settings: Settings, sdk: Mycelix, artist: str) -> bytes:
     """A song of `artist` that is on patronage on chain, found through the catalogue."""
+    if settings.database_url is None and not (settings.data_dir / "catalog.sqlite3").exists():
+        raise InvalidInput(
+            f"this node has no catalogue to find a song of {artist} in; name one with --song"
+        )
     catalog = Catalog(settings.catalog_url)
     try:
         with catalog.read() as session:
