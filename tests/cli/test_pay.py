@@ -254,3 +254,27 @@ def test_tip_signs_with_a_keystore(node: Node, tmp_path: Path) -> None:
     assert refused.exit_code == 1
     one_error_line(refused, f"cannot decrypt keystore {keystore}")
     assert node.state()[0] == listener_before - ONE
+
+
+def test_the_installed_command_pays_and_refuses_like_the_runner(node: Node) -> None:
+    """The `mycelix` executable itself, in a fresh process with only the environment."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.cli.node import key_of
+
+    mycelix = Path(sys.executable).with_name("mycelix")
+    environ = {**os.environ, "MYCELIX_PRIVATE_KEY": key_of(LISTENER_KEY)}
+    args = [str(mycelix), "pay", node.stream_song, "--data-dir", str(node.data_dir)]
+    before = node.state()
+    refused = subprocess.run([*args, "--max", "0.1"], env=environ, capture_output=True, text=True)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.strip().splitlines() == [
+        "error: a play costs 0.5 FLOW, above --max 0.1 FLOW; nothing was sent"
+    ]
+    assert node.state() == before
+    paid = subprocess.run([*args, "--json"], env=environ, capture_output=True, text=True)
+    assert paid.returncode == 0, paid.stderr
+    assert json.loads(paid.stdout)["charged_wei"] == str(ONE // 2)
+    assert node.state()[0] == before[0] - ONE // 2

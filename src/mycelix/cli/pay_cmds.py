@@ -8,6 +8,7 @@ router, not silently paid. What was charged is the signer's balance before minus
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -177,7 +178,8 @@ def _tier_number(tier: str, names: list[str]) -> int:
 
 def _patronage_song(settings: Settings, sdk: Mycelix, artist: str) -> bytes:
     """A song of `artist` that is on patronage on chain, found through the catalogue."""
-    if settings.database_url is None and not (settings.data_dir / "catalog.sqlite3").exists():
+    url = settings.catalog_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise InvalidInput(
             f"this node has no catalogue to find a song of {artist} in; name one with --song"
         )
