@@ -233,3 +233,19 @@ def test_upload_works_alongside_a_running_node_on_a_json_rpc_chain(tmp_path: Pat
             assert serving.sdk.song_artist(song) == ARTIST.address
         finally:
             serving.close()
+
+
+def test_upload_refuses_a_cover_that_is_not_an_image_before_storing_the_audio(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    before = (stored_files(data_dir), rows(data_dir))
+    audio = tmp_path / "song.wav"
+    audio.write_bytes(wav_bytes(seconds=1.0, seed=6))
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(wav_bytes(seconds=0.1))
+    result = run(
+        data_dir, "upload", str(audio), "--title", "Song", "--cover", str(cover), key=ARTIST_KEY
+    )
+    assert result.exit_code == 1
+    one_error_line(result, "cover.png")
+    assert (stored_files(data_dir), rows(data_dir)) == before

@@ -33,6 +33,7 @@ from mycelix.sdk.types import Role, Split, address, content_salt, song_id_for
 from mycelix.songs.service import describe
 from mycelix.storage import DEFAULT_COVER_LIMIT
 from mycelix.storage.formats import Kind
+from mycelix.storage.media import probe_media
 from mycelix.strategies.ids import STRATEGY_CONTRACTS
 from mycelix.uploads.service import receive
 
@@ -135,6 +136,9 @@ def upload(
         _readable(audio, "audio", settings.max_upload_mb * MiB)
         if cover is not None:
             _readable(cover, "cover", DEFAULT_COVER_LIMIT)
+            # The cover is stored after the audio: checked now (ingest's own probe), a bad
+            # one cannot leave the audio stored without its song.
+            probe_media(cover, "cover", filename=cover.name)
         if not settings.manifest_path.exists():
             raise MycelixError(f"no deployment in {settings.data_dir} (run `mycelix deploy` first)")
         p = Platform.open(settings, deploy=False)
