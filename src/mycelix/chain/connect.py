@@ -85,9 +85,11 @@ def open_chain(settings: Settings) -> Chain:
     """Connect as `settings` say. The caller closes the result (it holds the embedded chain's
     file lock)."""
     if settings.embedded:
+        # The key first: a bad one must not leave the chain open (and its lock held).
+        configured = _signer_from_settings(settings)
         embedded = EmbeddedChain.open(settings.chain_dir)
         signers = tuple(a.signer() for a in embedded.accounts)
-        chosen = _signer_from_settings(settings) or signers[0]
+        chosen = configured or signers[0]
         return Chain(w3=embedded.w3, signer=chosen, dev_accounts=signers, embedded=embedded)
     assert settings.rpc_url is not None
     w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))

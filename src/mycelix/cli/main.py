@@ -13,8 +13,10 @@ from mycelix.cli.common import ConfigFile, config_file
 from mycelix.cli.demo_cmd import demo
 from mycelix.cli.indexer_cmd import indexer_app
 from mycelix.cli.monitor_cmd import monitor
+from mycelix.cli.pay_cmds import buy, pay, subscribe, tip, withdraw
 from mycelix.cli.security_cmd import security
 from mycelix.cli.serve_cmd import serve
+from mycelix.cli.upload_cmd import upload
 
 app = typer.Typer(
     name="mycelix",
@@ -41,6 +43,12 @@ app.command()(restore)
 app.command()(check)
 app.command()(monitor)
 app.command()(security)
+app.command()(upload)
+app.command()(pay)
+app.command()(tip)
+app.command()(subscribe)
+app.command()(buy)
+app.command()(withdraw)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
 

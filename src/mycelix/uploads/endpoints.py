@@ -4,18 +4,15 @@ not a valid file of that kind, 400 for an empty body; a failure leaves nothing b
 
 from __future__ import annotations
 
-import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit, write
 from mycelix.api.errors import APIError
-from mycelix.catalog.repositories import UploadRepository
-from mycelix.storage import DEFAULT_COVER_LIMIT, UploadTooLarge, ingest
-from mycelix.storage.peaks import save_peaks
+from mycelix.storage import DEFAULT_COVER_LIMIT, UploadTooLarge
+from mycelix.uploads.service import receive
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads"])
 
@@ -73,42 +70,17 @@ async def upload(
     if content_length is not None and content_length > limit:
         metrics.uploads.labels(kind, "too_large").inc()
         raise APIError(413, str(UploadTooLarge(limit)))
-    try:
-        result = await ingest(
-            p.store,
-            request.stream(),
-            kind=kind,
-            limit=limit,
-            filename=x_filename,
-            content_type=request.headers.get("content-type"),
-        )
-    except APIError:
-        raise
-    except Exception as exc:
-        metrics.uploads.labels(kind, getattr(exc, "code", "failed")).inc()
-        raise
-
-    def record(session: Session) -> None:
-        UploadRepository(session).record(
-            cid=result.cid,
-            kind=kind,
-            size=result.size,
-            media_type=result.media_type,
-            uploader=uploader,
-        )
-
-    try:
-        await write(request, record)
-    except Exception:
-        if not result.deduplicated:
-            await p.store.delete(result.cid)
-        raise
-    if result.peaks is not None:
-        await asyncio.to_thread(save_peaks, p.store.root, result.cid, result.peaks)
-    metrics.uploads.labels(kind, "stored").inc()
-    metrics.upload_bytes.labels(kind).inc(result.size)
-    if result.deduplicated:
-        metrics.upload_dedup.labels(kind).inc()
+    result = await receive(
+        p,
+        request.stream(),
+        kind=kind,
+        limit=limit,
+        uploader=uploader,
+        filename=x_filename,
+        content_type=request.headers.get("content-type"),
+        # The row goes through the API's writer queue, off the event loop.
+        write=lambda unit: write(request, unit),
+    )
     return UploadOut(
         cid=result.cid,
         kind=kind,
