@@ -207,18 +207,18 @@ async def _upload(
                     filename=cover.name,
                 )
             ).cid
+    new = await describe(
+        p,
+        artist,
+        title=title,
+        genre=genre,
+        audio_cid=stored.cid,
+        cover_cid=cover_cid,
+        strategy=strategy,
+    )
     with p.catalog.write() as session:
         try:
-            song = await describe(
-                p,
-                session,
-                artist,
-                title=title,
-                genre=genre,
-                audio_cid=stored.cid,
-                cover_cid=cover_cid,
-                strategy=strategy,
-            )
+            song = SongRepository(session).create(new)
         except AlreadyExists:
             # Its id is this artist's for these bytes: the same recording, described before.
             # Running again with --register is how one puts it on chain afterwards.
