@@ -11,13 +11,10 @@ from pydantic import BaseModel
 
 from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit
 from mycelix.api.errors import APIError
-from mycelix.catalog.repositories import UploadRepository
-from mycelix.storage import DEFAULT_COVER_LIMIT, UploadTooLarge, ingest
-from mycelix.storage.peaks import save_peaks
+from mycelix.storage import UploadTooLarge
+from mycelix.uploads.service import limit_for, receive
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads"])
-
-MiB = 1024 * 1024
 
 
 class UploadOut(BaseModel):
@@ -63,44 +60,20 @@ async def upload(
 ) -> UploadOut:
     """Upload one audio file (MP3, FLAC, WAV, Ogg Vorbis/Opus, M4A/AAC) or cover image (PNG,
     JPEG, WebP) as the raw request body. Identical bytes are stored once."""
-    limit = p.settings.max_upload_mb * MiB if kind == "audio" else DEFAULT_COVER_LIMIT
+    limit = limit_for(p, kind)
     metrics = p.metrics
     if content_length is not None and content_length > limit:
         metrics.uploads.labels(kind, "too_large").inc()
         raise APIError(413, str(UploadTooLarge(limit)))
-    try:
-        result = await ingest(
-            p.store,
-            request.stream(),
-            kind=kind,
-            limit=limit,
-            filename=x_filename,
-            content_type=request.headers.get("content-type"),
-        )
-    except APIError:
-        raise
-    except Exception as exc:
-        metrics.uploads.labels(kind, getattr(exc, "code", "failed")).inc()
-        raise
-    try:
-        with p.catalog.write() as session:
-            UploadRepository(session).record(
-                cid=result.cid,
-                kind=kind,
-                size=result.size,
-                media_type=result.media_type,
-                uploader=uploader,
-            )
-    except Exception:
-        if not result.deduplicated:
-            await p.store.delete(result.cid)
-        raise
-    if result.peaks is not None:
-        save_peaks(p.store.root, result.cid, result.peaks)
-    metrics.uploads.labels(kind, "stored").inc()
-    metrics.upload_bytes.labels(kind).inc(result.size)
-    if result.deduplicated:
-        metrics.upload_dedup.labels(kind).inc()
+    result = await receive(
+        p,
+        request.stream(),
+        kind=kind,
+        uploader=uploader,
+        limit=limit,
+        filename=x_filename,
+        content_type=request.headers.get("content-type"),
+    )
     return UploadOut(
         cid=result.cid,
         kind=kind,
