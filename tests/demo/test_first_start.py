@@ -66,13 +66,15 @@ def test_first_start_seeds_the_demo_then_serves_and_a_second_start_does_not(
     first = tmp_path / "first.log"
     with serving(data_dir, first) as url:
         assert titles(url) == sorted(spec.title for spec in SONGS)
-        song = httpx.get(f"{url}/api/songs", params={"limit": 1}).json()["items"][0]
+        free = {"strategy": "gift-economy-v1", "limit": 1}  # open to anyone: no sign-in
+        song = httpx.get(f"{url}/api/songs", params=free).json()["items"][0]
         audio = httpx.get(f"{url}{song['audio_url']}", headers={"Range": "bytes=0-99"})
         assert audio.status_code == 206 and len(audio.content) == 100
     out = first.read_text()
     assert SEEDING in out and "conservation: OK" in out, out
     assert f"Open {url}/" in out
     assert out.index(SEEDING) < out.index(f"Open {url}/")  # seeded before serving
+    print(out)  # the seeding time, for the record (pytest -s)
 
     second = tmp_path / "second.log"
     with serving(data_dir, second) as url:
