@@ -83,7 +83,11 @@ def serve(
                 err.print(f"GET {get} answered {response.status_code}")
                 raise typer.Exit(1)
             return
-        address = f"http://{settings.host}:{settings.port}"
-        console.print(f"Mycelix on {address}  (data: {settings.data_dir})")
+        console.print(
+            f"Mycelix on http://{settings.host}:{settings.port}  (data: {settings.data_dir})"
+        )
+        # A wildcard address listens everywhere but is not one a browser can open.
+        local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(settings.host, settings.host)
+        address = f"http://{local}:{settings.port}"
         console.print(f"Open {address}/ in your browser (API docs: {address}/docs)")
         runtime.serve(workers=workers)
