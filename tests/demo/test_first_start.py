@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -53,10 +54,15 @@ def serving(data_dir: Path, log: Path, *extra: str) -> Iterator[str]:
             server.wait(timeout=30)
 
 
-def titles(url: str) -> list[str]:
+def songs(url: str) -> list[dict[str, Any]]:
     response = httpx.get(f"{url}/api/songs", params={"limit": 100}, timeout=10)
     assert response.status_code == 200
-    return sorted(song["title"] for song in response.json()["items"])
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def titles(url: str) -> list[str]:
+    return sorted(song["title"] for song in songs(url))
 
 
 def test_first_start_seeds_the_demo_then_serves_and_a_second_start_does_not(
@@ -70,6 +76,11 @@ def test_first_start_seeds_the_demo_then_serves_and_a_second_start_does_not(
         song = httpx.get(f"{url}/api/songs", params=free).json()["items"][0]
         audio = httpx.get(f"{url}{song['audio_url']}", headers={"Range": "bytes=0-99"})
         assert audio.status_code == 206 and len(audio.content) == 100
+        # The indexer finds each song's registration under the id the upload gave it.
+        deadline = time.monotonic() + 60
+        while not all(s["registered"] for s in songs(url)):
+            assert time.monotonic() < deadline, songs(url)
+            time.sleep(0.5)
     out = first.read_text()
     assert SEEDING in out and "conservation: OK" in out, out
     assert f"Open {url}/" in out
