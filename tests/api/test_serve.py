@@ -34,7 +34,7 @@ def test_served_api_runs_the_indexer(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "MYCELIX_DATA_DIR": str(tmp_path)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "mycelix.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mycelix.cli.main", "serve", "--empty", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -65,7 +65,7 @@ def running_serve(data_dir: Path, **env: str) -> Iterator[str]:
     """`mycelix serve` on a free loopback port with an embedded data directory; yields its URL."""
     port = free_port()
     server = subprocess.Popen(
-        [*MYCELIX, "serve", "--port", str(port)],
+        [*MYCELIX, "serve", "--empty", "--port", str(port)],
         env={**os.environ, "MYCELIX_DATA_DIR": str(data_dir), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

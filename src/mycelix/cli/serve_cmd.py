@@ -40,9 +40,17 @@ def serve(
             help="API processes (needs --rpc-url: the embedded chain is one process).",
         ),
     ] = 1,
+    empty: Annotated[
+        bool,
+        typer.Option(
+            "--empty",
+            help="On first start, do not seed the demo catalogue: start with no songs.",
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP API and the chain indexer on the embedded defaults (chain, SQLite, local
-    content store), deploying the contracts on first start."""
+    content store), deploying the contracts on first start; on an empty data directory, seed
+    the demo catalogue first (unless --empty)."""
     settings = settings_from(data_dir, rpc_url, host=host, port=port)
     if workers > 1 and settings.embedded:
         err.print(
@@ -50,8 +58,13 @@ def serve(
         )
         raise typer.Exit(2)
     from mycelix.api.runtime import Runtime
+    from mycelix.demo.first_start import is_first_start, seed_first_start
     from mycelix.rpc.served import announce
 
+    if get is None and not empty and is_first_start(settings):
+        with friendly_errors():
+            if not seed_first_start(settings, console):
+                err.print("warning: the demo's conservation checks failed (serving anyway)")
     with (
         friendly_errors(),
         Runtime.open(settings, indexer=get is None and settings.embedded_indexer) as runtime,
@@ -72,7 +85,11 @@ def serve(
                 raise typer.Exit(1)
             return
         console.print(
-            f"Mycelix API on http://{settings.host}:{settings.port}  (data: {settings.data_dir})"
+            f"Mycelix on http://{settings.host}:{settings.port}  (data: {settings.data_dir})"
         )
         announce(settings, runtime.app)  # so the CLI's chain commands can use /rpc meanwhile
+        # A wildcard address listens everywhere but is not one a browser can open.
+        local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(settings.host, settings.host)
+        address = f"http://{local}:{settings.port}"
+        console.print(f"Open {address}/ in your browser (API docs: {address}/docs)")
         runtime.serve(workers=workers)

@@ -1,8 +1,10 @@
 """The songs: each act releases two, covering all four strategies, with realistic splits.
 
-Every run releases a new "take" of each song (run 1 "Mycelial Network", run 2 "Mycelial Network
-(take 2)", ...), so song ids never collide with an earlier run's; the run number is read from
-the chain (the first take whose id is not registered yet).
+Every song is a real recording with a cover (`media`), published through the platform's upload
+path and registered under its content hash (`publish`), so it is listed and plays. Every run
+releases a new "take" of each song (run 1 "Mycelial Network", run 2 "Mycelial Network (take 2)",
+...), a different recording, so song ids never collide with an earlier run's; the run number is
+read from the chain (the first take whose id is not registered yet).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from decimal import Decimal
 
 from mycelix.chain.units import DAY, to_wei
 from mycelix.demo.cast import Cast, Person
-from mycelix.sdk import Role, Split, Tier, salt_for, song_id_for
+from mycelix.demo.publish import name_artist, publish, song_id_of
+from mycelix.platform import Platform
+from mycelix.sdk import Role, Split, Tier
 
 PPS = "pay-per-stream-v1"
 GIFT = "gift-economy-v1"
@@ -98,6 +102,7 @@ PATRON_TIERS = (
     Tier("Canopy", to_wei("3"), exclusive=True),
 )
 PATRON_ACT = "rhizome"
+GENRES = {"hyphae": "electronic", "choir": "folk", "rhizome": "ambient", "fruiting": "indie"}
 
 
 @dataclass
@@ -106,6 +111,8 @@ class Song:
     title: str
     song_id: bytes
     artist: Person
+    audio_cid: str = ""
+    format: str = ""  # the recording's: "wav", "flac" or "ogg"
     auction_end: int = 0
 
     @property
@@ -134,30 +141,47 @@ def next_run(cast: Cast) -> int:
     first = SONGS[0]
     artist = cast.artists[first.act]
     run = 1
-    while artist.client.song_artist(
-        song_id_for(artist.address, salt_for(take_title(first.title, run)))
-    ):
+    while artist.client.song_artist(song_id_of(artist.address, take_title(first.title, run), 0)):
         run += 1
     return run
 
 
 def release(
-    cast: Cast, run: int, *, auction_duration: int, auction_slots: int, step: Callable[[str], None]
+    cast: Cast,
+    platform: Platform,
+    run: int,
+    *,
+    auction_duration: int,
+    auction_slots: int,
+    step: Callable[[str], None],
 ) -> Release:
-    """Register and configure this run's songs; configure the patron tiers; open the auction."""
+    """Publish, register and configure this run's songs; configure the patron tiers; open the
+    auction."""
     result = Release(run)
+    for key, act in cast.acts.items():
+        name_artist(platform, cast.artists[key].address, act.name, f"{act.frontperson}'s band")
     patron_artist = cast.artists[PATRON_ACT]
     if patron_artist.client.tiers(patron_artist.address) != list(PATRON_TIERS):
         step(f"{cast.acts[PATRON_ACT].name} sets patron tiers")
         patron_artist.client.configure_patronage(PATRON_TIERS)
-    for spec in SONGS:
+    for index, spec in enumerate(SONGS):
         artist = cast.artists[spec.act]
         sdk = artist.client
         title = take_title(spec.title, run)
-        # The title is the salt: the router derives the id from it and the artist.
-        sid = song_id_for(artist.address, salt_for(title))
+        step(f"{cast.acts[spec.act].name} uploads “{title}”")
+        published = publish(
+            platform,
+            artist.address,
+            title=title,
+            genre=GENRES[spec.act],
+            strategy=spec.strategy,
+            index=index,
+        )
+        # The audio's content hash is the salt, as for any upload: the router derives the id
+        # from it and the artist.
+        sid = published.song_id
         step(f"{cast.acts[spec.act].name} releases “{title}”")
-        sdk.register_song(salt_for(title), spec.strategy)
+        sdk.register_song(published.salt, spec.strategy)
         if spec.splits:
             sdk.configure_splits(
                 sid, [Split(cast.person(k).address, bps, role) for k, bps, role in spec.splits]
@@ -175,7 +199,7 @@ def release(
             )
         if spec.patron_only:
             sdk.set_patron_only(sid)
-        song = Song(spec, title, sid, artist)
+        song = Song(spec, title, sid, artist, published.audio_cid, published.format)
         if spec.auction is not None:
             a = spec.auction
             sdk.create_auction(

@@ -1,4 +1,5 @@
-"""Put the demo together: connect (deploying if needed), cast, release, simulate, report, check."""
+"""Put the demo together: open the platform (deploying if needed), cast, release (upload and
+register), simulate, report, check."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from mycelix.config import Settings
 from mycelix.demo import cast as cast_
 from mycelix.demo import catalogue, ledger, report
 from mycelix.demo.simulate import Simulation
-from mycelix.sdk import connect
+from mycelix.platform import Platform
 
 AUCTION_SLOTS = 5
 
@@ -25,6 +26,7 @@ class DemoOptions:
     weeks: int = 6
     seed: int = 7
     listeners: int = 10
+    tables: bool = True  # False: progress, the checks and one line of summary (first start)
 
 
 def run_demo(settings: Settings, options: DemoOptions, console: Console) -> bool:
@@ -36,8 +38,10 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> bool
     started = time.monotonic()
     days = options.weeks * 7
     with ExitStack() as stack:
-        with console.status("connecting to the chain (deploying if needed)…"):
-            sdk, chain = stack.enter_context(connect(settings, deploy=True))
+        with console.status("opening the platform (deploying if needed)…"):
+            platform = Platform.open(settings)
+            stack.callback(platform.close)
+        sdk, chain = platform.sdk, platform.chain
         if not chain.is_dev:
             raise InvalidInput(
                 "the demo needs a dev chain (the embedded one, or a dev node such as anvil)"
@@ -54,12 +58,17 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> bool
             cast_.fund(cast, lambda msg: status.update(msg))
             release = catalogue.release(
                 cast,
+                platform,
                 run,
                 auction_duration=catalogue.auction_duration(days),
                 auction_slots=min(AUCTION_SLOTS, options.listeners - 1),
                 step=lambda msg: status.update(msg),
             )
-        console.print(report.catalogue_table(cast, release))
+        if options.tables:
+            console.print(report.catalogue_table(cast, release))
+        else:
+            formats = ", ".join(sorted({s.format for s in release.songs}))
+            console.print(f"{len(release.songs)} songs uploaded ({formats}) and released")
 
         rng = random.Random(f"mycelix demo: seed {options.seed}, run {run}")
         simulation = Simulation(cast, release, chain, rng, days)
@@ -86,14 +95,15 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> bool
             book = ledger.replay(sdk, first_block)
             checks = ledger.check(sdk, book, (p.address for p in cast.everyone()))
             credits = {who: sdk.credits(who) for who, _ in book.credited}
-        console.print(report.activity_table(book, stats, run))
-        console.print(report.bullets(report.happenings(book, stats)))
-        console.print(report.revenue_table(cast, book))
-        console.print(report.earnings_table(cast, book, credits))
-        console.print(
-            f"All runs: {report.fmt(book.cgc_minted, 1)} CGC minted to listeners, "
-            f"{report.fmt(book.total_fees)} FLOW in protocol fees.\n"
-        )
+        if options.tables:
+            console.print(report.activity_table(book, stats, run))
+            console.print(report.bullets(report.happenings(book, stats)))
+            console.print(report.revenue_table(cast, book))
+            console.print(report.earnings_table(cast, book, credits))
+            console.print(
+                f"All runs: {report.fmt(book.cgc_minted, 1)} CGC minted to listeners, "
+                f"{report.fmt(book.total_fees)} FLOW in protocol fees.\n"
+            )
         ok = report.print_checks(console, checks)
     elapsed = time.monotonic() - started
     if ok:

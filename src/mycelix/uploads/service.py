@@ -11,10 +11,17 @@ from sqlalchemy.orm import Session
 
 from mycelix.catalog.repositories import UploadRepository
 from mycelix.platform import Platform
-from mycelix.storage import IngestResult, ingest
+from mycelix.storage import DEFAULT_COVER_LIMIT, IngestResult, ingest
 from mycelix.storage.formats import Kind
 from mycelix.storage.peaks import save_peaks
 from mycelix.storage.store import ByteSource
+
+MiB = 1024 * 1024
+
+
+def limit_for(p: Platform, kind: Kind) -> int:
+    """The most bytes an upload of `kind` may have (audio: the `max_upload_mb` setting)."""
+    return p.settings.max_upload_mb * MiB if kind == "audio" else DEFAULT_COVER_LIMIT
 
 
 async def receive(
