@@ -40,7 +40,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     assert result.exit_code == 0, result.output
     assert "conservation: OK" in result.output
     with (
-        Runtime.open(Settings(data_dir=data_dir), indexer=False) as runtime,
+        Runtime.open(
+            Settings(data_dir=data_dir, public_origins=["http://testserver"]), indexer=False
+        ) as runtime,
         TestClient(runtime.app) as client,
     ):
         yield client, runtime
