@@ -6,6 +6,7 @@ from eth_account.messages import encode_defunct
 from fastapi.testclient import TestClient
 
 from .conftest import sign_in, siwe_message
+from .helpers_metrics import Moves, series
 
 
 def _signed(account, nonce: str, **kw: object) -> dict[str, str]:
@@ -66,7 +67,16 @@ def test_refusals(client: TestClient, accounts) -> None:
 
 
 def test_sign_in_is_counted(client: TestClient, accounts) -> None:
-    sign_in(client, accounts["producer"])
-    text = client.get("/metrics").text
-    assert 'mycelix_siwe_logins_total{outcome="success"}' in text
-    assert "mycelix_siwe_nonces_issued_total" in text
+    """One sign-in issues one nonce and counts one success (read before and after, so what
+    earlier tests in the module did cannot satisfy it)."""
+    with Moves(client).rise(
+        by={
+            series("mycelix_siwe_nonces_issued_total"): 1,
+            series("mycelix_siwe_logins_total", outcome="success"): 1,
+            series("mycelix_siwe_logins_total", outcome="nonce"): 0,
+        }
+    ):
+        sign_in(client, accounts["producer"])
+    with Moves(client).rise(by={series("mycelix_siwe_logins_total", outcome="nonce"): 1}):
+        refused = client.post("/api/auth/verify", json=_signed(accounts["producer"], "unissued1"))
+        assert refused.status_code == 401

@@ -52,7 +52,7 @@ def test_write_commits_on_success_and_rolls_back_on_error(sqlite_catalog: Catalo
     artist, other = address("artist"), address("collaborator")
     with sqlite_catalog.write() as session:
         ArtistRepository(session).update_profile(artist, name="The Artist")
-    with pytest.raises(RuntimeError), sqlite_catalog.write() as session:
+    with pytest.raises(RuntimeError, match="request failed"), sqlite_catalog.write() as session:
         ArtistRepository(session).update_profile(other, name="Never")
         raise RuntimeError("request failed")
     with sqlite_catalog.read() as session:

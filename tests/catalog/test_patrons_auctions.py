@@ -74,11 +74,11 @@ def test_patron_lifecycle(db: Session) -> None:
 
 def test_patron_events_are_validated(db: Session) -> None:
     repo = PatronRepository(db)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown patron event kind 'paused'"):
         repo.record_event(PatronEventIn(ARTIST, PATRON, "paused", ref(1)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a joined event needs tier and paid_until"):
         repo.record_event(PatronEventIn(ARTIST, PATRON, "joined", ref(1)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a cancelled event needs access_until"):
         repo.record_event(PatronEventIn(ARTIST, PATRON, "cancelled", ref(1)))
 
 
@@ -112,9 +112,9 @@ def test_auction_slots_and_end(db: Session) -> None:
     assert repo.holds_slot(song, FAN.lower()) and not repo.holds_slot(song, PATRON)
     assert [s.buyer for s in repo.slots(auction.id)] == [LISTENER.lower(), FAN.lower()]
     assert [a.number for a in repo.of_song(song)] == [1]
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"auction 2 of song 0x[0-9a-f]{64} not found"):
         repo.record_slot(song, 2, slot=0, buyer=FAN, price=1, ref=ref(4))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="floor price must be below start price"):
         repo.record_created(AuctionCreatedIn(song, 2, 5, 5, T0, T0, 1, ref(5)))
 
 

@@ -122,7 +122,7 @@ def test_history_pages_newest_first(db: Session) -> None:
     assert seen == sorted(seen, reverse=True) and len(seen) == 14 == len(set(seen))
     assert len(repo.history(song_id=song, limit=50).items) == 14
     assert repo.history(payer=PRODUCER).items == []
-    with pytest.raises(InvalidCursor):
+    with pytest.raises(InvalidCursor, match="malformed cursor"):
         repo.history(cursor="garbage")
 
 

@@ -60,7 +60,7 @@ def test_create_get_and_duplicate(db: Session) -> None:
     assert song.artist == address("artist").lower()
     assert song.artist_profile.address == song.artist
     assert song.play_count == 0 and song.registration_block is None
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(AlreadyExists, match="already exists"):
         repo.create(NewSong(song_id=song_id, artist=address("artist"), title="x", audio_cid="c"))
 
 
@@ -114,7 +114,9 @@ def test_splits_follow_router_rules(db: Session) -> None:
     assert [(s.position, s.bps, s.role) for s in song.splits] == [(0, 7000, 0), (1, 3000, 1)]
     assert song.splits[1].recipient == address("producer").lower()
     for bad in ([SplitSpec(address("artist"), 9000)], [], [SplitSpec(address("artist"), 0)]):
-        with pytest.raises(ValueError):
+        with pytest.raises(
+            ValueError, match=r"a song has 1 to 64 splits|split bps must be positive"
+        ):
             repo.set_splits(song_id, bad)
     repo.set_splits(song_id, [SplitSpec(address("artist"), 10_000)], block_number=5)
     db.expire_all()
@@ -228,7 +230,7 @@ def test_bad_cursors_are_invalid_cursor_errors(db: Session) -> None:
         "A" * 5000,
     ]
     for cursor in bad:
-        with pytest.raises(InvalidCursor):
+        with pytest.raises(InvalidCursor, match="malformed cursor"):
             repo.list(SongQuery(sort=SongSort(cursor_sort(cursor))), cursor=cursor)
 
 
@@ -248,7 +250,7 @@ def test_update_and_unregister(db: Session) -> None:
     song_id = make_song(db, "Old Title")
     repo.update(song_id, title="New Title", genre="Deep House")
     assert repo.list(SongQuery(q="new title", genre="deep house")).items[0].song_id == song_id
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"not editable: \['play_count'\]"):
         repo.update(song_id, play_count=99)
     repo.register(
         song_id,

@@ -33,7 +33,7 @@ def test_addresses_are_stored_lower_case() -> None:
     "bad", ["", "0x123", CHECKSUMMED[2:], CHECKSUMMED.replace("a", "A", 1), "0x" + "g" * 40]
 )
 def test_bad_addresses_are_rejected(bad: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^(not an address|bad EIP-55 checksum): "):
         normalize_address(bad)
 
 
@@ -41,18 +41,20 @@ def test_bytes32() -> None:
     assert normalize_bytes32(b"\xab" * 32) == "0x" + "ab" * 32
     assert normalize_bytes32("0x" + "AB" * 32) == "0x" + "ab" * 32
     for bad in (b"\x00" * 31, "0x" + "ab" * 31, "ab" * 32):
-        with pytest.raises(ValueError):
+        with pytest.raises(
+            ValueError, match=r"^(expected 32 bytes, got 31|not a 0x-prefixed 32-byte hex)"
+        ):
             normalize_bytes32(bad)
 
 
 def test_amounts_are_uint256() -> None:
     assert check_amount(MAX_UINT256) == MAX_UINT256
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="token amount out of uint256 range: 1157"):
         check_amount(MAX_UINT256 + 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="token amount out of uint256 range: -1"):
         check_amount(-1)
     for bad in (1.0, True, "1"):
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=r"token amounts are ints, got (float|bool|str)"):
             check_amount(bad)  # type: ignore[arg-type]
 
 

@@ -349,9 +349,9 @@ def test_closed_chain_refuses_requests(tmp_path: Path) -> None:
     chain.close()
     chain.close()
     assert chain.closed
-    with pytest.raises(ChainClosedError):
+    with pytest.raises(ChainClosedError, match="the embedded chain is closed"):
         w3.eth.get_block("latest")
-    with pytest.raises(ChainClosedError):
+    with pytest.raises(ChainClosedError, match="the embedded chain is closed"):
         chain.advance_time(10)
     assert (tmp_path / "chain" / CHAIN_DB_FILENAME).exists()
 
@@ -416,9 +416,9 @@ def test_rpc_surface_behaves_like_a_node(
     assert w3.eth.block_number == height + 3
 
     # Unknown blocks and hashes behave as on a node.
-    with pytest.raises(BlockNotFound):
+    with pytest.raises(BlockNotFound, match="Block with id: '0x2710' not found"):
         w3.eth.get_block(10_000)
-    with pytest.raises(TransactionNotFound):
+    with pytest.raises(TransactionNotFound, match=r"Transaction with hash: '0x[0-9a-f]{64}'"):
         w3.eth.get_transaction_receipt(Web3.keccak(text="no such transaction"))
 
 

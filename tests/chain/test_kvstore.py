@@ -45,12 +45,12 @@ def test_atomic_batch_applies_all_or_nothing(tmp_path: Path) -> None:
         assert b"a" not in store
     assert store[b"a"] == b"1"
 
-    with pytest.raises(RuntimeError), store.atomic_batch() as batch:
+    with pytest.raises(RuntimeError, match="abandon the batch"), store.atomic_batch() as batch:
         batch[b"b"] = b"2"
         raise RuntimeError("abandon the batch")
     assert b"b" not in store
 
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="never-written"):
         del store[b"never-written"]
     store.close()
 
@@ -66,6 +66,6 @@ def test_cached_values_follow_deletes_and_overwrites(tmp_path: Path) -> None:
     del store[b"k"]
     store.commit()
     assert b"k" not in store
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="b'k'"):
         store[b"k"]
     store.close()

@@ -199,9 +199,9 @@ def test_eight_tiers_is_the_maximum(system: System, artist: str) -> None:
         system, artist, names, [ONE * (i + 1) for i in range(8)], [i % 2 == 1 for i in range(8)]
     )
     assert len(system.patronage.tiers(artist)) == 8
-    with pytest.raises(BoaError):
+    with pytest.raises(BoaError, match=r"Patronage\.configure"):
         configure(system, artist, [*names, "ninth"], [ONE] * 9, [False] * 9)
-    with pytest.raises(BoaError):
+    with pytest.raises(BoaError, match=r"Patronage\.configure"):
         configure(system, artist, ["x" * 33], [ONE], [False])
     assert [t.name for t in system.patronage.tiers(artist)] == names
 

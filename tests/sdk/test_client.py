@@ -4,6 +4,7 @@ right exception with the contract's reason."""
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 
 import pytest
@@ -87,10 +88,16 @@ def test_a_squatter_cannot_take_an_artists_upload_id(actors: Actors) -> None:
 
 
 def test_unknown_strategy_is_the_routers_refusal(actors: Actors) -> None:
-    with pytest.raises(ContractRevert) as info:
+    with pytest.raises(ContractRevert, match="router: unknown strategy") as info:
         actors.artist.register_song(actors.salt(), "no-such-strategy")
     assert info.value.reason == "router: unknown strategy"
     assert info.value.function == "register_song"
+
+
+def test_nobody_registers_for_someone_else(actors: Actors) -> None:
+    with pytest.raises(ContractRevert, match="router: caller is not the artist") as info:
+        actors.stranger.register_song(actors.salt(), PPS, artist=actors.artist.address)
+    assert info.value.reason == "router: caller is not the artist"
 
 
 @pytest.mark.parametrize(
@@ -139,7 +146,7 @@ def test_unknown_strategy_is_the_routers_refusal(actors: Actors) -> None:
 )
 def test_bad_input_is_refused_before_sending(actors: Actors, call, message: str) -> None:
     block = actors.chain.w3.eth.block_number
-    with pytest.raises(InvalidInput) as info:
+    with pytest.raises(InvalidInput, match=re.escape(message)) as info:
         call(actors)
     assert message in str(info.value)
     assert actors.chain.w3.eth.block_number == block

@@ -104,5 +104,5 @@ def test_undecodable_gives_none(tmp_path: Path) -> None:
 
 
 def test_bad_bucket_count(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="buckets must be >= 1"):
         compute_peaks(write(tmp_path, audio("wav")), "wav", 0)

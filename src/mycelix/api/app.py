@@ -58,8 +58,11 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     ):
         app.include_router(router)
     # Innermost, so CORS and the metrics middleware treat cached answers like any other.
-    cache = platform.extras.get(EXTRAS_KEY) or SongCache.for_platform(platform)
-    platform.extras[EXTRAS_KEY] = cache
+    # `is None`, not `or`: an empty cache is falsy (it has a length), and replacing it would
+    # leave the app that holds it without the indexer's invalidations.
+    cache = platform.extras.get(EXTRAS_KEY)
+    if cache is None:
+        cache = platform.extras[EXTRAS_KEY] = SongCache.for_platform(platform)
     app.add_middleware(SongReadFastPath, cache=cache, metrics=platform.metrics)
     origins = cors_origins if cors_origins is not None else platform.settings.cors_origins
     if origins:

@@ -1,0 +1,169 @@
+"""The song response cache inside the real app, on SQLite and on PostgreSQL: an edit is read
+back at once, the indexer's commit invalidates, and a second process writing the catalogue
+(SQLite: any commit; PostgreSQL: announced through Redis) is seen by this one's cache."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import redis
+from fastapi.testclient import TestClient
+
+from mycelix.api.app import create_app
+from mycelix.platform import Platform
+from mycelix.songs.cache import (
+    EXTRAS_KEY,
+    LOCAL_TTL_SECONDS,
+    LocalVersion,
+    RedisVersion,
+    SongCache,
+    SqliteDataVersion,
+)
+from tests.api.helpers_endpoints import (
+    Session,
+    act,
+    auth_fixture,  # noqa: F401  (the `auth` fixture)
+    describe_song,
+    register,
+)
+
+from .test_content import index
+
+
+def cached_song(client: TestClient, platform: Platform, song_id: str) -> dict[str, Any]:
+    """GET the song twice; the second answer must come from the cache."""
+    cache: SongCache = platform.extras[EXTRAS_KEY]
+    first = client.get(f"/api/songs/{song_id}")
+    assert first.status_code == 200, first.text
+    hits = cache.hits
+    again = client.get(f"/api/songs/{song_id}")
+    assert again.json() == first.json()
+    assert cache.hits == hits + 1, "the second read was not a cache hit"
+    body: dict[str, Any] = first.json()
+    return body
+
+
+def test_the_cache_suits_the_catalogue(platform: Platform, client: TestClient) -> None:
+    cache = platform.extras[EXTRAS_KEY]
+    if platform.catalog.dialect == "sqlite":
+        assert isinstance(cache.source, SqliteDataVersion) and cache.ttl is None
+    else:  # no Redis configured: only this process's writes, others' within the TTL
+        assert isinstance(cache.source, LocalVersion) and cache.ttl == LOCAL_TTL_SECONDS
+
+
+def test_an_edit_is_read_back_at_once(
+    platform: Platform, client: TestClient, auth: Session
+) -> None:
+    song = register(client, platform, auth["artist"], "gift-economy-v1")
+    describe_song(platform, auth.address("artist"), "Draft Title", song_id=song)
+    assert cached_song(client, platform, song)["title"] == "Draft Title"
+    listing = client.get("/api/songs", params={"q": "Draft Title"}).json()
+    assert [s["title"] for s in listing["items"]] == ["Draft Title"]
+    edited = client.patch(
+        f"/api/songs/{song}", json={"title": "Final Title"}, headers=auth["artist"]
+    )
+    assert edited.status_code == 200, edited.text
+    assert cached_song(client, platform, song)["title"] == "Final Title"
+    assert client.get("/api/songs", params={"q": "Draft Title"}).json()["items"] == []
+    renamed = client.put(
+        "/api/artists/me", json={"name": "Renamed Artist", "bio": ""}, headers=auth["artist"]
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert cached_song(client, platform, song)["artist_name"] == "Renamed Artist"
+
+
+def test_the_indexers_commit_invalidates(
+    platform: Platform, client: TestClient, auth: Session
+) -> None:
+    song = register(client, platform, auth["artist"], "gift-economy-v1")
+    describe_song(platform, auth.address("artist"), "Played Once", song_id=song)
+    index(platform)
+    assert cached_song(client, platform, song)["play_count"] == 0
+    act(client, platform, "stream", {"song_id": song}, auth["listener"])
+    index(platform)  # its on_commit is `songs_changed(platform)`, as in `mycelix serve`
+    assert cached_song(client, platform, song)["play_count"] == 1
+
+
+SQLITE_WRITER = """
+import sqlite3, sys
+with sqlite3.connect(sys.argv[1]) as db:
+    db.execute("UPDATE songs SET play_count = 77 WHERE title = ?", (sys.argv[2],))
+"""
+
+POSTGRES_WRITER = """
+import sys
+from sqlalchemy import create_engine, text
+from mycelix.songs.cache import RedisVersion
+engine = create_engine(sys.argv[1])
+with engine.begin() as db:
+    db.execute(text("UPDATE songs SET play_count = 77 WHERE title = :t"), {"t": sys.argv[2]})
+RedisVersion.from_url(sys.argv[3], key=sys.argv[4]).bump()
+"""
+
+
+def run_writer(script: str, *args: str) -> None:
+    subprocess.run([sys.executable, "-c", script, *args], check=True, timeout=120)
+
+
+@contextmanager
+def replica(platform: Platform, cache: SongCache) -> Iterator[TestClient]:
+    """Another API process on the same catalogue, with its own song cache."""
+    own = platform.extras[EXTRAS_KEY]
+    platform.extras[EXTRAS_KEY] = cache
+    try:
+        with TestClient(create_app(platform)) as client:
+            yield client
+    finally:
+        platform.extras[EXTRAS_KEY] = own
+
+
+def test_another_process_writing_the_catalogue_is_seen(
+    platform: Platform, client: TestClient, auth: Session, redis_url: str
+) -> None:
+    song = register(client, platform, auth["artist"], "gift-economy-v1")
+    title = f"Shared {song[2:10]}"
+    describe_song(platform, auth.address("artist"), title, song_id=song)
+    if platform.catalog.dialect == "sqlite":
+        assert cached_song(client, platform, song)["play_count"] == 0
+        # No bump in this process: the other process's commit changes `data_version`.
+        run_writer(SQLITE_WRITER, str(platform.catalog.url.database), title)
+        assert client.get(f"/api/songs/{song}").json()["play_count"] == 77
+        return
+
+    # PostgreSQL: two API processes' caches share a version counter in Redis.
+    key = f"mycelix-test:songs:{song[2:10]}"
+    redis.Redis.from_url(redis_url).delete(key)
+    poll = 0.05
+    with (
+        replica(platform, SongCache(RedisVersion.from_url(redis_url, key=key, poll=poll))) as a,
+        replica(platform, SongCache(RedisVersion.from_url(redis_url, key=key, poll=poll))) as b,
+    ):
+        assert a.get(f"/api/songs/{song}").json()["title"] == title
+        assert b.get(f"/api/songs/{song}").json()["title"] == title
+        assert b.get(f"/api/songs/{song}").json()["title"] == title  # b's answer is cached
+        edited = a.patch(
+            f"/api/songs/{song}", json={"title": "Edited on A"}, headers=auth["artist"]
+        )
+        assert edited.status_code == 200, edited.text
+        assert a.get(f"/api/songs/{song}").json()["title"] == "Edited on A"  # at once
+        time.sleep(poll * 2)
+        assert b.get(f"/api/songs/{song}").json()["title"] == "Edited on A"  # within a poll
+
+        # A third process (the indexer, `mycelix indexer run`) writes and announces.
+        a.get(f"/api/songs/{song}")
+        b.get(f"/api/songs/{song}")
+        run_writer(
+            POSTGRES_WRITER,
+            platform.catalog.url.render_as_string(hide_password=False),
+            "Edited on A",
+            redis_url,
+            key,
+        )
+        time.sleep(poll * 2)
+        assert a.get(f"/api/songs/{song}").json()["play_count"] == 77
+        assert b.get(f"/api/songs/{song}").json()["play_count"] == 77
