@@ -11,10 +11,14 @@ from mycelix.cli.chain_cmds import chain_app, deploy
 from mycelix.cli.check_cmd import check
 from mycelix.cli.common import ConfigFile, config_file
 from mycelix.cli.demo_cmd import demo
+from mycelix.cli.doctor_cmd import doctor
 from mycelix.cli.indexer_cmd import indexer_app
+from mycelix.cli.init_cmd import init
 from mycelix.cli.monitor_cmd import monitor
 from mycelix.cli.security_cmd import security
 from mycelix.cli.serve_cmd import serve
+from mycelix.cli.songs_cmd import songs_app
+from mycelix.cli.stats_cmd import stats
 
 app = typer.Typer(
     name="mycelix",
@@ -33,6 +37,9 @@ def main(config: ConfigFile = None) -> None:
     config_file.set(config)
 
 
+app.command()(init)
+app.command()(doctor)
+app.command()(stats)
 app.command()(deploy)
 app.command()(demo)
 app.command()(serve)
@@ -43,6 +50,7 @@ app.command()(monitor)
 app.command()(security)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
+app.add_typer(songs_app, name="songs")
 
 
 if __name__ == "__main__":

@@ -41,8 +41,10 @@ def serve(
         ),
     ] = 1,
 ) -> None:
-    """Run the HTTP API and the chain indexer on the embedded defaults (chain, SQLite, local
-    content store), deploying the contracts on first start."""
+    """Run the HTTP API and the chain indexer.
+
+    On the embedded defaults (chain, SQLite, local content store), deploying the
+    contracts on first start."""
     settings = settings_from(data_dir, rpc_url, host=host, port=port)
     if workers > 1 and settings.embedded:
         err.print(
