@@ -44,7 +44,11 @@ def doctor(
         problem = str(exc)
         where = data_dir or os.environ.get(env_name("data_dir")) or default_data_dir()
         settings = Settings.model_construct(data_dir=Path(where).expanduser(), rpc_url=rpc_url)
-    probes = run_doctor(settings, problem)
+    if as_json:
+        probes = run_doctor(settings, problem)
+    else:
+        with console.status("checking…") as status:
+            probes = run_doctor(settings, problem, progress=status.update)
     failed = [p for p in probes if p.status is Status.FAIL]
     if as_json:
         report = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import ipaddress
 import os
 import platform
 import shutil
@@ -116,7 +117,7 @@ def chain(settings: Settings) -> Iterator[Probe]:
         yield Probe.skip(
             "deployment",
             f"chain held by the server; verify it with `mycelix check --url "
-            f"http://{settings.host}:{settings.port}`",
+            f"http://{_loopback(settings.host)}:{settings.port}`",
         )
         return
     with opened:
@@ -175,13 +176,19 @@ def port(settings: Settings) -> Iterator[Probe]:
     yield Probe.ok("port", f"{where} is free for `mycelix serve`")
 
 
+def _loopback(host: str) -> str:
+    """The address to reach a server listening on `host` (0.0.0.0: this machine)."""
+    try:
+        return "127.0.0.1" if ipaddress.ip_address(host.strip("[]")).is_unspecified else host
+    except ValueError:
+        return host
+
+
 def _serves_mycelix(settings: Settings) -> bool:
     import httpx
 
-    from mycelix.cli.common import loopback_if_any
-
     try:
-        host = loopback_if_any(settings.host)
+        host = _loopback(settings.host)
         response = httpx.get(f"http://{host}:{settings.port}/health", timeout=2)
     except httpx.HTTPError:
         return False
@@ -200,10 +207,17 @@ CHECKS: tuple[tuple[str, Callable[[Settings], Iterator[Probe]]], ...] = (
 )
 
 
-def run_doctor(settings: Settings, config_error: str | None = None) -> list[Probe]:
-    """Every check, in order, each isolated from the others' failures."""
+def run_doctor(
+    settings: Settings,
+    config_error: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Probe]:
+    """Every check, in order, each isolated from the others' failures; `progress` hears
+    the name of each check as it starts (opening a chain takes seconds)."""
     probes = list(config_file(settings, config_error))
     for name, check in CHECKS:
+        if progress is not None:
+            progress(f"checking {name}…")
         try:
             probes.extend(check(settings))
         except Exception as exc:
