@@ -117,3 +117,18 @@ def test_an_unreachable_redis_fails_its_check(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert checks["redis"]["status"] == "fail"
     assert checks["database"]["status"] == "pass"
+
+
+def test_an_unreachable_chain_node_fails_its_check(tmp_path: Path) -> None:
+    fresh(tmp_path)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    code, checks, _ = doctor(tmp_path, "--rpc-url", f"http://127.0.0.1:{port}")
+    assert code == 1
+    assert checks["chain"]["status"] == "fail"
+    assert checks["chain"]["detail"].startswith(
+        f"cannot reach the chain at http://127.0.0.1:{port}"
+    )
+    assert checks["deployment"]["status"] == "skip"
+    assert checks["port"]["status"] == "pass"

@@ -120,6 +120,10 @@ def chain(settings: Settings) -> Iterator[Probe]:
             f"http://{_loopback(settings.host)}:{settings.port}`",
         )
         return
+    except Exception as exc:
+        yield Probe.fail("chain", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        yield Probe.skip("deployment", "the chain did not answer")
+        return
     with opened:
         w3 = opened.w3
         where = f"embedded ({settings.chain_dir})" if opened.embedded else str(settings.rpc_url)
