@@ -9,17 +9,20 @@ every machine; tests/cli/test_help.py fails when the committed file differs.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import typer.main
+from typer import rich_utils
 
 WIDTH = 80
 REGENERATE = "python -m mycelix.cli.docs --write"
 DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "cli.md"
 # Rich and Typer read these; fixed so the text does not depend on the terminal.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HELP_ENV = {"COLUMNS": str(WIDTH), "TERMINAL_WIDTH": str(WIDTH), "NO_COLOR": "1"}
 
 
@@ -43,10 +46,18 @@ def help_text(path: list[str]) -> str:
 
     from mycelix.cli.main import app
 
-    result = CliRunner().invoke(app, [*path, "--help"], env=HELP_ENV, prog_name="mycelix")
+    # Typer reads TERMINAL_WIDTH and FORCE_COLOR/GITHUB_ACTIONS once, at import: pinned
+    # here, so a CI runner or a wide terminal renders the same text as a laptop.
+    saved = rich_utils.MAX_WIDTH, rich_utils.FORCE_TERMINAL
+    rich_utils.MAX_WIDTH, rich_utils.FORCE_TERMINAL = WIDTH, False
+    try:
+        result = CliRunner().invoke(app, [*path, "--help"], env=HELP_ENV, prog_name="mycelix")
+    finally:
+        rich_utils.MAX_WIDTH, rich_utils.FORCE_TERMINAL = saved
     if result.exit_code != 0:
         raise RuntimeError(f"mycelix {' '.join(path)} --help failed: {result.output}")
-    return "\n".join(line.rstrip() for line in result.output.splitlines()).strip("\n")
+    text = ANSI.sub("", result.output)
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
 
 def render() -> str:
