@@ -4,6 +4,7 @@ command reads (flags over environment over file), and no silent overwrite."""
 from __future__ import annotations
 
 import json
+import socket
 import tomllib
 from pathlib import Path
 
@@ -97,6 +98,24 @@ def test_init_into_an_unwritable_place_is_one_error_line(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert result.output.startswith("error:") and len(result.output.strip().splitlines()) == 1
     assert blocker.read_text() == "not a directory"
+
+
+def test_init_with_an_unreachable_database_can_be_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("MYCELIX_DATABASE_URL", f"postgresql://operator:secret@127.0.0.1:{port}/x")
+    failed = runner.invoke(app, ["init", "--data-dir", str(tmp_path)])
+    assert failed.exit_code == 1
+    assert f"error: catalogue postgresql+psycopg://operator:***@127.0.0.1:{port}/x" in failed.output
+    assert "secret" not in failed.output and "run init again" in failed.output
+    monkeypatch.delenv("MYCELIX_DATABASE_URL")
+    again = runner.invoke(app, ["init", "--data-dir", str(tmp_path)])
+    assert again.exit_code == 0, again.output
+    assert f"kept (unchanged) {tmp_path / 'mycelix.toml'}" in again.output
+    assert (tmp_path / "catalog.sqlite3").is_file()
 
 
 @pytest.mark.parametrize("command", leaf_commands(), ids=" ".join)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,20 @@ def test_stats_errors_are_one_line(node: tuple[Path, dict[str, str]], tmp_path: 
     assert code == 1 and output.strip() == f"error: no artist {TREASURY.lower()} in the catalogue"
     code, output = run(tmp_path, "stats")
     assert code == 1 and output.startswith("error: no catalogue at")
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(
+    node: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir, _ = node
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("MYCELIX_DATABASE_URL", f"postgresql://operator:secret@127.0.0.1:{port}/x")
+    for command in (["stats"], ["songs", "list"]):
+        code, output = run(data_dir, *command)
+        assert code == 1
+        assert output.startswith(
+            f"error: catalogue postgresql+psycopg://operator:***@127.0.0.1:{port}"
+        )
+        assert "secret" not in output and len(output.strip().splitlines()) == 1

@@ -24,7 +24,10 @@ def init(
     is given."""
     settings = settings_from(data_dir, None)
     path = settings.data_dir / CONFIG_FILENAME
-    if path.exists() and not force:
+    # An untouched file from an earlier init (say one whose database was down) is no
+    # one's settings: running init again just finishes the job.
+    untouched = path.is_file() and path.read_text() == example_config()
+    if path.exists() and not force and not untouched:
         err.print(
             f"[red]error:[/red] {escape(str(path))} exists; "
             "pass --force to overwrite it (its settings would be lost)",
@@ -34,30 +37,33 @@ def init(
         raise typer.Exit(1)
     try:
         settings.content_dir.mkdir(parents=True, exist_ok=True)
-        # Written beside and renamed, so an interrupted init never leaves half a file.
-        partial = path.with_suffix(".toml.partial")
-        partial.write_text(example_config())
-        partial.replace(path)
+        if not untouched:
+            # Written beside and renamed, so an interrupted init never leaves half a file.
+            partial = path.with_suffix(".toml.partial")
+            partial.write_text(example_config())
+            partial.replace(path)
     except OSError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
-    console.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
+    verb = "kept (unchanged)" if untouched else "wrote"
+    console.print(f"{verb} {escape(str(path))}", highlight=False, soft_wrap=True)
     from sqlalchemy.exc import SQLAlchemyError
 
     from mycelix.catalog import migrate
     from mycelix.catalog.db import normalize_url
 
+    shown = normalize_url(settings.catalog_url).render_as_string(hide_password=True)
     with friendly_errors():
         try:
             revision = migrate(settings.catalog_url)
         except SQLAlchemyError as exc:
             err.print(
-                f"[red]error:[/red] catalogue database: {escape(str(exc).splitlines()[0])}",
+                f"[red]error:[/red] catalogue {escape(shown)}: {escape(str(exc).splitlines()[0])}"
+                " (fix database_url, then run init again)",
                 soft_wrap=True,
                 highlight=False,
             )
             raise typer.Exit(1) from None
-    shown = normalize_url(settings.catalog_url).render_as_string(hide_password=True)
     console.print(
         f"catalogue at migration {revision} ({escape(shown)})",
         highlight=False,
