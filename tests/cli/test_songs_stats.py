@@ -59,6 +59,16 @@ def test_songs_list_table_fits_80_columns(node: tuple[Path, dict[str, str]]) -> 
     assert max(len(line) for line in result.output.splitlines()) <= 80
 
 
+def test_bare_songs_lists(
+    node: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir, _ = node
+    monkeypatch.setenv("MYCELIX_DATA_DIR", str(data_dir))
+    result = runner.invoke(app, ["songs"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("3 of 3 songs") and "Canopy" in result.output
+
+
 def test_songs_show_takes_a_short_id(node: tuple[Path, dict[str, str]]) -> None:
     data_dir, songs = node
     code, output = run(data_dir, "songs", "show", songs["spores"][:12], "--json")

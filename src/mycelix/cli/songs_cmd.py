@@ -13,7 +13,28 @@ from rich.table import Table
 
 from mycelix.cli.common import DataDir, catalog_session, console, err, settings_from
 
-songs_app = typer.Typer(help="Browse the catalogue: list songs or show one.", no_args_is_help=True)
+songs_app = typer.Typer(
+    help="Browse the catalogue: list songs or show one.", invoke_without_command=True
+)
+
+
+@songs_app.callback()
+def songs(ctx: typer.Context) -> None:
+    """Browse the catalogue: list songs or show one.
+
+    Without a subcommand: `songs list` with its defaults."""
+    if ctx.invoked_subcommand is None:
+        list_songs(
+            query=None,
+            genre=None,
+            strategy=None,
+            artist=None,
+            sort="newest",
+            limit=20,
+            data_dir=None,
+            as_json=False,
+        )
+
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
