@@ -27,8 +27,10 @@ def deploy(
     rpc_url: RpcUrl = None,
     token: Annotated[str | None, setting_option("token")] = None,
 ) -> None:
-    """Deploy tokens, router and strategies and write the manifest; if a manifest exists,
-    verify it against the chain and change nothing."""
+    """Deploy the contracts and write the manifest, or verify it.
+
+    Deploys tokens, router and strategies and writes DATA_DIR/deployment.json; if a
+    manifest exists, verifies it against the chain and changes nothing."""
     settings = settings_from(data_dir, rpc_url, token=token)
     with (
         friendly_errors(),

@@ -77,3 +77,46 @@ def loopback_if_any(host: str) -> str:
         return "127.0.0.1" if ipaddress.ip_address(host.strip("[]")).is_unspecified else host
     except ValueError:
         return host
+
+
+@contextmanager
+def catalog_session(settings: Settings) -> Iterator[Any]:
+    """A read-only session on the node's catalogue, or one error line and exit 1 when there
+    is none yet (connecting would create an empty SQLite file and hide the mistake)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mycelix.catalog import Catalog
+    from mycelix.catalog.db import normalize_url
+
+    url = normalize_url(settings.catalog_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        err.print(
+            f"[red]error:[/red] no catalogue at {escape(str(url.database))} "
+            "(run `mycelix init`, or pass the --data-dir of your node)",
+            soft_wrap=True,
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    catalog = Catalog(url)
+    try:
+        with catalog.read() as session:
+            yield session
+    except SQLAlchemyError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        err.print(
+            f"[red]error:[/red] catalogue {escape(url.render_as_string(hide_password=True))}: "
+            f"{escape(first)}",
+            soft_wrap=True,
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+    finally:
+        catalog.dispose()
+
+
+def flow(units: int) -> str:
+    """Token units as FLOW, exact, without trailing zeros."""
+    from mycelix.chain.units import from_wei
+
+    text = f"{from_wei(units):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -21,10 +21,12 @@ def demo(
         int, typer.Option("--listeners", min=3, max=200, help="How many listeners.")
     ] = 10,
 ) -> None:
-    """Seed a dev chain with a realistic economy: four artists upload generated songs (audio and
-    covers, listed and playable in the API) under all four strategies, weeks of listeners
-    streaming, tipping, patronising and bidding; then print earnings and check
-    that every FLOW is accounted for (exit 1 if not). Run it again to continue the economy."""
+    """Simulate weeks of a realistic economy on a dev chain.
+
+    Four artists upload generated songs (audio and covers, listed and playable in the API)
+    under all four strategies; weeks of listeners streaming, tipping, patronising and
+    bidding; then print earnings and check that every FLOW is accounted for (exit 1 if
+    not). Run it again to continue the economy."""
     settings = settings_from(data_dir, rpc_url)
     with friendly_errors():
         ok = run_demo(settings, DemoOptions(weeks=weeks, seed=seed, listeners=listeners), console)

@@ -78,8 +78,10 @@ def run(
         typer.Option("--metrics-port", help="Serve Prometheus metrics on this port (loopback)."),
     ] = None,
 ) -> None:
-    """Follow the chain into the catalogue (until Ctrl-C / SIGTERM, or once with --once).
-    Only one indexer runs per catalogue: a second one exits with an error (or waits)."""
+    """Follow the chain into the catalogue.
+
+    Runs until Ctrl-C / SIGTERM, or once with --once. Only one indexer runs per
+    catalogue: a second one exits with an error (or waits)."""
     settings = settings_from(data_dir, rpc_url, confirmations=confirmations)
     metrics = Metrics()
     with friendly_errors(), _opened(settings) as (catalog, chain, manifest):
@@ -131,8 +133,10 @@ def rebuild_cmd(
     batch_blocks: BatchBlocks = DEFAULT_BATCH_BLOCKS,
     wait: Wait = False,
 ) -> None:
-    """Wipe the catalogue's money and chain tables and re-index them from the deployment
-    block (song descriptions, uploads and analytics stay)."""
+    """Re-index the catalogue's money and chain tables from the chain.
+
+    Wipes them and indexes again from the deployment block; song descriptions,
+    uploads and analytics stay."""
     settings = settings_from(data_dir, rpc_url, confirmations=confirmations)
     with (
         friendly_errors(),

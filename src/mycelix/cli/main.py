@@ -11,11 +11,15 @@ from mycelix.cli.chain_cmds import chain_app, deploy
 from mycelix.cli.check_cmd import check
 from mycelix.cli.common import ConfigFile, config_file
 from mycelix.cli.demo_cmd import demo
+from mycelix.cli.doctor_cmd import doctor
 from mycelix.cli.indexer_cmd import indexer_app
+from mycelix.cli.init_cmd import init
 from mycelix.cli.monitor_cmd import monitor
 from mycelix.cli.pay_cmds import buy, pay, subscribe, tip, withdraw
 from mycelix.cli.security_cmd import security
 from mycelix.cli.serve_cmd import serve
+from mycelix.cli.songs_cmd import songs_app
+from mycelix.cli.stats_cmd import stats
 from mycelix.cli.upload_cmd import upload
 
 app = typer.Typer(
@@ -35,6 +39,9 @@ def main(config: ConfigFile = None) -> None:
     config_file.set(config)
 
 
+app.command()(init)
+app.command()(doctor)
+app.command()(stats)
 app.command()(deploy)
 app.command()(demo)
 app.command()(serve)
@@ -51,6 +58,7 @@ app.command()(buy)
 app.command()(withdraw)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
+app.add_typer(songs_app, name="songs")
 
 
 if __name__ == "__main__":

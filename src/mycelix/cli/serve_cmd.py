@@ -48,9 +48,11 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Run the HTTP API and the chain indexer on the embedded defaults (chain, SQLite, local
-    content store), deploying the contracts on first start; on an empty data directory, seed
-    the demo catalogue first (unless --empty)."""
+    """Run the HTTP API and the chain indexer.
+
+    On the embedded defaults (chain, SQLite, local content store), deploying the
+    contracts on first start; on an empty data directory, seed the demo catalogue
+    first (unless --empty)."""
     settings = settings_from(data_dir, rpc_url, host=host, port=port)
     if workers > 1 and settings.embedded:
         err.print(

@@ -22,6 +22,7 @@ from .patrons import PatronEventIn, PatronRepository
 from .payments import PaymentEvent, PaymentRepository, Share
 from .plays import PlayRepository
 from .songs import NewSong, SongFacets, SongQuery, SongRepository, SongSort, SplitSpec
+from .stats import Figures, StatsRepository, StrategyRevenue
 from .uploads import UploadRepository
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "DayCount",
     "EarningsFilter",
     "EarningsRepository",
+    "Figures",
     "InvalidCursor",
     "NewSong",
     "NotFound",
@@ -52,5 +54,7 @@ __all__ = [
     "SongRepository",
     "SongSort",
     "SplitSpec",
+    "StatsRepository",
+    "StrategyRevenue",
     "UploadRepository",
 ]

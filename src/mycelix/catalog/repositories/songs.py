@@ -27,12 +27,14 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     bindparam,
     delete,
     func,
     or_,
     select,
     tuple_,
+    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -322,3 +324,14 @@ class SongRepository:
         )
         self.session.expire_all()
         return int(result.rowcount or 0)
+
+    def by_prefix(self, prefix: str, *, limit: int = 2) -> Sequence[Song]:
+        """Songs whose id starts with `prefix` (``0x`` and hex digits), for a short id typed
+        at the command line; two results mean the prefix is ambiguous."""
+        text = prefix.lower()
+        if not text.startswith("0x") or not all(c in "0123456789abcdef" for c in text[2:]):
+            raise ValueError(f"not a song id: {prefix!r}")
+        # As plain text: the column's type would take the pattern for a whole id.
+        by_text = type_coerce(Song.song_id, String)
+        stmt = select(Song).where(by_text.like(f"{text}%")).order_by(Song.song_id)
+        return list(self.session.scalars(stmt.limit(limit)).unique())
