@@ -2,7 +2,7 @@
 listing with a keyset cursor, and payment history.
 
 Every amount is an exact int from the repositories; FLOW strings are derived from it
-without floats (transactions.schemas.flow_text).
+without floats (mycelix.schemas.flow_text).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from mycelix.catalog.repositories import (
     SongRepository,
 )
 from mycelix.catalog.types import to_checksum
+from mycelix.schemas import flow_text
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
-from mycelix.transactions.schemas import flow_text
 
 STRATEGY_NAMES = {"0x" + strategy_id(n).hex(): n for n in STRATEGY_CONTRACTS.values()}
 

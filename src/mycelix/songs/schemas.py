@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from mycelix.api.params import Genre, Title
 from mycelix.catalog.models import Song
 from mycelix.catalog.types import to_checksum
-from mycelix.transactions.schemas import role_name
+from mycelix.schemas import role_name
 
 STRATEGIES = ("pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auction-v1")
 # PayPerStream's price of a song whose artist never set one.
