@@ -191,3 +191,12 @@ ROLE_NAMES: dict[int, Role] = {code: role for role, code in ROLE_CODES.items()}
 def role_name(code: int) -> str:
     role = ROLE_NAMES.get(code)
     return role.value if role else f"role-{code}"
+
+
+class SplitOut(BaseModel):
+    """One recipient of a song's split, as the router stores it."""
+
+    recipient: str
+    bps: int
+    role: str = Field(description="The role's name, as `POST /api/tx/configure_splits` takes it.")
+    role_code: int = Field(description="The router's code for the role.")

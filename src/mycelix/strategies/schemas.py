@@ -16,6 +16,7 @@ from mycelix.schemas import (
     PositiveWei,
     Role,
     SongId,
+    SplitOut,
     Wei,
 )
 from mycelix.transactions.schemas import Splits
@@ -210,13 +211,6 @@ class CalculatorOut(BaseModel):
 
 
 # -------------------------------------------------------------------- economy
-
-
-class SplitOut(BaseModel):
-    recipient: str
-    bps: int
-    role: str
-    role_code: int
 
 
 class PpsOut(BaseModel):

@@ -22,7 +22,7 @@ from mycelix.chain.tx import call_errors
 from mycelix.chain.units import BPS, DAY, HOUR, ONE, PaymentType
 from mycelix.errors import Missing
 from mycelix.platform import Platform
-from mycelix.schemas import Amount, role_name
+from mycelix.schemas import Amount, SplitOut, role_name
 from mycelix.sdk.types import AuctionState
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
 from mycelix.strategies.schemas import (
@@ -42,7 +42,6 @@ from mycelix.strategies.schemas import (
     PpsOut,
     PreviewOut,
     ShareOut,
-    SplitOut,
     StrategyOut,
     TierOut,
 )
