@@ -14,7 +14,6 @@ from mycelix.platform import Platform
 from mycelix.sdk.types import content_salt, song_id_for
 from mycelix.storage import AudioInfo, parse_cid
 from mycelix.storage.media import probe_media
-from mycelix.storage.peaks import load_peaks
 from mycelix.storage.waveform import compute_peaks
 from mycelix.storage.work import media_work
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
@@ -38,13 +37,13 @@ async def describe(
     audio_cid = parse_cid(audio_cid)
     cover_cid = parse_cid(cover_cid) if cover_cid is not None else None
     await asyncio.to_thread(_check_uploads, p, artist, audio_cid, cover_cid)
-    path = p.store.path(audio_cid)
-    info = await media_work(probe_media, path, "audio")
-    if not isinstance(info, AudioInfo):
-        raise UnsupportedMedia(f"upload {audio_cid} is not audio")
-    peaks = await asyncio.to_thread(load_peaks, p.store.root, audio_cid)
-    if peaks is None:  # uploaded before peaks were kept, or not decodable at upload
-        peaks = await media_work(compute_peaks, path, info.format)
+    async with p.store.local_copy(audio_cid) as path:
+        info = await media_work(probe_media, path, "audio")
+        if not isinstance(info, AudioInfo):
+            raise UnsupportedMedia(f"upload {audio_cid} is not audio")
+        peaks = await p.store.load_peaks(audio_cid)
+        if peaks is None:  # uploaded before peaks were kept, or not decodable at upload
+            peaks = await media_work(compute_peaks, path, info.format)
     return NewSong(
         # The router's id for the artist's registration salted with the audio's content hash:
         # one song per recording per artist, and nobody else can register it.

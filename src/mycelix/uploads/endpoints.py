@@ -4,7 +4,6 @@ not a valid file of that kind, 400 for an empty body; a failure leaves nothing b
 
 from __future__ import annotations
 
-import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -15,7 +14,6 @@ from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit, write
 from mycelix.api.errors import APIError
 from mycelix.catalog.repositories import UploadRepository
 from mycelix.storage import DEFAULT_COVER_LIMIT, UploadTooLarge, ingest
-from mycelix.storage.peaks import save_peaks
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads"])
 
@@ -104,7 +102,7 @@ async def upload(
             await p.store.delete(result.cid)
         raise
     if result.peaks is not None:
-        await asyncio.to_thread(save_peaks, p.store.root, result.cid, result.peaks)
+        await p.store.save_peaks(result.cid, result.peaks)
     metrics.uploads.labels(kind, "stored").inc()
     metrics.upload_bytes.labels(kind).inc(result.size)
     if result.deduplicated:
