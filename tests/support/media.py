@@ -1,6 +1,6 @@
 """Generate real media files in memory: audio in every accepted format, and cover images.
 
-Used by the tests and by `mycelix demo` (no binary file is ever committed). Audio is a
+Used by the tests and the benchmarks (no binary file is ever committed). Audio is a
 deterministic little piece — a chord progression with plucked-note envelopes — so its
 waveform has a visible shape. Encoders: the stdlib `wave` module for WAV; soundfile (its
 wheels bundle libsndfile with LAME, mpg123, FLAC, Vorbis and Opus) for MP3, FLAC, Ogg Vorbis
