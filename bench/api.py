@@ -404,7 +404,10 @@ def seed(data_dir: Path, rpc_url: str | None, songs: int) -> Node:
             )
         if not platform.sdk.is_authorized(gift, None):
             raise RuntimeError("the gift-economy song does not stream to an anonymous listener")
-        audio_path = platform.store.path(stored.cid)
+        # nginx, the reference, serves a copy of the local store's own file.
+        local = platform.store.local_path(stored.cid)
+        assert local is not None, "the benchmark runs on the local content store"
+        audio_path = local
     finally:
         platform.close()
     print(
