@@ -48,6 +48,9 @@ from urllib.parse import quote
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+# Test-only helpers (tests/support) are not installed with the package: import them from the
+# checkout.
+sys.path.insert(0, str(ROOT))
 BENCH_DIR = Path(__file__).resolve().parent
 MiB = 1024 * 1024
 SONGS = 10_000
@@ -304,8 +307,8 @@ def seed(data_dir: Path, rpc_url: str | None, songs: int) -> Node:
     from mycelix.config import Settings
     from mycelix.platform import Platform
     from mycelix.sdk import content_salt
-    from mycelix.storage import fixtures
     from mycelix.strategies.ids import strategy_id
+    from tests.support import media as fixtures
 
     env = {**os.environ, "MYCELIX_DATA_DIR": str(data_dir)}
     if rpc_url:
@@ -401,7 +404,10 @@ def seed(data_dir: Path, rpc_url: str | None, songs: int) -> Node:
             )
         if not platform.sdk.is_authorized(gift, None):
             raise RuntimeError("the gift-economy song does not stream to an anonymous listener")
-        audio_path = platform.store.path(stored.cid)
+        # nginx, the reference, serves a copy of the local store's own file.
+        local = platform.store.local_path(stored.cid)
+        assert local is not None, "the benchmark runs on the local content store"
+        audio_path = local
     finally:
         platform.close()
     print(
@@ -681,7 +687,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, work: Path, procs: Processes) -> None:
-    from mycelix.chain.anvil import run_anvil
+    from tests.support.anvil import run_anvil
 
     with contextlib.ExitStack() as stack:
         rpc_url = None

@@ -26,9 +26,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from mycelix.chain.anvil import anvil_binary, run_anvil
 from mycelix.config import Settings
 from mycelix.sdk import PaymentType, connect, salt_for, song_id_for
+
+# Test-only helpers (tests/support) are not installed with the package: import them from the
+# checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.anvil import anvil_binary, run_anvil
 
 UNLIMITED = 2**256 - 1
 WARMUP = 5

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,17 @@ from eth_utils import keccak
 from web3 import Web3
 
 from mycelix.chain import artifacts
-from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import Chain, open_chain
 from mycelix.chain.deploy import deploy_system
 from mycelix.chain.tx import Sender
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
 from mycelix.config import Settings
 from mycelix.strategies.ids import strategy_id
+
+# Test-only helpers (tests/support) are not installed with the package: import them from the
+# checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.anvil import run_anvil
 
 ALLOWANCE = 10**30  # large but finite, as a wallet would approve: the allowance is written
 

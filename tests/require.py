@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import pytest
 
-from mycelix.chain.anvil import anvil_binary
+from tests.support.anvil import anvil_binary
 
 NAMES = {"POSTGRES": "PostgreSQL", "REDIS": "Redis", "ANVIL": "anvil"}
 

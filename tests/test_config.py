@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mycelix.chain.anvil import free_port
 from mycelix.cli.main import app
 from mycelix.config import (
     CONFIG_FILENAME,
@@ -21,6 +20,7 @@ from mycelix.config import (
     default_data_dir,
     example_config,
 )
+from tests.support.anvil import free_port
 
 
 def test_defaults_are_the_embedded_setup(tmp_path: Path) -> None:

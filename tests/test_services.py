@@ -18,10 +18,10 @@ import psycopg
 import pytest
 import redis
 
-from mycelix.chain.anvil import free_port
 from tests import redis_server
 from tests.catalog import postgres
 from tests.require import unavailable
+from tests.support.anvil import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_TOOLS = ("pg_createcluster", "pg_ctlcluster", "pg_dropcluster", "pg_lsclusters")

@@ -20,7 +20,7 @@ from mycelix.config import Settings
 from mycelix.ops.metrics import Metrics
 from mycelix.sdk.client import Mycelix
 from mycelix.shared.state import SharedState, open_state
-from mycelix.storage import LocalContentStore
+from mycelix.storage import ContentStore, LocalContentStore
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Platform:
     manifest: Manifest
     sdk: Mycelix
     catalog: Catalog
-    store: LocalContentStore
+    store: ContentStore
     state: SharedState
     metrics: Metrics
     extras: dict[str, Any] = field(default_factory=dict)

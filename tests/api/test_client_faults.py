@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from mycelix.catalog.models import Upload
 from mycelix.platform import Platform
-from mycelix.storage import fixtures
+from tests.support import media as fixtures
 
 from .conftest import sign_in
 from .helpers_endpoints import act

@@ -17,7 +17,7 @@ from mycelix.indexer import Indexer
 from mycelix.platform import Platform
 from mycelix.sdk import content_salt, song_id_for
 from mycelix.songs.cache import songs_changed
-from mycelix.storage import fixtures
+from tests.support import media as fixtures
 
 from .conftest import sign_in
 from .helpers_endpoints import send

@@ -21,9 +21,9 @@ import httpx
 import pytest
 from eth_account.messages import encode_defunct
 
-from mycelix.chain.anvil import free_port
 from mycelix.chain.connect import dev_signers
-from mycelix.storage import fixtures
+from tests.support import media as fixtures
+from tests.support.anvil import free_port
 
 from .conftest import siwe_message
 from .probe import probe

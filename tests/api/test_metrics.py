@@ -19,7 +19,7 @@ from mycelix.chain.units import DAY, ONE, PaymentType
 from mycelix.ops.metrics import Metrics
 from mycelix.platform import Platform
 from mycelix.sdk import ContractRevert, Tier
-from mycelix.storage import fixtures
+from tests.support import media as fixtures
 
 from .conftest import sign_in
 from .helpers_endpoints import send

@@ -15,9 +15,9 @@ import pytest
 import redis
 from eth_account.messages import encode_defunct
 
-from mycelix.chain.anvil import free_port, run_anvil
 from mycelix.chain.connect import dev_signers
 from tests.require import require_anvil
+from tests.support.anvil import free_port, run_anvil
 
 from .conftest import siwe_message
 

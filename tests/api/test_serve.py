@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from mycelix.chain.anvil import free_port
 from mycelix.config import Settings
 from mycelix.sdk import connect
+from tests.support.anvil import free_port
 
 from .test_replicas import _wait_ready
 

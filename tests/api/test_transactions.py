@@ -13,9 +13,9 @@ from web3.exceptions import ContractLogicError
 from mycelix.catalog.repositories import SongRepository
 from mycelix.chain.units import ONE, PaymentType
 from mycelix.platform import Platform
+from mycelix.schemas import Role
 from mycelix.sdk.types import Role as SdkRole
 from mycelix.sdk.types import Split, song_id_for
-from mycelix.transactions.schemas import Role
 from tests.api.conftest import assert_invalid
 from tests.api.helpers_endpoints import (
     Session,

@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mycelix.chain.anvil import free_port
 from mycelix.config import Settings
 from tests.api.test_replicas import _wait_ready
+from tests.support.anvil import free_port
 
 from .support import catalogue_rows, chain_state, fingerprint, flip_byte
 

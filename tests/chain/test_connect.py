@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import _signer_from_settings, dev_signers, open_chain
 from mycelix.chain.errors import InvalidInput
 from mycelix.config import Settings
 from tests.require import require_anvil
+from tests.support.anvil import run_anvil
 
 
 def test_private_key_from_the_environment(tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from mycelix.catalog.models import Song, Upload
 from mycelix.chain.connect import open_chain
 from mycelix.config import Settings
 from mycelix.sdk import Role, Split, Tier, content_salt, song_id_for
-from mycelix.storage.fixtures import image_bytes, wav_bytes
 from tests.cli.node import ARTIST, LISTENER, PRODUCER, deployed, one_error_line, run, sdk
+from tests.support.media import image_bytes, wav_bytes
 
 ARTIST_KEY, LISTENER_KEY = 1, 2
 
@@ -201,9 +201,9 @@ def test_upload_again_with_register_puts_the_described_song_on_chain(
 def test_upload_works_alongside_a_running_node_on_a_json_rpc_chain(tmp_path: Path) -> None:
     """With a JSON-RPC node nothing is one process's: the catalogue (SQLite in WAL mode)
     takes this command's writes while a serving process has it open, and sees them."""
-    from mycelix.chain.anvil import run_anvil
     from mycelix.platform import Platform
     from tests.require import require_anvil
+    from tests.support.anvil import run_anvil
 
     require_anvil()
     audio = tmp_path / "beside.wav"

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from mycelix.chain.anvil import free_port
 from mycelix.demo.catalogue import SONGS
+from tests.support.anvil import free_port
 
 SEEDING = "First start"
 STARTUP_LIMIT = 300.0  # seconds: the seeded first start, on a loaded 2-core machine

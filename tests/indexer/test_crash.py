@@ -14,12 +14,12 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from mycelix.chain.anvil import run_anvil
 from mycelix.config import Settings
 from mycelix.indexer import Indexer, rebuild
 from mycelix.sdk import Role, connect
 from mycelix.sdk import Split as SplitOf
 from tests.require import require_anvil
+from tests.support.anvil import run_anvil
 
 from .conftest import MakeCatalog
 from .support import PPS, assert_credits_match_chain, dump, make_cast, mine, salt_of

@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mycelix.catalog import Catalog, migrate
-from mycelix.chain.anvil import anvil_binary, run_anvil
 from mycelix.chain.units import BPS
 from mycelix.config import Settings
 from mycelix.indexer import Indexer, distribute
 from mycelix.sdk import Mycelix, Role, connect
 from mycelix.sdk import Split as SplitOf
+from tests.support.anvil import anvil_binary, run_anvil
 
 from .support import PPS, Cast, assert_credits_match_chain, make_cast, salt_of
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from mycelix.catalog import Catalog
 from mycelix.catalog.models import Credit, Payment, Song
-from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import Chain
 from mycelix.config import Settings
 from mycelix.indexer import Committed, Indexer, ReorgTooDeep, rebuild
@@ -24,6 +23,7 @@ from mycelix.ops.metrics import Metrics
 from mycelix.sdk import Mycelix, Role, Tier, connect
 from mycelix.sdk import Split as SplitOf
 from tests.require import require_anvil
+from tests.support.anvil import run_anvil
 
 from .conftest import MakeCatalog
 from .support import (

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mycelix.chain.anvil import free_port
+from tests.support.anvil import free_port
 
 MYCELIX = [sys.executable, "-m", "mycelix.cli.main"]
 

@@ -9,10 +9,10 @@ import json
 import threading
 from pathlib import Path
 
-from mycelix.chain.anvil import free_port
 from mycelix.config import Settings
 from mycelix.ops.check import CheckContext, Status, run_check
 from mycelix.ops.check.stages import STAGES, p95
+from tests.support.anvil import free_port
 
 from .support import mycelix, redis_server, running_serve
 

@@ -15,11 +15,11 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from mycelix.api.app import create_app
-from mycelix.chain.anvil import free_port
 from mycelix.config import Settings
 from mycelix.ops.monitor import ALERTS, PANELS, MonitorOptions, write_monitoring
 from mycelix.platform import Platform
 from tests.api.test_metrics import test_scripted_flow_samples_every_family as drive_every_family
+from tests.support.anvil import free_port
 
 from .support import require_tool
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from mycelix.chain.anvil import free_port
 from mycelix.chain.embedded import derive_dev_accounts
 from mycelix.config import Settings
 from mycelix.ops.security import CHECKS, Ran, Severity
 from mycelix.ops.security.settings_checks import configuration
+from tests.support.anvil import free_port
 
 from .support import mycelix
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from mycelix.chain.anvil import free_port, run_anvil
 from mycelix.chain.manifest import Manifest
 from mycelix.config import Settings
 from mycelix.sdk import connect
 from tests.api.test_replicas import _wait_ready
 from tests.require import require_anvil
+from tests.support.anvil import free_port, run_anvil
 
 
 @dataclass

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from mycelix.chain.anvil import free_port
 from mycelix.chain.embedded import ChainLockedError, EmbeddedChain
 from mycelix.config import Settings
 from mycelix.rpc.served import SERVER_FILENAME, open_chain_or_server
 from tests.api.test_replicas import _wait_ready
+from tests.support.anvil import free_port
 
 from .conftest import Served
 

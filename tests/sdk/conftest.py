@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from mycelix.chain.anvil import run_anvil
 from mycelix.chain.connect import Chain
 from mycelix.config import Settings
 from mycelix.sdk import Mycelix, connect, salt_for, song_id_for
 from tests.require import require_anvil
+from tests.support.anvil import run_anvil
 
 _counter = itertools.count()
 

@@ -346,7 +346,7 @@ def test_fee_and_events(actors: Actors) -> None:
 
 
 def test_unreachable_node_is_a_connection_error(tmp_path) -> None:
-    from mycelix.chain.anvil import free_port
+    from tests.support.anvil import free_port
 
     settings = Settings(data_dir=tmp_path, rpc_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ChainConnectionError, match="cannot reach the chain"), connect(settings):

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from mycelix.storage import fixtures as fx
+from tests.support import media as fx
 
 T = TypeVar("T")
 

@@ -17,8 +17,8 @@ from mycelix.storage import (
     cid_of,
     ingest,
 )
-from mycelix.storage import fixtures as fx
 from mycelix.storage.formats import Kind
+from tests.support import media as fx
 
 from .support import AUDIO_FORMATS, IMAGE_FORMATS, achunks, audio, files_under, image, run
 

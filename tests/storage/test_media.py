@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from mycelix.storage import EmptyUpload, UnsupportedMedia
-from mycelix.storage import fixtures as fx
 from mycelix.storage.audio import _flac_frame_header, probe_audio
 from mycelix.storage.formats import AudioInfo, ImageInfo, Kind
 from mycelix.storage.media import probe_media
 from mycelix.storage.sniff import parse_mpeg_header, sniff
+from tests.support import media as fx
 
 from .support import AUDIO_FORMATS, IMAGE_FORMATS, audio, image
 

@@ -282,3 +282,31 @@ def test_50_mib_upload_streams_in_constant_memory(store: LocalContentStore) -> N
     assert peak < 1 * MiB, f"peak traced memory {peak / MiB:.2f} MiB for a 50 MiB upload"
     [path] = files_under(store.root)
     assert path.stat().st_size == size
+
+
+def test_local_copy_holds_the_objects_bytes(store: LocalContentStore) -> None:
+    stored = run(store.put(b"probe me"))
+
+    async def read_copy() -> bytes:
+        async with store.local_copy(stored.cid) as path:
+            return path.read_bytes()
+
+    assert run(read_copy()) == b"probe me"
+    assert run(store.exists(stored.cid)), "the local store's copy is the object itself"
+
+
+def test_peaks_round_trip_and_absent_peaks_are_none(store: LocalContentStore) -> None:
+    stored = run(store.put(b"some audio"))
+    assert run(store.load_peaks(stored.cid)) is None
+    run(store.save_peaks(stored.cid, [0.125, 0.5, 1.0]))
+    assert run(store.load_peaks(stored.cid)) == [0.125, 0.5, 1.0]
+
+
+def test_check_refuses_a_root_that_is_a_file(tmp_path: Path) -> None:
+    store = LocalContentStore(tmp_path / "content")
+    store.check()
+    blocked = LocalContentStore(tmp_path / "other")
+    blocked.root = tmp_path / "a-file"
+    blocked.root.write_text("not a directory")
+    with pytest.raises(FileExistsError, match="a-file"):
+        blocked.check()

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mycelix.storage import fixtures as fx
 from mycelix.storage.waveform import DEFAULT_BUCKETS, compute_peaks
+from tests.support import media as fx
 
 from .support import audio
 

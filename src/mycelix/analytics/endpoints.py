@@ -32,7 +32,7 @@ from mycelix.api.deps import (
 from mycelix.api.errors import APIError
 from mycelix.api.params import UtcTime
 from mycelix.catalog.repositories import AnalyticsRepository, SongRepository
-from mycelix.transactions.schemas import SongId
+from mycelix.schemas import SongId
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 

@@ -11,6 +11,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mycelix.catalog.repositories import AlreadyExists, InvalidCursor, NotFound
 from mycelix.chain.errors import ChainConnectionError, ContractRevert, DeploymentError, InvalidInput
+from mycelix.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    Missing,
+    Unauthenticated,
+    UnsupportedMedia,
+)
 from mycelix.storage import StorageError
 
 _CODES = {
@@ -32,7 +41,7 @@ _CODES = {
 
 
 class APIError(Exception):
-    """Raised by endpoints and services; rendered as the error body."""
+    """Raised by endpoints (services raise `mycelix.errors`); rendered as the error body."""
 
     def __init__(
         self,
@@ -59,7 +68,8 @@ def _respond(
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
-# Domain errors whose message is already the answer: exception type -> (status, code).
+# Domain errors whose message is already the answer: exception type -> (status, code); a
+# `DomainError` that carries its own `code` keeps it.
 _MAPPED: dict[type[Exception], tuple[int, str]] = {
     InvalidInput: (422, "invalid_request"),
     NotFound: (404, "not_found"),
@@ -67,12 +77,19 @@ _MAPPED: dict[type[Exception], tuple[int, str]] = {
     InvalidCursor: (400, "bad_request"),
     ChainConnectionError: (502, "chain_unavailable"),
     DeploymentError: (503, "unavailable"),
+    InvalidRequest: (422, "invalid_request"),
+    Unauthenticated: (401, "unauthenticated"),
+    Forbidden: (403, "forbidden"),
+    Missing: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    UnsupportedMedia: (415, "unsupported_media_type"),
 }
 
 
 def _mapped_handler(status: int, code: str) -> Any:
     async def handler(request: Request, exc: Exception) -> JSONResponse:
-        return _respond(request, status, code, str(exc))
+        own = exc.code if isinstance(exc, DomainError) else None
+        return _respond(request, status, own or code, str(exc))
 
     return handler
 

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import siwe
 from web3 import Web3
 
-from mycelix.api.errors import APIError
 from mycelix.config import Settings
+from mycelix.errors import Unauthenticated
 from mycelix.ops.metrics import Metrics
 from mycelix.shared.state import SharedState
 
@@ -124,4 +124,4 @@ class AuthService:
 
     def _fail(self, outcome: str, message: str) -> NoReturn:
         self.metrics.siwe_logins.labels(outcome).inc()
-        raise APIError(401, message, "sign_in_failed")
+        raise Unauthenticated(message, "sign_in_failed")

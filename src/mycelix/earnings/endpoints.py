@@ -24,8 +24,8 @@ from mycelix.catalog.types import to_checksum
 from mycelix.chain.units import PaymentType
 from mycelix.earnings import service
 from mycelix.earnings.service import Group
+from mycelix.schemas import Address, Amount, SongId, StrategyName
 from mycelix.strategies.ids import strategy_id
-from mycelix.transactions.schemas import Address, Amount, SongId, StrategyName
 
 router = APIRouter(tags=["earnings"], dependencies=[Depends(rate_limit("read", 600))])
 

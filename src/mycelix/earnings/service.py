@@ -2,7 +2,7 @@
 listing with a keyset cursor, and payment history.
 
 Every amount is an exact int from the repositories; FLOW strings are derived from it
-without floats (transactions.schemas.flow_text).
+without floats (mycelix.schemas.flow_text).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from mycelix.catalog.models import Play
@@ -24,12 +23,12 @@ from mycelix.catalog.repositories import (
     EarningsFilter,
     EarningsRepository,
     Page,
+    PlayRepository,
     SongRepository,
 )
-from mycelix.catalog.repositories import cursor as cursors
-from mycelix.catalog.types import normalize_address, normalize_bytes32, to_checksum, utc
+from mycelix.catalog.types import to_checksum
+from mycelix.schemas import flow_text
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
-from mycelix.transactions.schemas import flow_text
 
 STRATEGY_NAMES = {"0x" + strategy_id(n).hex(): n for n in STRATEGY_CONTRACTS.values()}
 
@@ -99,8 +98,6 @@ def to_csv(group: Group, rows: Iterable[Row]) -> str:
 
 # ---------------------------------------------------------------------- plays
 
-PLAYS_SORT = "plays-newest"
-
 
 def plays_page(
     session: Session,
@@ -111,31 +108,10 @@ def plays_page(
     limit: int,
     cursor: str | None,
 ) -> Page[Play]:
-    """Plays newest first, keyset-paged on (played_at, id).
-
-    Workaround: PlayRepository.recent has no cursor and no `since`, so this query lives
-    here for now; it belongs in PlayRepository (as `page(...)`) with the other play SQL."""
-    stmt = select(Play)
-    if song_id is not None:
-        stmt = stmt.where(Play.song_id == normalize_bytes32(song_id))
-    if listener is not None:
-        stmt = stmt.where(Play.listener == normalize_address(listener))
-    if since is not None:
-        stmt = stmt.where(Play.played_at >= utc(since))
-    if cursor is not None:
-        at, play_id = cursors.decode(cursor, PLAYS_SORT, 2)
-        when, play_id = cursors.moment(at), cursors.integer(play_id)
-        stmt = stmt.where(tuple_(Play.played_at, Play.id) < (when, play_id))
-    stmt = stmt.order_by(Play.played_at.desc(), Play.id.desc()).limit(limit + 1)
-    rows = list(session.scalars(stmt))
-    page = rows[:limit]
-    last = page[-1] if page else None
-    next_cursor = (
-        cursors.encode(PLAYS_SORT, [last.played_at.isoformat(), last.id])
-        if len(rows) > limit and last is not None
-        else None
+    """Plays newest first, keyset-paged on (played_at, id)."""
+    return PlayRepository(session).page(
+        song_id=song_id, listener=listener, since=since, limit=limit, cursor=cursor
     )
-    return Page(page, next_cursor)
 
 
 def filters_echo(f: EarningsFilter, strategy: str | None) -> dict[str, Any]:

@@ -150,9 +150,10 @@ def redis_server(settings: Settings) -> Iterator[Probe]:
 
 
 def tools(settings: Settings) -> Iterator[Probe]:
-    from mycelix.chain.anvil import anvil_binary
-
-    anvil = anvil_binary()
+    # The project's node_modules (a source checkout, where `./dev test` installs it), else PATH.
+    local = Path.cwd() / "node_modules" / ".bin" / "anvil"
+    found = shutil.which("anvil")
+    anvil = local if local.exists() else (Path(found) if found else None)
     if anvil is None:
         yield Probe.skip("anvil", "not found (only tests need it: `npm install`)")
     else:

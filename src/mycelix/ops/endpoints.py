@@ -47,9 +47,7 @@ async def ready(p: PlatformDep) -> Response:
         p.manifest.verify(p.chain.w3)
 
     def content() -> None:
-        p.store.root.mkdir(parents=True, exist_ok=True)
-        if not p.store.root.is_dir():
-            raise RuntimeError(f"{p.store.root} is not a directory")
+        p.store.check()
 
     checks: dict[str, Any] = {}
     ok = True

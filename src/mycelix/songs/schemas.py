@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from mycelix.api.params import Genre, Title
 from mycelix.catalog.models import Song
 from mycelix.catalog.types import to_checksum
-from mycelix.transactions.schemas import role_name
+from mycelix.schemas import SplitOut, role_name
 
 STRATEGIES = ("pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auction-v1")
 # PayPerStream's price of a song whose artist never set one.
@@ -22,13 +22,6 @@ def stream_price(song: Song) -> int | None:
     if song.strategy_name != STRATEGIES[0]:
         return None
     return DEFAULT_STREAM_PRICE if song.stream_price is None else song.stream_price
-
-
-class SplitOut(BaseModel):
-    recipient: str
-    bps: int
-    role: str = Field(description="The role's name, as `POST /api/tx/configure_splits` takes it.")
-    role_code: int = Field(description="The router's code for the role.")
 
 
 class SongOut(BaseModel):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 
-from mycelix.api.errors import APIError
 from mycelix.catalog.repositories import NewSong, UploadRepository
+from mycelix.errors import Forbidden, InvalidRequest, UnsupportedMedia
 from mycelix.platform import Platform
 from mycelix.sdk.types import content_salt, song_id_for
 from mycelix.storage import AudioInfo, parse_cid
 from mycelix.storage.media import probe_media
-from mycelix.storage.peaks import load_peaks
 from mycelix.storage.waveform import compute_peaks
 from mycelix.storage.work import media_work
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
@@ -32,21 +31,19 @@ async def describe(
 ) -> NewSong:
     """The song to store, once its uploads and audio check out (4xx otherwise)."""
     if strategy not in STRATEGY_CONTRACTS.values():
-        raise APIError(
-            422,
-            f"unknown strategy {strategy!r}; one of {', '.join(STRATEGY_CONTRACTS.values())}",
-            "invalid_request",
+        raise InvalidRequest(
+            f"unknown strategy {strategy!r}; one of {', '.join(STRATEGY_CONTRACTS.values())}"
         )
     audio_cid = parse_cid(audio_cid)
     cover_cid = parse_cid(cover_cid) if cover_cid is not None else None
     await asyncio.to_thread(_check_uploads, p, artist, audio_cid, cover_cid)
-    path = p.store.path(audio_cid)
-    info = await media_work(probe_media, path, "audio")
-    if not isinstance(info, AudioInfo):
-        raise APIError(415, f"upload {audio_cid} is not audio", "unsupported_media_type")
-    peaks = await asyncio.to_thread(load_peaks, p.store.root, audio_cid)
-    if peaks is None:  # uploaded before peaks were kept, or not decodable at upload
-        peaks = await media_work(compute_peaks, path, info.format)
+    async with p.store.local_copy(audio_cid) as path:
+        info = await media_work(probe_media, path, "audio")
+        if not isinstance(info, AudioInfo):
+            raise UnsupportedMedia(f"upload {audio_cid} is not audio")
+        peaks = await p.store.load_peaks(audio_cid)
+        if peaks is None:  # uploaded before peaks were kept, or not decodable at upload
+            peaks = await media_work(compute_peaks, path, info.format)
     return NewSong(
         # The router's id for the artist's registration salted with the audio's content hash:
         # one song per recording per artist, and nobody else can register it.
@@ -71,16 +68,12 @@ def _check_uploads(p: Platform, artist: str, audio_cid: str, cover_cid: str | No
         uploads = UploadRepository(session)
         upload = uploads.get(audio_cid, "audio")
         if upload is None:
-            raise APIError(
-                422,
-                f"audio_cid: no audio upload {audio_cid}: POST /api/uploads/audio first",
-                "invalid_request",
+            raise InvalidRequest(
+                f"audio_cid: no audio upload {audio_cid}: POST /api/uploads/audio first"
             )
         if upload.uploader and upload.uploader.lower() != artist.lower():
-            raise APIError(403, "that audio was uploaded by another account")
+            raise Forbidden("that audio was uploaded by another account")
         if cover_cid is not None and uploads.get(cover_cid, "cover") is None:
-            raise APIError(
-                422,
-                f"cover_cid: no cover upload {cover_cid}: POST /api/uploads/cover first",
-                "invalid_request",
+            raise InvalidRequest(
+                f"cover_cid: no cover upload {cover_cid}: POST /api/uploads/cover first"
             )

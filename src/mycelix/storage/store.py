@@ -32,6 +32,7 @@ from typing import BinaryIO, Protocol, cast, runtime_checkable
 
 from .cid import CidHasher, parse_cid
 from .errors import ContentNotFound, UploadTooLarge
+from .peaks import load_peaks, save_peaks
 from .ranges import DEFAULT_CHUNK_SIZE, iter_file_range
 
 
@@ -155,6 +156,23 @@ class ContentStore(Protocol):
         None. Does not check that it exists."""
         ...
 
+    def local_copy(self, cid: str) -> AbstractAsyncContextManager[Path]:
+        """A local file with the object's bytes for the block's duration. Media probing and
+        waveform decoding run FFmpeg/libsndfile, which read files by name, so this cannot be
+        a byte stream; a remote backend downloads to a temporary file and removes it after."""
+        ...
+
+    async def load_peaks(self, cid: str) -> list[float] | None:
+        """The waveform peaks kept for an object (None if there are none): derived data kept
+        beside the content so it is computed once, at upload."""
+        ...
+
+    async def save_peaks(self, cid: str, peaks: list[float]) -> None: ...
+
+    def check(self) -> None:
+        """Raise if the store cannot be used (readiness probe; sync, run on a worker thread)."""
+        ...
+
 
 class LocalContentStore:
     """Content-addressed files in a local directory (the embedded default)."""
@@ -179,6 +197,21 @@ class LocalContentStore:
 
     def local_path(self, cid: str) -> Path | None:
         return self.path(cid)
+
+    @asynccontextmanager
+    async def local_copy(self, cid: str) -> AsyncIterator[Path]:
+        yield self.path(cid)  # already a local file: no copy
+
+    async def load_peaks(self, cid: str) -> list[float] | None:
+        return await asyncio.to_thread(load_peaks, self.root, cid)
+
+    async def save_peaks(self, cid: str, peaks: list[float]) -> None:
+        await asyncio.to_thread(save_peaks, self.root, cid, peaks)
+
+    def check(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.root.is_dir():
+            raise RuntimeError(f"{self.root} is not a directory")
 
     # -- writing -------------------------------------------------------------------------
 

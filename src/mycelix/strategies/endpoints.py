@@ -18,6 +18,7 @@ from mycelix.api.deps import OptionalAddress, PlatformDep, ReadSession, rate_lim
 from mycelix.api.errors import APIError
 from mycelix.catalog.repositories import AuctionRepository, PatronRepository, SongRepository
 from mycelix.catalog.types import to_checksum
+from mycelix.schemas import Address, Amount, SongId
 from mycelix.strategies import service
 from mycelix.strategies.schemas import (
     AuctionRecordOut,
@@ -33,7 +34,6 @@ from mycelix.strategies.schemas import (
     StrategiesOut,
     TiersOut,
 )
-from mycelix.transactions.schemas import Address, Amount, SongId
 
 router = APIRouter(tags=["strategies"], dependencies=[Depends(rate_limit("read", 600))])
 

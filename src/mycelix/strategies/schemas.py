@@ -1,5 +1,5 @@
 """Payloads of the strategy endpoints: the strategy catalogue, split previews, the earnings
-calculator and a song's live economics. Amounts are wei strings (see transactions.schemas)."""
+calculator and a song's live economics. Amounts are wei strings (see mycelix.schemas)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from mycelix.chain.units import BPS
-from mycelix.transactions.schemas import (
+from mycelix.schemas import (
     WEI_DOC,
     Amount,
     PositiveWei,
     Role,
     SongId,
-    Splits,
+    SplitOut,
     Wei,
 )
+from mycelix.transactions.schemas import Splits
 
 # ------------------------------------------------------------------ catalogue
 
@@ -210,13 +211,6 @@ class CalculatorOut(BaseModel):
 
 
 # -------------------------------------------------------------------- economy
-
-
-class SplitOut(BaseModel):
-    recipient: str
-    bps: int
-    role: str
-    role_code: int
 
 
 class PpsOut(BaseModel):

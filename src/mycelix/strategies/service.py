@@ -16,12 +16,13 @@ from typing import Any
 
 from web3 import Web3
 
-from mycelix.api.errors import APIError
 from mycelix.chain.distribution import protocol_fee, split_net
 from mycelix.chain.errors import ContractRevert
 from mycelix.chain.tx import call_errors
 from mycelix.chain.units import BPS, DAY, HOUR, ONE, PaymentType
+from mycelix.errors import Missing
 from mycelix.platform import Platform
+from mycelix.schemas import Amount, SplitOut, role_name
 from mycelix.sdk.types import AuctionState
 from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
 from mycelix.strategies.schemas import (
@@ -41,11 +42,9 @@ from mycelix.strategies.schemas import (
     PpsOut,
     PreviewOut,
     ShareOut,
-    SplitOut,
     StrategyOut,
     TierOut,
 )
-from mycelix.transactions.schemas import Amount, role_name
 
 PPS, GIFT, PATRONAGE, AUCTION = (
     "pay-per-stream-v1",
@@ -385,7 +384,7 @@ def strategies(p: Platform) -> list[StrategyOut]:
 
 def require_strategy(name: str) -> str:
     if name not in CATALOGUE:
-        raise APIError(404, f"unknown strategy {name!r}; known: {', '.join(CATALOGUE)}")
+        raise Missing(f"unknown strategy {name!r}; known: {', '.join(CATALOGUE)}")
     return name
 
 
@@ -406,7 +405,7 @@ def distribute(net: int, recipients: Sequence[Recipient]) -> list[int]:
 
 def chain_recipients(p: Platform, song_id: str) -> list[Recipient]:
     if p.sdk.song_artist(song_id) is None:
-        raise APIError(404, f"song {song_id} is not registered on chain")
+        raise Missing(f"song {song_id} is not registered on chain")
     return [Recipient(s.recipient, s.bps, int(s.role)) for s in p.sdk.splits(song_id)]
 
 
@@ -603,7 +602,7 @@ def economy(p: Platform, song_id: str, viewer: str | None) -> EconomyOut:
     sdk = p.sdk
     artist = sdk.song_artist(song_id)
     if artist is None:
-        raise APIError(404, f"song {song_id} is not registered on chain")
+        raise Missing(f"song {song_id} is not registered on chain")
     strategy = sdk.song_strategy(song_id)
     sid = bytes.fromhex(song_id[2:])
     who = viewer or "0x" + "00" * 20

@@ -12,9 +12,7 @@ import asyncio
 from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
-from mycelix.catalog.models import Payment
+from mycelix.catalog.repositories import PaymentRepository
 from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
@@ -79,18 +77,9 @@ def _paid_recently(p: Platform, song_id: str, listener: str) -> bool:
     chain_now = p.chain.w3.eth.get_block("latest")["timestamp"]
     since = datetime.fromtimestamp(chain_now, UTC) - timedelta(seconds=PAID_PLAY_WINDOW)
     with p.catalog.read() as session:
-        found = session.scalar(
-            select(Payment.id)
-            .where(
-                Payment.song_id == song_id,
-                Payment.payer == listener,
-                Payment.payment_type.in_([int(PaymentType.STREAM), int(PaymentType.ACCESS)]),
-                Payment.amount > 0,
-                Payment.paid_at >= since,
-            )
-            .limit(1)
+        return PaymentRepository(session).paid_since(
+            song_id, listener, since, [int(PaymentType.STREAM), int(PaymentType.ACCESS)]
         )
-    return found is not None
 
 
 def _reason(strategy: str) -> str:

@@ -19,7 +19,7 @@ from mycelix.api.errors import APIError
 from mycelix.api.params import song_id_param
 from mycelix.catalog.repositories import SongRepository, UploadRepository
 from mycelix.platform import Platform
-from mycelix.storage import ContentNotFound, iter_file_range, parse_cid, plan_response
+from mycelix.storage import ContentNotFound, parse_cid, plan_response
 from mycelix.streaming.access import can_stream
 
 router = APIRouter(tags=["streaming"])
@@ -33,11 +33,12 @@ RANGE_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _serve(p: Platform, request: Request, cid: str, media_type: str, public: bool) -> Response:
-    path = p.store.path(cid)
+async def _serve(
+    p: Platform, request: Request, cid: str, media_type: str, public: bool
+) -> Response:
     try:
-        size = path.stat().st_size
-    except FileNotFoundError as exc:
+        size = await p.store.size(cid)
+    except ContentNotFound as exc:
         raise ContentNotFound(f"content {cid} is not in the store") from exc
     plan = plan_response(
         cid=cid,
@@ -63,7 +64,7 @@ def _serve(p: Platform, request: Request, cid: str, media_type: str, public: boo
     if request.method == "HEAD":
         return Response(status_code=plan.status, headers=plan.headers)
     return StreamingResponse(
-        iter_file_range(path, start, end), status_code=plan.status, headers=plan.headers
+        p.store.read_range(cid, start, end), status_code=plan.status, headers=plan.headers
     )
 
 
@@ -93,7 +94,7 @@ async def song_audio(
         raise APIError(
             403, _DENIED[reason], "payment_required" if reason == "unpaid" else "forbidden"
         )
-    return _serve(p, request, cid, media_type or "application/octet-stream", public)
+    return await _serve(p, request, cid, media_type or "application/octet-stream", public)
 
 
 @router.head("/api/content/{cid}", include_in_schema=False)
@@ -104,7 +105,7 @@ async def content(cid: str, request: Request, p: PlatformDep) -> Response:
     media_type = await run_in_threadpool(_cover_type, p, canonical)
     if media_type is None:
         raise APIError(404, f"no cover image {canonical}")
-    return _serve(p, request, canonical, media_type, public=True)
+    return await _serve(p, request, canonical, media_type, public=True)
 
 
 def _song_audio(p: Platform, song_id: str) -> tuple[str | None, str | None]:

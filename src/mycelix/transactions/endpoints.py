@@ -19,6 +19,7 @@ from mycelix.api.deps import CurrentAddress, PlatformDep, rate_limit
 from mycelix.api.errors import APIError
 from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
+from mycelix.schemas import Wei, flow_text, role_name
 from mycelix.sdk.types import splits_digest
 from mycelix.strategies.ids import strategy_id
 from mycelix.transactions import service
@@ -46,10 +47,7 @@ from mycelix.transactions.schemas import (
     StreamIn,
     TipIn,
     WalletTx,
-    Wei,
     WithdrawIn,
-    flow_text,
-    role_name,
 )
 
 router = APIRouter(

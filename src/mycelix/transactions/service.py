@@ -9,11 +9,11 @@ from typing import Any
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from mycelix.api.errors import APIError
 from mycelix.catalog.repositories import SongRepository
 from mycelix.chain.errors import ContractRevert
 from mycelix.chain.tx import call_errors
 from mycelix.chain.units import PaymentType
+from mycelix.errors import Conflict, Forbidden, Missing
 from mycelix.platform import Platform
 from mycelix.sdk.types import content_salt, song_id_for
 from mycelix.songs.schemas import stream_price
@@ -24,7 +24,7 @@ def registered_artist(p: Platform, song_id: str) -> str:
     """The song's artist of record on the router; 404 for a song the chain does not know."""
     artist = p.sdk.song_artist(song_id)
     if artist is None:
-        raise APIError(404, f"song {song_id} is not registered on chain")
+        raise Missing(f"song {song_id} is not registered on chain")
     return artist
 
 
@@ -32,7 +32,7 @@ def require_artist(p: Platform, song_id: str, who: str) -> str:
     """403 unless `who` is the song's artist of record (read from the router)."""
     artist = registered_artist(p, song_id)
     if artist.lower() != who.lower():
-        raise APIError(403, "only the song's artist of record can do this")
+        raise Forbidden("only the song's artist of record can do this")
     return artist
 
 
@@ -49,14 +49,12 @@ def registration_salt(p: Platform, who: str, song_id: str | None, salt: str | No
             song = SongRepository(session).get(song_id)
             artist, audio_cid = (song.artist, song.audio_cid) if song else (None, None)
         if artist is None or audio_cid is None:
-            raise APIError(
-                404, f"song {song_id} was not described here: POST /api/songs, or pass a salt"
-            )
+            raise Missing(f"song {song_id} was not described here: POST /api/songs, or pass a salt")
         if artist.lower() != who.lower():
-            raise APIError(403, "that song was described by another artist")
+            raise Forbidden("that song was described by another artist")
         raw = content_salt(audio_cid)
     if p.sdk.song_artist(song_id) is not None:
-        raise APIError(409, f"song {song_id} is already registered", "conflict")
+        raise Conflict(f"song {song_id} is already registered")
     return raw
 
 
@@ -72,8 +70,7 @@ def displayed_price(p: Platform, song_id: str) -> int:
     with p.catalog.read() as session:
         song = SongRepository(session).get(song_id)
         if song is None or song.registration_block is None:
-            raise APIError(
-                409,
+            raise Conflict(
                 f"song {song_id} is not indexed yet, so no price was shown for it: pass "
                 "max_price, the price you showed",
                 "price_unknown",
@@ -83,8 +80,7 @@ def displayed_price(p: Platform, song_id: str) -> int:
         return price
     if strategy in FREE_PLAYS:
         return 0
-    raise APIError(
-        409,
+    raise Conflict(
         f"no price is shown for plays under {strategy}: pass max_price, the price you showed",
         "price_unknown",
     )
@@ -109,7 +105,7 @@ def simulate(p: Platform, tx: PreparedTx) -> None:
         with call_errors(tx.action):
             p.chain.w3.eth.call(call)  # type: ignore[arg-type]
     except ContractRevert as exc:
-        raise APIError(409, f"the transaction would fail: {exc.reason}", "contract_revert") from exc
+        raise Conflict(f"the transaction would fail: {exc.reason}", "contract_revert") from exc
 
 
 def allowance(p: Platform, owner: str) -> int:

@@ -13,7 +13,6 @@ from mycelix.catalog.repositories import UploadRepository
 from mycelix.platform import Platform
 from mycelix.storage import DEFAULT_COVER_LIMIT, IngestResult, ingest
 from mycelix.storage.formats import Kind
-from mycelix.storage.peaks import save_peaks
 from mycelix.storage.store import ByteSource
 
 MiB = 1024 * 1024
@@ -68,7 +67,7 @@ async def receive(
             await p.store.delete(result.cid)
         raise
     if result.peaks is not None:
-        await asyncio.to_thread(save_peaks, p.store.root, result.cid, result.peaks)
+        await p.store.save_peaks(result.cid, result.peaks)
     metrics.uploads.labels(kind, "stored").inc()
     metrics.upload_bytes.labels(kind).inc(result.size)
     if result.deduplicated:

@@ -13,8 +13,9 @@ indexer fails loudly instead of skewing every earnings figure after it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_
@@ -149,6 +150,24 @@ class PaymentRepository:
             else None
         )
         return Page(page, next_cursor)
+
+    def paid_since(
+        self, song_id: str, payer: str, since: datetime, payment_types: Iterable[int]
+    ) -> bool:
+        """Whether `payer` paid a positive amount of one of `payment_types` for the song
+        at or after `since`."""
+        found = self.session.scalar(
+            select(Payment.id)
+            .where(
+                Payment.song_id == song_id,
+                Payment.payer == payer,
+                Payment.payment_type.in_(list(payment_types)),
+                Payment.amount > 0,
+                Payment.paid_at >= since,
+            )
+            .limit(1)
+        )
+        return found is not None
 
     def record_withdrawal(self, recipient: str, amount: int, ref: ChainRef) -> bool:
         """Insert a router `Withdrawal`; False if it was recorded already."""

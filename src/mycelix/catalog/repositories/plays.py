@@ -11,13 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ..models import Play, Song
 from ..sqlfuncs import insert_ignoring, utc_day
 from ..types import normalize_address, normalize_bytes32, utc
-from .common import DayCount, day_counts
+from . import cursor as cursors
+from .common import DayCount, Page, day_counts
+
+PLAYS_SORT = "plays-newest"
 
 
 class PlayRepository:
@@ -127,6 +130,38 @@ class PlayRepository:
             stmt = stmt.where(Play.listener == normalize_address(listener))
         stmt = stmt.order_by(Play.played_at.desc(), Play.id.desc()).limit(limit)
         return list(self.session.scalars(stmt))
+
+    def page(
+        self,
+        *,
+        song_id: str | bytes | None = None,
+        listener: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Play]:
+        """Plays newest first, keyset-paged on (played_at, id)."""
+        stmt = select(Play)
+        if song_id is not None:
+            stmt = stmt.where(Play.song_id == normalize_bytes32(song_id))
+        if listener is not None:
+            stmt = stmt.where(Play.listener == normalize_address(listener))
+        if since is not None:
+            stmt = stmt.where(Play.played_at >= utc(since))
+        if cursor is not None:
+            at, play_id = cursors.decode(cursor, PLAYS_SORT, 2)
+            when, play_id = cursors.moment(at), cursors.integer(play_id)
+            stmt = stmt.where(tuple_(Play.played_at, Play.id) < (when, play_id))
+        stmt = stmt.order_by(Play.played_at.desc(), Play.id.desc()).limit(limit + 1)
+        rows = list(self.session.scalars(stmt))
+        page = rows[:limit]
+        last = page[-1] if page else None
+        next_cursor = (
+            cursors.encode(PLAYS_SORT, [last.played_at.isoformat(), last.id])
+            if len(rows) > limit and last is not None
+            else None
+        )
+        return Page(page, next_cursor)
 
     def unique_listeners(self, song_id: str | bytes) -> int:
         stmt = select(func.count(func.distinct(Play.listener))).where(

@@ -1,10 +1,11 @@
 """Generate real media files in memory: audio in every accepted format, and cover images.
 
-Used by the tests (no binary file is ever committed; the demo has its own pieces, in
-`mycelix.demo.media`). Audio is a deterministic little piece — a chord progression with plucked-note
-envelopes — so its waveform has a visible shape. Encoders: the stdlib `wave` module for WAV;
-soundfile (its wheels bundle libsndfile with LAME, mpg123, FLAC, Vorbis and Opus) for MP3, FLAC, Ogg
-Vorbis and Ogg Opus; PyAV (a test extra, bundling FFmpeg) for M4A/AAC only; Pillow for images.
+Used by the tests and the benchmarks (no binary file is ever committed; the demo has its own
+pieces, in `mycelix.demo.media`). Audio is a deterministic little piece — a chord progression
+with plucked-note envelopes — so its waveform has a visible shape. Encoders: the stdlib `wave`
+module for WAV; soundfile (its wheels bundle libsndfile with LAME, mpg123, FLAC, Vorbis and
+Opus) for MP3, FLAC, Ogg Vorbis and Ogg Opus; PyAV (a test extra, bundling FFmpeg) for M4A/AAC
+only; Pillow for images.
 """
 
 from __future__ import annotations
