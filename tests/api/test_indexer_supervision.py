@@ -19,7 +19,7 @@ from mycelix.config import Settings
 from mycelix.indexer import HANDLERS
 from mycelix.indexer.handlers import ROUTER
 from mycelix.indexer.supervisor import IndexerSupervisor
-from mycelix.sdk import song_id_for
+from mycelix.sdk import salt_for
 
 FAST = {"poll_interval": 0.05, "backoff": 0.05, "max_backoff": 0.2}
 
@@ -81,8 +81,7 @@ def test_a_handler_that_raises_is_restarted_and_ready_follows_the_lag(
         indexer_module, "HANDLERS", {**HANDLERS, (ROUTER, "SongRegistered"): exploding}
     )
     artist = p.sdk.as_account(p.chain.dev_accounts[1])
-    song = song_id_for("Stuck", artist.address)
-    artist.register_song(song, "pay-per-stream-v1")
+    artist.register_song(salt_for("Stuck"), "pay-per-stream-v1")
     wait_for(lambda: supervisor.restarts >= 2, what="two restarts")
     assert "handler exploded" in (supervisor.status().last_error or "")
     assert metric("mycelix_indexer_restarts_total") == supervisor.restarts

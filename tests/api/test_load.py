@@ -46,7 +46,7 @@ READ_BUDGET_S = 2.0
 def server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mycelix.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mycelix.cli.main", "serve", "--empty", "--port", str(port)],
         env={**os.environ, "MYCELIX_DATA_DIR": str(tmp_path)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

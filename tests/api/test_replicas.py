@@ -66,7 +66,15 @@ def replicas(tmp_path: Path, pg_database: str, redis_url: str) -> Iterator[tuple
             for _ in range(2):
                 port = free_port()
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "mycelix.cli.main", "serve", "--port", str(port)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "mycelix.cli.main",
+                        "serve",
+                        "--empty",
+                        "--port",
+                        str(port),
+                    ],
                     env=env,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,

@@ -61,7 +61,7 @@ def test_backup_while_serve_runs_and_restore_waits_for_it_to_stop(
     port = free_port()
     env = {"MYCELIX_DATA_DIR": str(node.data_dir), "MYCELIX_BACKUP_DIR": str(tmp_path)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "mycelix.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mycelix.cli.main", "serve", "--empty", "--port", str(port)],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -40,7 +40,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data_dir = tmp_path_factory.mktemp("served")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mycelix.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mycelix.cli.main", "serve", "--empty", "--port", str(port)],
         env={**os.environ, "MYCELIX_DATA_DIR": str(data_dir)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

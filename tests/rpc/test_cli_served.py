@@ -78,7 +78,7 @@ def test_a_stale_announcement_is_not_followed(tmp_path: Path) -> None:
 def test_a_clean_stop_removes_the_announcement_and_frees_the_chain(tmp_path: Path) -> None:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "mycelix.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mycelix.cli.main", "serve", "--empty", "--port", str(port)],
         env={**os.environ, "MYCELIX_DATA_DIR": str(tmp_path)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
