@@ -19,13 +19,13 @@ import typer
 from rich.markup import escape
 from web3.types import TxReceipt
 
-from mycelix.api.errors import APIError
 from mycelix.catalog.repositories.common import CatalogError
 from mycelix.chain.embedded import EmbeddedChainError
 from mycelix.chain.errors import MycelixError
 from mycelix.chain.units import DECIMALS, from_wei
 from mycelix.cli.common import console, err
 from mycelix.config import Settings
+from mycelix.errors import DomainError
 from mycelix.sdk.client import Mycelix
 from mycelix.sdk.session import connect
 from mycelix.storage import StorageError
@@ -87,8 +87,8 @@ def command_errors() -> Iterator[None]:
     except BadAmount as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
-    except (MycelixError, EmbeddedChainError, StorageError, CatalogError, APIError) as exc:
-        message = exc.message if isinstance(exc, APIError) else str(exc)
+    except (MycelixError, EmbeddedChainError, StorageError, CatalogError, DomainError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else str(exc)
         err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
 
