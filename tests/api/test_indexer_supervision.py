@@ -86,6 +86,7 @@ def test_a_handler_that_raises_is_restarted_and_ready_follows_the_lag(
     assert "handler exploded" in (supervisor.status().last_error or "")
     assert metric("mycelix_indexer_restarts_total") == supervisor.restarts
     stuck_at = supervisor.status().indexed
+    stuck_at_time = metric("mycelix_indexer_last_batch_timestamp_seconds") or 0.0
 
     # Stuck: blocks keep coming, the lag metric keeps rising, /ready fails past the limit.
     lags = []
@@ -115,6 +116,7 @@ def test_a_handler_that_raises_is_restarted_and_ready_follows_the_lag(
     assert metric("mycelix_indexer_events_total", event="SongRegistered") == 1
     assert metric("mycelix_indexer_lag_blocks") == 0
     assert metric("mycelix_indexer_up") == 1
+    assert metric("mycelix_indexer_last_batch_timestamp_seconds") > stuck_at_time
 
 
 def test_killed_database_sessions_restart_the_indexer(

@@ -18,7 +18,7 @@ from mycelix.api.app import create_app
 from mycelix.config import Settings
 from mycelix.ops.monitor import ALERTS, PANELS, MonitorOptions, write_monitoring
 from mycelix.platform import Platform
-from tests.api.test_metrics import test_scripted_flow_samples_every_family as drive_every_family
+from tests.api.test_metrics import test_scripted_flow_moves_every_family as drive_every_family
 from tests.support.anvil import free_port
 
 from .support import require_tool
@@ -27,7 +27,13 @@ from .support import require_tool
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The API served by uvicorn on loopback, after a flow that touches every metric family."""
-    platform = Platform.open(Settings(data_dir=tmp_path_factory.mktemp("prometheus-service")))
+    platform = Platform.open(
+        Settings(
+            data_dir=tmp_path_factory.mktemp("prometheus-service"),
+            # The flow signs in through TestClient, whose origin is http://testserver.
+            public_origins=["http://testserver"],
+        )
+    )
     a = platform.chain.dev_accounts
     accounts = {"owner": a[0], "artist": a[1], "listener": a[2], "producer": a[3], "patron": a[4]}
     with TestClient(create_app(platform)) as client:
