@@ -64,7 +64,6 @@ def test_create_address_matches_the_known_vectors() -> None:
         assert create_address(deployer, nonce).lower() == "0x" + expected.hex()
 
 
-
 def test_a_tampered_manifest_is_refused(tmp_path: Path) -> None:
     assert runner.invoke(app, ["deploy", "--data-dir", str(tmp_path)]).exit_code == 0
     path = tmp_path / "deployment.json"

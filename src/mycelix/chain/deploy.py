@@ -94,7 +94,8 @@ def deploy_system(
     # before it exists: the CREATE address of the deployer's next transaction but one. The
     # strategy's constructor refuses a CGC that names another minter, so a wrong prediction
     # (another transaction from this key in between) fails here, before anything is registered.
-    gift = create_address(sender.address, w3.eth.get_transaction_count(sender.address, "pending") + 1)
+    next_nonce = w3.eth.get_transaction_count(sender.address, "pending")
+    gift = create_address(sender.address, next_nonce + 1)
     cgc = deploy("GiftCredits", gift)
     if deploy("GiftEconomy", router, cgc) != gift:
         raise DeploymentError(f"GiftEconomy: deployed elsewhere than CGC's minter {gift}")
