@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from mycelix.chain.connect import open_chain
+from mycelix.chain.deploy import create_address
 from mycelix.cli.main import app
 from mycelix.config import Settings
 
@@ -32,6 +34,34 @@ def test_deploy_twice_verifies_the_second_time(tmp_path: Path) -> None:
     assert "verified (nothing changed)" in second.output
     assert head(tmp_path) == block
     assert json.loads((tmp_path / "deployment.json").read_text()) == manifest
+    assert cgc_minter(tmp_path, manifest) == manifest["addresses"]["GiftEconomy"]
+
+
+def cgc_minter(data_dir: Path, manifest: dict[str, Any]) -> str:
+    from mycelix.chain import artifacts
+
+    with open_chain(Settings(data_dir=data_dir)) as chain:
+        cgc = chain.w3.eth.contract(
+            address=manifest["addresses"]["GiftCredits"], abi=artifacts.load("GiftCredits").abi
+        )
+        return str(cgc.functions.minter().call())
+
+
+def test_create_address_matches_the_known_vectors() -> None:
+    from eth._utils.address import generate_contract_address
+
+    # keccak(rlp([sender, nonce]))[12:], the addresses a well-known account created.
+    deployer = "0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0"
+    assert [create_address(deployer, n).lower() for n in range(4)] == [
+        "0xcd234a471b72ba2f1ccf0a70fcaba648a5eecd8d",
+        "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8",
+        "0xf778b86fa74e846c4f0a1fbd1335fe81c00a0c91",
+        "0xfffd933a0bc612844eaf0c6fe3e5b8e9b6c1d19c",
+    ]
+    # Longer nonce encodings, against py-evm's own derivation.
+    for nonce in (127, 128, 255, 256, 70_000, 2**40):
+        expected = generate_contract_address(bytes.fromhex(deployer[2:]), nonce)
+        assert create_address(deployer, nonce).lower() == "0x" + expected.hex()
 
 
 def test_a_tampered_manifest_is_refused(tmp_path: Path) -> None:
@@ -75,6 +105,8 @@ def test_deploy_with_an_existing_token(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "deployment.json").read_text())
     assert manifest["addresses"]["FlowToken"] == token
     assert manifest["external_token"] is True
+    # The token probe's transactions came before CGC: the minter was still predicted right.
+    assert cgc_minter(tmp_path, manifest) == manifest["addresses"]["GiftEconomy"]
     with open_chain(Settings(data_dir=tmp_path)) as chain:
         router = chain.w3.eth.contract(
             address=manifest["addresses"]["EconomicStrategyRouter"],

@@ -8,10 +8,12 @@ from typing import Any
 
 import boa
 import pytest
+from boa.util.abi import Address
 from eth_abi import encode
 from eth_utils import keccak, to_bytes
 
 from mycelix.chain.artifacts import CONTRACTS_DIR
+from mycelix.chain.deploy import create_address
 from mycelix.chain.units import ONE
 from mycelix.strategies.ids import strategy_id
 
@@ -74,17 +76,21 @@ def load(name: str, *args: Any) -> Any:
     return boa.load(str(CONTRACTS_DIR / f"{name}.vy"), *args, name=name)
 
 
+def deployer_nonce(account: str) -> int:
+    """The nonce of `account`'s next transaction on titanoboa's chain."""
+    return int(boa.env.evm.vm.state.get_nonce(Address(account).canonical_address))
+
+
 def build_system(owner: str, treasury: str) -> System:
     with boa.env.prank(owner):
         flow = load("FlowToken", FAUCET_LIMIT)
-        cgc = load("GiftCredits")
         router = load("EconomicStrategyRouter", flow.address, treasury)
         pps = load("PayPerStream", router.address)
+        # As `mycelix deploy` does: CGC names the gift strategy's CREATE address as its minter.
+        cgc = load("GiftCredits", create_address(owner, deployer_nonce(owner) + 1))
         gift = load("GiftEconomy", router.address, cgc.address)
         patronage = load("Patronage", router.address)
         auction = load("DutchAuction", router.address)
-        cgc.set_minter(gift.address, True)
-        cgc.renounce_ownership()
         router.register_strategy(strategy_id("pay-per-stream-v1"), pps.address)
         router.register_strategy(strategy_id("gift-economy-v1"), gift.address)
         router.register_strategy(strategy_id("patronage-v1"), patronage.address)

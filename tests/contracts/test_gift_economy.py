@@ -104,7 +104,7 @@ def test_constructor_rejects_non_contracts(system: System, stranger: str) -> Non
 def test_wiring_and_constants(system: System) -> None:
     assert system.gift.router() == system.router.address
     assert system.gift.cgc() == system.cgc.address
-    assert system.cgc.is_minter(system.gift.address)
+    assert system.cgc.minter() == system.gift.address
     assert system.gift.REWARD_INTERVAL() == 3600
     assert system.gift.REPEAT_AFTER() == 5
     assert system.gift.MIN_REPEAT_MULTIPLIER_BPS() == 10_000

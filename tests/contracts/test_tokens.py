@@ -87,14 +87,36 @@ def test_permit_approves_the_router_with_a_signature(system: System) -> None:
 
 
 def test_only_the_gift_strategy_mints_cgc(system: System, owner: str, stranger: str) -> None:
+    assert system.cgc.minter() == system.gift.address
     assert system.cgc.is_minter(system.gift.address)
     assert not system.cgc.is_minter(owner)
-    assert system.cgc.owner() == "0x" + "00" * 20
+    supply = system.cgc.totalSupply()
     for who in (owner, stranger):
         with boa.env.prank(who), boa.reverts("erc20: access is denied"):
             system.cgc.mint(who, ONE)
-    with boa.env.prank(owner), boa.reverts("ownable: caller is not the owner"):
-        system.cgc.set_minter(owner, True)
+        assert system.cgc.balanceOf(who) == 0
+    assert system.cgc.totalSupply() == supply
+    # Nobody can add a minter or take a role: the minter is immutable and there is no owner.
+    for role_function in ("set_minter", "owner", "transfer_ownership", "renounce_ownership"):
+        assert not hasattr(system.cgc, role_function)
+
+
+def test_cgc_requires_a_minter(owner: str) -> None:
+    with boa.env.prank(owner), boa.reverts("cgc: minter is the zero address"):
+        load("GiftCredits", "0x" + "00" * 20)
+
+
+def test_the_gift_strategy_refuses_a_cgc_naming_another_minter(
+    system: System, owner: str, stranger: str
+) -> None:
+    with boa.env.prank(owner):
+        foreign = load("GiftCredits", stranger)
+        with boa.reverts("gift: cgc does not name this contract its minter"):
+            load("GiftEconomy", system.router.address, foreign.address)
+        # Nor can a second strategy share the system's CGC.
+        with boa.reverts("gift: cgc does not name this contract its minter"):
+            load("GiftEconomy", system.router.address, system.cgc.address)
+    assert system.cgc.minter() == system.gift.address
 
 
 def test_router_notices_a_token_that_answers_false(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from eth_typing import ChecksumAddress
+from eth_utils import keccak
 from web3 import Web3
 
 from mycelix.chain import artifacts
@@ -59,8 +60,8 @@ def deploy_system(
     faucet_limit: int = DEV_FAUCET_LIMIT,
     progress: Progress | None = None,
 ) -> Manifest:
-    """Deploy FLOW (unless `token` names an existing ERC-20), CGC, the router and the four
-    strategies; make the gift strategy CGC's only minter; register every strategy."""
+    """Deploy FLOW (unless `token` names an existing ERC-20), the router, CGC (with the gift
+    strategy as its only, immutable minter) and the four strategies; register every strategy."""
     say = progress or (lambda _msg: None)
     first_block = w3.eth.block_number + 1
     addresses: dict[str, ChecksumAddress] = {}
@@ -87,15 +88,19 @@ def deploy_system(
         say("probing the token for fees on transfer")
         probe_token(w3, sender, token)
         flow = addresses["FlowToken"] = Web3.to_checksum_address(token)
-    cgc = deploy("GiftCredits")
     router = deploy("EconomicStrategyRouter", flow, treasury or sender.address)
     deploy("PayPerStream", router)
-    deploy("GiftEconomy", router, cgc)
+    # CGC's only minter is immutable, so CGC is deployed naming the gift strategy's address
+    # before it exists: the CREATE address of the deployer's next transaction but one. The
+    # strategy's constructor refuses a CGC that names another minter, so a wrong prediction
+    # (another transaction from this key in between) fails here, before anything is registered.
+    next_nonce = w3.eth.get_transaction_count(sender.address, "pending")
+    gift = create_address(sender.address, next_nonce + 1)
+    cgc = deploy("GiftCredits", gift)
+    if deploy("GiftEconomy", router, cgc) != gift:
+        raise DeploymentError(f"GiftEconomy: deployed elsewhere than CGC's minter {gift}")
     deploy("Patronage", router)
     deploy("DutchAuction", router)
-    say("making the gift-economy strategy the only CGC minter")
-    call("GiftCredits", "set_minter", addresses["GiftEconomy"], True)
-    call("GiftCredits", "renounce_ownership")
     for contract_name, registry_name in STRATEGY_CONTRACTS.items():
         say(f"registering strategy {registry_name}")
         call(
@@ -105,6 +110,20 @@ def deploy_system(
             addresses[contract_name],
         )
     return Manifest.record(w3, addresses, first_block, external_token=token is not None)
+
+
+def create_address(deployer: str, nonce: int) -> ChecksumAddress:
+    """The address of the contract `deployer` creates with the transaction of `nonce` (CREATE:
+    keccak(rlp([deployer, nonce]))[12:])."""
+    if nonce == 0:
+        encoded_nonce = b"\x80"
+    elif nonce < 0x80:
+        encoded_nonce = bytes([nonce])
+    else:
+        raw = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big")
+        encoded_nonce = bytes([0x80 + len(raw)]) + raw
+    payload = b"\x94" + bytes.fromhex(deployer[2:]) + encoded_nonce
+    return Web3.to_checksum_address(keccak(bytes([0xC0 + len(payload)]) + payload)[12:])
 
 
 def probe_token(w3: Web3, sender: Sender, token: str) -> bool:

@@ -76,6 +76,7 @@ implements: IStrategy
 
 interface IMintable:
     def mint(owner: address, amount: uint256): nonpayable
+    def minter() -> address: view
 
 
 # @dev Defaults until the artist configures a song: 1 CGC per listen,
@@ -154,7 +155,7 @@ struct ListenerProfile:
 # @dev The router, the only caller of `charge`.
 router: public(immutable(IRouter))
 
-# @dev The CGC token; this contract must be its (only) minter.
+# @dev The CGC token; this contract is its only, immutable minter.
 cgc: public(immutable(IMintable))
 
 _song: HashMap[bytes32, uint256]
@@ -190,11 +191,15 @@ event ListenRewarded:
 def __init__(router_: IRouter, cgc_: address):
     """
     @param router_ The 20-byte router address.
-    @param cgc_ The 20-byte address of the CGC token, which must make
-           this contract a minter before the first reward.
+    @param cgc_ The 20-byte address of the CGC token, deployed first
+           with this contract's (predicted) address as its immutable
+           minter.
     """
     assert router_.address.is_contract, "gift: router is not a contract"
     assert cgc_.is_contract, "gift: cgc is not a contract"
+    # A wrongly predicted address would leave a strategy that can never
+    # reward anyone: refuse to exist instead.
+    assert staticcall IMintable(cgc_).minter() == self, "gift: cgc does not name this contract its minter"
     router = router_
     cgc = IMintable(cgc_)
 
