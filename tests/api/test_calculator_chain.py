@@ -18,7 +18,7 @@ from web3 import Web3
 
 from mycelix.chain.units import DAY, ONE
 from mycelix.platform import Platform
-from mycelix.sdk import Mycelix, Role, Split, Tier
+from mycelix.sdk import Mycelix, Role, Split, Tier, salt_for, song_id_for
 
 from .conftest import open_platform
 
@@ -115,8 +115,9 @@ def assert_same(out: dict[str, Any], chain: Charged) -> None:
 
 
 def new_song(cast: Cast, title: str, strategy: str, *, split: bool = True) -> str:
-    song = Web3.keccak(text=f"calculator:{title}")
-    cast.artist.register_song(song, strategy)
+    salt = salt_for(f"calculator:{title}")
+    cast.artist.register_song(salt, strategy)
+    song = song_id_for(cast.artist.address, salt)
     if split:  # uneven shares, so every payment's rounding shows
         cast.artist.configure_splits(
             song,

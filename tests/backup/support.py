@@ -22,7 +22,7 @@ from mycelix.chain.manifest import Manifest
 from mycelix.config import Settings
 from mycelix.indexer import Indexer
 from mycelix.platform import Platform
-from mycelix.sdk import song_id_for
+from mycelix.sdk import salt_for, song_id_for
 from mycelix.storage.peaks import save_peaks
 from tests.indexer.support import make_cast
 
@@ -65,7 +65,7 @@ def describe(platform: Platform, count: int) -> list[str]:
             uploads.record(cid=cover.cid, kind="cover", size=cover.size, media_type="image/png")
             SongRepository(session).create(
                 NewSong(
-                    song_id=song_id_for(f"described {n}", artist),
+                    song_id=song_id_for(artist, salt_for(f"described {n}")),
                     artist=artist,
                     title=f"Described {n}",
                     audio_cid=audio.cid,

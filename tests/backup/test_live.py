@@ -16,7 +16,7 @@ from mycelix.backup import create_backup, restore_backup
 from mycelix.catalog.models import Song, Upload
 from mycelix.config import Settings
 from mycelix.platform import Platform
-from mycelix.sdk import song_id_for
+from mycelix.sdk import salt_for, song_id_for
 from mycelix.storage import LocalContentStore
 from tests.indexer.support import PPS, make_cast
 
@@ -41,8 +41,9 @@ class Writer(threading.Thread):
             n = 0
             while not self.stop.is_set():
                 n += 1
-                song = song_id_for(f"live {n}", self.cast.artist.address)
-                receipt = self.cast.artist.register_song(song, PPS)
+                salt = salt_for(f"live {n}")
+                receipt = self.cast.artist.register_song(salt, PPS)
+                song = song_id_for(self.cast.artist.address, salt)
                 self.registered["0x" + song.hex()] = receipt["blockNumber"]
                 self.writes.append(time.monotonic())
                 self.cast.listener.faucet(1)
