@@ -106,7 +106,8 @@ def test_init_with_an_unreachable_database_can_be_run_again(
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    monkeypatch.setenv("MYCELIX_DATABASE_URL", f"postgresql://operator:secret@127.0.0.1:{port}/x")
+    url = f"postgresql://operator:secret@127.0.0.1:{port}/x"  # pragma: allowlist secret
+    monkeypatch.setenv("MYCELIX_DATABASE_URL", url)
     failed = runner.invoke(app, ["init", "--data-dir", str(tmp_path)])
     assert failed.exit_code == 1
     assert f"error: catalogue postgresql+psycopg://operator:***@127.0.0.1:{port}/x" in failed.output

@@ -150,7 +150,8 @@ def test_an_unreachable_database_is_one_line_without_its_password(
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    monkeypatch.setenv("MYCELIX_DATABASE_URL", f"postgresql://operator:secret@127.0.0.1:{port}/x")
+    url = f"postgresql://operator:secret@127.0.0.1:{port}/x"  # pragma: allowlist secret
+    monkeypatch.setenv("MYCELIX_DATABASE_URL", url)
     for command in (["stats"], ["songs", "list"]):
         code, output = run(data_dir, *command)
         assert code == 1

@@ -63,7 +63,7 @@ def test_network_describes_the_embedded_chain_and_the_deployment(served: Served)
 def external(anvil: AnvilDeployment) -> Iterator[TestClient]:
     # A node URL with credentials in it, as hosted nodes have: they must not leak.
     parts = urlsplit(anvil.url)
-    secret_url = f"{parts.scheme}://operator:s3cret@{parts.netloc}"
+    secret_url = f"{parts.scheme}://operator:s3cret@{parts.netloc}"  # pragma: allowlist secret
     platform = Platform.open(Settings(data_dir=anvil.data_dir, rpc_url=secret_url), deploy=False)
     try:
         with TestClient(create_app(platform)) as client:

@@ -94,12 +94,6 @@ def test_unknown_strategy_is_the_routers_refusal(actors: Actors) -> None:
     assert info.value.function == "register_song"
 
 
-def test_nobody_registers_for_someone_else(actors: Actors) -> None:
-    with pytest.raises(ContractRevert, match="router: caller is not the artist") as info:
-        actors.stranger.register_song(actors.salt(), PPS, artist=actors.artist.address)
-    assert info.value.reason == "router: caller is not the artist"
-
-
 @pytest.mark.parametrize(
     ("call", "message"),
     [

@@ -33,7 +33,7 @@ class Session:
     expires_at: datetime
 
 
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "0.0.0.0", "::", "::1", ""})
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "0.0.0.0", "::", "::1", ""})  # nosec B104: a set of names, not a bind
 
 
 def _origin(url: str) -> str:

@@ -91,7 +91,7 @@ def serve(
         )
         announce(settings, runtime.app)  # so the CLI's chain commands can use /rpc meanwhile
         # A wildcard address listens everywhere but is not one a browser can open.
-        local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(settings.host, settings.host)
+        local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(settings.host, settings.host)  # nosec B104: maps a bind to a URL
         address = f"http://{local}:{settings.port}"
         console.print(f"Open {address}/ in your browser (API docs: {address}/docs)")
         runtime.serve(workers=workers)

@@ -75,10 +75,10 @@ def mint(owner: address, amount: uint256):
     @param owner The 20-byte owner address.
     @param amount The 32-byte token amount to be created.
     """
-    assert msg.sender == minter, "erc20: access is denied"
+    assert msg.sender == minter, "cgc: caller is not the minter"
     # `erc20._mint` without its two empty hooks: their internal calls
     # cost ~180 gas on every rewarded listen.
-    assert owner != empty(address), "erc20: mint to the zero address"
+    assert owner != empty(address), "cgc: mint to the zero address"
     erc20.totalSupply += amount
     erc20.balanceOf[owner] = unsafe_add(erc20.balanceOf[owner], amount)
     log IERC20.Transfer(sender=empty(address), receiver=owner, value=amount)

@@ -40,7 +40,7 @@ def server_file(settings: Settings) -> Path:
 
 def local_url(host: str, port: int) -> str:
     """How a process on this machine reaches a server listening on ``host:port``."""
-    if host in ("", "0.0.0.0"):
+    if host in ("", "0.0.0.0"):  # nosec B104: compares, does not bind
         host = "127.0.0.1"
     elif host == "::":
         host = "::1"

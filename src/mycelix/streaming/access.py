@@ -17,7 +17,7 @@ from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
 
-STREAM_AUTH_KEY = "stream_auth"
+STREAM_AUTH_KEY = "stream_auth"  # pragma: allowlist secret
 PAID_PLAY_WINDOW = 30 * 60
 CACHE_SECONDS = 15.0
 ZERO = "0x" + "00" * 20
