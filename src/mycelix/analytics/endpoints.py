@@ -52,6 +52,10 @@ EventName = Literal[
     "patron_click",
     "bid_click",
     "client_error",
+    "payment",
+    "tip",
+    "subscribe",
+    "purchase",
 ]
 EVENT_NAMES: tuple[str, ...] = get_args(EventName)
 MAX_PROPERTIES = 32
