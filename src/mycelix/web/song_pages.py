@@ -39,7 +39,10 @@ def wave_bars(peaks: list[float] | None, bars: int = WAVE_BARS) -> list[float]:
         return []
     count = min(bars, len(peaks))
     step = len(peaks) / count
-    slices = [max(peaks[int(i * step) : max(int((i + 1) * step), int(i * step) + 1)]) for i in range(count)]
+    slices = [
+        max(peaks[int(i * step) : max(int((i + 1) * step), int(i * step) + 1)])
+        for i in range(count)
+    ]
     top = max(slices) or 1.0
     return [round(max(v / top, 0.04), 3) for v in slices]
 

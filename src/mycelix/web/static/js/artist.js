@@ -58,7 +58,7 @@ async function showAuctions() {
     auctionsBox.replaceChildren(el("p", { class: "empty", text: "No auctions." }));
     return;
   }
-  auctionsBox.replaceChildren(el("div", { class: "table-wrap" }, el("table", { id: "artist-auctions" },
+  auctionsBox.replaceChildren(el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "auctions-heading" }, el("table", { id: "artist-auctions" },
     el("thead", {}, el("tr", {}, ...["Song", "Status", "Sold", "Price (now or clearing)", "Ends"].map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, ...rows))));
 }

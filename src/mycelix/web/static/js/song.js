@@ -108,7 +108,7 @@ function render() {
   if (view.types.has("access")) parts.push(auctionPart());
   if (view.types.has("tip")) parts.push(tipPart());
   panel.replaceChildren(...parts);
-  player.setPlayLabel(view.streamPrice > 0n ? `Pay ${flow(view.streamPrice)} and play` : "Play");
+  player.setPlayLabel(view.refusal ? "Play (locked)" : view.streamPrice > 0n ? `Pay ${flow(view.streamPrice)} and play` : "Play");
   startCountdown();
 }
 
@@ -221,6 +221,7 @@ async function act(button, error, work) {
   button.disabled = true;
   error.textContent = "";
   try {
+    await wallet.ensureSignedIn(); // /api/tx prepares for the signed-in address
     await work();
     await refresh();
   } catch (err) {
