@@ -236,25 +236,30 @@ REJECTING_WALLET = """
 (() => {
   const address = %r, chainId = %r, rpcUrl = %r;
   const post = async (path, body) => {
-    const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
-    return r.json();
+    const headers = {"Content-Type": "application/json"};
+    return (await fetch(path, {method: "POST", headers, body: JSON.stringify(body)})).json();
   };
+  const refuse = (message, code) => { const err = new Error(message); err.code = code; throw err; };
+  const signing = ["eth_sendTransaction", "personal_sign"];
   window.rejectSignatures = false;
   window.ethereum = {
     on() {}, removeListener() {},
     async request({method, params = []}) {
       if (method === "eth_requestAccounts" || method === "eth_accounts") return [address];
       if (method === "eth_chainId") return chainId;
-      if ((method === "eth_sendTransaction" || method === "personal_sign") && window.rejectSignatures) {
-        const err = new Error("User rejected the request."); err.code = 4001; throw err;
+      if (signing.includes(method) && window.rejectSignatures) {
+        refuse("User rejected the request.", 4001);
       }
       if (method === "eth_sendTransaction") {
-        const tx = params[0];
-        return (await post("/api/dev-wallet/send", {from: tx.from, to: tx.to, data: tx.data, value: tx.value || "0x0"})).hash;
+        const {from, to, data, value} = params[0];
+        return (await post("/api/dev-wallet/send", {from, to, data, value: value || "0x0"})).hash;
       }
-      if (method === "personal_sign") return (await post("/api/dev-wallet/sign", {address: params[1], message: params[0]})).signature;
+      if (method === "personal_sign") {
+        const [message, signer] = params;
+        return (await post("/api/dev-wallet/sign", {address: signer, message})).signature;
+      }
       const answer = await post(rpcUrl, {jsonrpc: "2.0", id: 1, method, params});
-      if (answer.error) { const err = new Error(answer.error.message); err.code = answer.error.code; throw err; }
+      if (answer.error) refuse(answer.error.message, answer.error.code);
       return answer.result;
     },
   };
@@ -462,8 +467,19 @@ def test_listener_buys_an_auction_slot_at_the_displayed_price(
 def test_song_and_artist_pages_pass_accessibility_including_gated_and_not_found(
     page: Any, site: Served, published: Published
 ) -> None:
-    demo = {s["title"]: s for s in httpx.get(f"{site.url}/api/songs?limit=100").json()["items"]}
-    gated = next(s for s in demo.values() if s["patron_only"])
+    gated = wait_for(
+        lambda: next(
+            (
+                s
+                for s in httpx.get(f"{site.url}/api/songs?limit=100").json()["items"]
+                if s["patron_only"]
+                and s["registered"]
+                and s["song_id"] != published.patrons["song_id"]
+            ),
+            None,
+        ),
+        "the demo's patron-only song indexed",
+    )
     page.goto(f"/songs/{published.stream['song_id']}")
     page.wait_for_function("() => !document.getElementById('economy-loading')")
     audit(page, "song")

@@ -13,7 +13,8 @@ def install(app: FastAPI) -> None:
     """Add the pages, the dev wallet and `/static` to `app`."""
     from mycelix.web.devwallet import router as devwallet
     from mycelix.web.pages import router as pages
-    from mycelix.web.song_pages import install_not_found, router as song_pages
+    from mycelix.web.song_pages import install_not_found
+    from mycelix.web.song_pages import router as song_pages
 
     app.include_router(pages)
     app.include_router(devwallet)

@@ -9,6 +9,7 @@ page by `static/js/economy.js`, the one place that knows the economy's shape.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -128,7 +129,8 @@ def install_not_found(app: FastAPI) -> None:
         if status == 404 and request.method in ("GET", "HEAD") and _wants_html(request):
             return not_found(request, "page")
         assert previous is not None
-        return await previous(request, exc)  # type: ignore[no-any-return]
+        answer = previous(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
 
     if previous is not None:
         app.add_exception_handler(StarletteHTTPException, html_not_found)
