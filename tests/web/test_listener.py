@@ -335,7 +335,7 @@ def test_listener_finds_a_song_plays_it_and_pays_per_stream_split_three_ways(
     )
     assert (totals.get("play_start"), totals.get("play_end"), totals.get("payment")) == (1, 1, 1)
     metrics = httpx.get(f"{site.url}/metrics").text
-    assert 'name="payment"' in metrics
+    assert 'mycelix_analytics_events_total{name="payment"}' in metrics
 
 
 def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(

@@ -99,15 +99,28 @@ async function waitForAccess() {
 
 // ------------------------------------------------------------------ rendering
 
+// The panel keeps one slot per action, so a refresh (the wallet changed, the auction price
+// moved) never rebuilds a form under the listener's typing: the tip form is built once.
+const SLOTS = ["gate", "stream", "cgc", "patron", "auction", "tip"];
+let slots = null;
+
+function fill(name, node) {
+  if (node) slots[name].replaceChildren(node);
+  else slots[name].replaceChildren();
+}
+
 function render() {
-  const parts = [];
-  if (view.unlock) parts.push(el("p", { class: "gate", id: "gate", text: view.unlock }));
-  if (view.types.has("stream")) parts.push(streamPart());
-  if (view.earnsCgc) parts.push(cgcPart());
-  if (view.types.has("patronage") && view.tiers.length) parts.push(patronPart());
-  if (view.types.has("access")) parts.push(auctionPart());
-  if (view.types.has("tip")) parts.push(tipPart());
-  panel.replaceChildren(...parts);
+  if (!slots) {
+    slots = Object.fromEntries(SLOTS.map((name) => [name, el("div", { class: "slot", "data-slot": name })]));
+    panel.replaceChildren(...Object.values(slots));
+  }
+  fill("gate", view.unlock ? el("p", { class: "gate", id: "gate", text: view.unlock }) : null);
+  fill("stream", view.types.has("stream") ? streamPart() : null);
+  fill("cgc", view.earnsCgc ? cgcPart() : null);
+  fill("patron", view.types.has("patronage") && view.tiers.length ? patronPart() : null);
+  fill("auction", view.types.has("access") ? auctionPart() : null);
+  if (view.types.has("tip") && !slots.tip.firstChild) fill("tip", tipPart());
+  if (!view.types.has("tip")) fill("tip", null);
   player.setPlayLabel(view.refusal ? "Play (locked)" : view.streamPrice > 0n ? `Pay ${flow(view.streamPrice)} and play` : "Play");
   startCountdown();
 }
