@@ -10,6 +10,7 @@ page by `static/js/economy.js`, the one place that knows the economy's shape.
 from __future__ import annotations
 
 import inspect
+import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -21,12 +22,15 @@ from mycelix.api.errors import APIError
 from mycelix.api.params import address_param, song_id_param
 from mycelix.catalog.repositories import ArtistRepository, SongQuery, SongRepository, SongSort
 from mycelix.catalog.types import to_checksum
+from mycelix.platform import Platform
 from mycelix.songs.schemas import song_detail, song_out
 from mycelix.strategies.service import strategies
 from mycelix.web.render import page
 
 router = APIRouter(include_in_schema=False)
 
+TERMS_KEY = "web_strategy_terms"
+TERMS_SECONDS = 30.0
 WAVE_BARS = 96  # bars drawn from the stored peaks: enough detail, a small page
 CATALOGUE = 100  # songs listed on an artist page
 # Paths whose 404s stay JSON: machines ask there, not browsers.
@@ -52,15 +56,16 @@ def not_found(request: Request, what: str) -> HTMLResponse:
     return page(request, "404.html", status=404, title="Not found", what=what)
 
 
-def _strategy_terms(p: Any, name: str | None) -> dict[str, Any] | None:
-    """The strategy's published terms from the catalogue (title, description, what it charges
-    per payment type) — generic fields only, so any strategy renders."""
-    if not name:
-        return None
-    for info in strategies(p):
-        if info.name == name:
-            return info.model_dump()
-    return None
+def _catalogue(p: Platform) -> tuple[dict[str, dict[str, Any]], int]:
+    """The strategies' published terms by name and the protocol fee, read from the chain at
+    most every `TERMS_SECONDS`: a song page must not cost five chain calls (the page's script
+    reads the live figures anyway)."""
+    cached = p.extras.get(TERMS_KEY)
+    now = time.monotonic()
+    if cached is None or cached[0] < now:
+        terms = {info.name: info.model_dump() for info in strategies(p)}
+        cached = p.extras[TERMS_KEY] = (now + TERMS_SECONDS, terms, p.sdk.protocol_fee_bps())
+    return cached[1], cached[2]
 
 
 @router.get("/songs/{song_id}", response_class=HTMLResponse)
@@ -73,14 +78,15 @@ def song_page(song_id: str, request: Request, session: ReadSession, p: PlatformD
     if song is None or not song.title:
         return not_found(request, "song")
     detail = song_detail(song)
+    terms, fee_bps = _catalogue(p)
     return page(
         request,
         "song.html",
         title=song.title,
         song=detail,
         bars=wave_bars(detail["waveform"]),  # type: ignore[arg-type]
-        terms=_strategy_terms(p, song.strategy_name),
-        fee_bps=p.sdk.protocol_fee_bps(),
+        terms=terms.get(song.strategy_name or ""),
+        fee_bps=fee_bps,
     )
 
 
