@@ -350,7 +350,7 @@ def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_function("() => document.getElementById('wallet').dataset.state === 'signed-in'")
     balance = page.locator("#cgc-balance")
-    page.wait_for_function("() => /CGC$/.test(document.getElementById('cgc-balance').textContent)")
+    page.wait_for_function("() => /CGC$/.test(document.getElementById('cgc-balance')?.textContent)")
     cgc_before = cgc_balance(site, tipper.address)
     assert balance.get_attribute("data-wei") == str(cgc_before)
     flow_before = flow_balance(site, tipper.address)
@@ -372,7 +372,7 @@ def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(
     page.evaluate("() => { window.rejectSignatures = true; }")
     amount.fill("1")
     send.click()
-    page.wait_for_function("() => document.getElementById('tip-error').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('tip-error')?.textContent.length > 0")
     assert "You rejected the transaction" in page.locator("#tip-error").inner_text()
     assert page.locator("#notice").get_attribute("data-kind") == "error"
     # Nothing changed: no FLOW left the wallet, nobody was credited, no CGC minted.
@@ -384,7 +384,7 @@ def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(
     page.get_by_label("Tip amount (FLOW)").fill("1")
     page.get_by_role("button", name="Send tip").click()
     page.wait_for_function(
-        f"() => BigInt(document.getElementById('cgc-balance').dataset.wei || '0') > {cgc_before}n",
+        f"() => BigInt(document.getElementById('cgc-balance')?.dataset.wei || '0') > {cgc_before}n",
         timeout=30_000,
     )
     assert cgc_balance(site, tipper.address) > cgc_before
@@ -406,7 +406,7 @@ def test_patron_opens_a_patron_only_song_that_a_non_patron_cannot_play(
     # Not a patron yet: play explains what unlocks the song and nothing plays.
     page.get_by_role("button", name="Play (locked)").click()
     page.wait_for_function(
-        "() => document.getElementById('player-status').textContent.includes('Grove')"
+        "() => document.getElementById('player-status')?.textContent.includes('Grove')"
     )
     assert page.evaluate("() => document.getElementById('audio').currentTime") == 0
     status = page.evaluate(
