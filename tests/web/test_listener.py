@@ -392,6 +392,40 @@ def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(
     assert flow_before - flow_balance(site, tipper.address) == ONE
 
 
+def test_a_refused_payment_signature_plays_nothing_and_pays_nothing(
+    page: Any, site: Served, published: Published
+) -> None:
+    song = published.stream
+    listener = Account(site, dev_accounts(site)[TIPPER])
+    listener.fund(1)
+    recipients = [published.artist.address, *published.collaborators]
+    before = {r: credits(site, r) for r in recipients}
+    held = flow_balance(site, listener.address)
+    with_rejecting_wallet(page, site, listener.address)
+    page.goto(f"/songs/{song['song_id']}")
+    page.get_by_role("button", name="Connect wallet").click()
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_function("() => document.getElementById('wallet').dataset.state === 'signed-in'")
+    page.evaluate("() => { window.rejectSignatures = true; }")
+    page.get_by_role("button", name="Pay 0.02 FLOW and play").click()
+    page.wait_for_function(
+        "() => document.getElementById('player-status')?.textContent.includes('rejected')"
+    )
+    assert "nothing was sent" in page.locator("#player-status").inner_text()
+    assert audio_state(page) == (0, True, "")
+    assert flow_balance(site, listener.address) == held
+    assert {r: credits(site, r) for r in recipients} == before
+
+
+def audio_state(page: Any) -> tuple[float, bool, str]:
+    return tuple(
+        page.evaluate(
+            "() => { const a = document.getElementById('audio');"
+            " return [a.currentTime, a.paused, a.getAttribute('src') || '']; }"
+        )
+    )  # type: ignore[return-value]
+
+
 def test_patron_opens_a_patron_only_song_that_a_non_patron_cannot_play(
     page: Any, site: Served, published: Published
 ) -> None:
