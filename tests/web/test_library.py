@@ -1,0 +1,86 @@
+"""The listener library in real Chromium on the seeded demo, through the dev wallet: a listener
+streams, listens to and tips a gift-economy song and becomes a patron, and the library shows
+those payments, the CGC the gift song gave (the chain's balance) and the patronage. Signed out
+and with nothing yet, the page says so. Every state passes the accessibility audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from web3 import HTTPProvider, Web3
+
+from tests.support.serve import Served
+from tests.web.browser import audit
+from tests.web.test_dashboard import ERC20, send, sign_in, wait_indexed
+
+LISTENER = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"  # dev 9: no demo history of its own
+RHIZOME = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # dev 3: the demo's patronage act
+
+
+def cgc_balance(site: Served, who: str) -> int:
+    network = httpx.get(f"{site.url}/api/network").json()
+    w3 = Web3(HTTPProvider(site.rpc_url))
+    return int(w3.eth.contract(address=network["cgc"]["address"], abi=ERC20).functions.balanceOf(who).call())
+
+
+def test_signed_out_library_says_to_connect_and_sign_in(page: Any) -> None:
+    page.goto("/library")
+    assert page.get_by_role("heading", name="Connect your wallet and sign in").is_visible()
+    assert page.locator("#payments-table").count() == 0
+    audit(page, "library-signed-out")
+
+
+def test_library_of_a_new_listener_shows_empty_states(page: Any) -> None:
+    sign_in(page, "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955")  # dev 7: nothing yet
+    page.goto("/library")
+    for heading in ("Payments", "Patronages", "Auction slots", "Listening history"):
+        section = page.locator("section", has=page.get_by_role("heading", name=heading))
+        assert section.locator(".empty").is_visible(), heading
+    assert page.locator("#cgc").inner_text() == "0 CGC"
+    audit(page, "library-empty")
+
+
+def test_library_shows_the_listeners_payments_cgc_and_patronages(page: Any, site: Served) -> None:
+    songs = httpx.get(f"{site.url}/api/songs", params={"limit": 100}).json()["items"]
+    strategies = {s["strategy"] for s in songs}
+    priced = next(s for s in songs if s["stream_price"] and not s["patron_only"])
+    gift = next(
+        s
+        for s in songs
+        if (e := httpx.get(f"{site.url}/api/songs/{s['song_id']}/economy").json()).get("gift")
+    )
+    patronage = next(s for s in songs if s["artist"] == RHIZOME and not s["patron_only"])
+    assert len(strategies) >= 3
+    before = len(wait_indexed(site, f"/api/payments?payer={LISTENER}&limit=200", 0))
+
+    sign_in(page, LISTENER)
+    send(page, "faucet", {"amount": str(20 * 10**18)})
+    send(page, "stream", {"song_id": priced["song_id"]})
+    send(page, "stream", {"song_id": gift["song_id"]})  # a free listen: the gift song pays CGC
+    send(page, "tip", {"song_id": gift["song_id"], "amount": str(10**17)})
+    send(page, "become_patron", {"song_id": patronage["song_id"], "tier": 0})
+    paid = wait_indexed(site, f"/api/payments?payer={LISTENER}&limit=200", before + 4)
+    assert len(paid) == before + 4
+
+    page.goto("/library")
+    assert page.locator("[data-viewer]").get_attribute("data-viewer") == LISTENER
+    # Payments: the same rows as the API's history, newest first, amounts exact.
+    rows = page.locator("#payments-table tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.dataset.tx, r.dataset.song, r.dataset.wei])"
+    )
+    assert rows == [[p["tx_hash"], p["song_id"], p["amount"]["wei"]] for p in paid]
+    kinds = page.locator("#payments-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert {"Stream", "Tip", "Patronage"} <= set(kinds)
+    assert priced["title"] in page.locator("#payments-table").inner_text()
+    # CGC: what the chain holds for the listener, earned from the gift song.
+    cgc = cgc_balance(site, LISTENER)
+    assert cgc > 0
+    assert int(page.locator("#cgc").get_attribute("data-wei")) == cgc
+    # The patronage, active, with the artist's tier.
+    patronage_row = page.locator(f"#patronages-table tr[data-artist='{RHIZOME}']")
+    assert patronage_row.count() == 1
+    assert "Active" in patronage_row.inner_text()
+    # Listening history names the songs played.
+    assert page.locator(f"#history li[data-song='{priced['song_id']}']").count() >= 1
+    audit(page, "library")
