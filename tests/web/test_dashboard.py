@@ -43,7 +43,15 @@ ROUTER = [
 def sign_in(page: Any, address: str) -> None:
     """Connect the dev wallet, switch to `address` and sign in with Ethereum from the header."""
     page.goto("/")
-    page.get_by_role("button", name="Connect wallet").click()
+    connected = page.evaluate(
+        """async () => {
+          const { wallet } = await import('/static/js/wallet.js');
+          await wallet.ready;
+          return Boolean(wallet.address);
+        }"""
+    )
+    if not connected:
+        page.get_by_role("button", name="Connect wallet").click()
     page.locator("#wallet-who").wait_for(state="visible")
     page.get_by_label("Dev account").select_option(address)
     page.wait_for_function(
