@@ -1,0 +1,179 @@
+"""The web pages under concurrent load against the JSON API's page of the same songs, in one
+run, and what each page costs a browser to load.
+
+Starts a seeded `mycelix serve` on an empty data directory (the first-start demo, as the web
+tests do), then, back to back with wrk on loopback:
+
+- baseline: the JSON API's page of the same songs (`/api/songs?limit=24`, cycling through the
+  sorts the discover page offers) and the API's song detail (cycling through every song);
+- the rendered home page (`/`), discover (`/discover`, cycling through the same sorts) and the
+  song page (`/songs/{id}`, cycling through every song; skipped with a message while that
+  route answers 404 on this checkout).
+
+It prints requests/s, p50 and p99, each page's ratio to the API page (target ≥ 0.5×), and each
+page's transferred bytes as a fresh Chromium loads it (HTML, CSS, JS, images and the JSON the
+page's scripts fetch; audio excluded; target ≤ 150 kB), then stops everything it started.
+
+    .venv/bin/python bench/web.py [--duration 10] [--connections 16] [--threads 2]
+
+wrk is installed with apt-get when missing and we are root (as bench/api.py does); Chromium is
+Debian's /usr/bin/chromium through Playwright, like the web tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = Path(__file__).resolve().parent
+# tests/support (the seeded server) and bench/api.py (wrk) are not installed: import them from
+# the checkout.
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH_DIR))
+
+from api import Result, Wrk, _which, ensure_tools  # noqa: E402
+
+from tests.support.serve import serve  # noqa: E402
+
+TARGET_RATIO = 0.5
+TARGET_BYTES = 150_000
+SORTS = ("newest", "oldest", "title", "plays")
+PAGE = 24  # songs per discover page, as the page renders them
+
+
+@dataclass(frozen=True)
+class Weight:
+    page: str
+    by_kind: dict[str, int]
+    requests: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+
+def page_weight(browser: Any, base: str, path: str) -> Weight:
+    """Bytes a fresh browser context receives loading `path` (bodies plus headers, as sent),
+    grouped by resource type; audio is left out (it streams on play, by Range)."""
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    seen: list[Any] = []
+    page.on("requestfinished", lambda request: seen.append(request))
+    page.goto(path, wait_until="networkidle")
+    page.wait_for_timeout(300)  # fire-and-forget analytics
+    by_kind: dict[str, int] = {}
+    counted = 0
+    for request in seen:
+        response = request.response()
+        kind = request.resource_type
+        media = response.headers.get("content-type", "") if response else ""
+        if kind == "media" or media.startswith("audio/") or "/audio" in request.url:
+            continue
+        sizes = request.sizes()
+        size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        by_kind[kind] = by_kind.get(kind, 0) + size
+        counted += 1
+    context.close()
+    return Weight(path, by_kind, counted)
+
+
+def weights(base: str, paths: list[str]) -> list[Weight]:
+    from playwright.sync_api import sync_playwright
+
+    executable = _which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            return [page_weight(browser, base, path) for path in paths]
+        finally:
+            browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds per measured run")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per target")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    args = parser.parse_args()
+    ensure_wrk()
+    with tempfile.TemporaryDirectory(prefix="mycelix-bench-web-") as tmp:
+        work = Path(tmp)
+        print("starting a seeded server (the first-start demo)…", flush=True)
+        with serve(work / "data") as site:
+            run(args, site.url, work)
+
+
+def ensure_wrk() -> None:
+    if _which("wrk") is None:
+        ensure_tools()  # bench/api.py's: apt-get install when root
+
+
+def run(args: argparse.Namespace, base: str, work: Path) -> None:
+    songs = httpx.get(f"{base}/api/songs", params={"limit": 100}).json()["items"]
+    ids = [s["song_id"] for s in songs]
+    if not ids:
+        sys.exit("error: the seeded server lists no songs")
+    song_route = httpx.get(f"{base}/songs/{ids[0]}").status_code
+    print(f"{len(ids)} songs; /songs/{{id}} answers {song_route}", flush=True)
+
+    wrk = Wrk(work, args.threads, args.connections, args.duration, args.warmup, passes=1)
+    print(
+        f"\nwrk: {args.threads} threads, {args.connections} connections, "
+        f"{args.duration:g} s per target after {args.warmup:g} s of warm-up",
+        flush=True,
+    )
+    r: dict[str, Result] = {}
+    r["api page"] = wrk.run(
+        f"API page ({PAGE} songs)", base, [f"/api/songs?limit={PAGE}&sort={s}" for s in SORTS]
+    )
+    r["api detail"] = wrk.run("API song detail", base, [f"/api/songs/{i}" for i in ids])
+    r["home"] = wrk.run("home page /", base, ["/"])
+    r["discover"] = wrk.run("discover page", base, [f"/discover?sort={s}" for s in SORTS])
+    if song_route == 200:
+        r["song"] = wrk.run("song page /songs/{id}", base, [f"/songs/{i}" for i in ids])
+    else:
+        print(f"  song page /songs/{{id}}: skipped, the route answers {song_route} here")
+
+    pages = ["/", "/discover"] + ([f"/songs/{ids[0]}"] if song_route == 200 else [])
+    print("\nloading each page in a fresh Chromium context…", flush=True)
+    weighed = weights(base, pages)
+    report(r, weighed, song_route)
+
+
+def report(r: dict[str, Result], weighed: list[Weight], song_route: int) -> None:
+    api = r["api page"]
+    print(f"\n{'page':<22}{'req/s':>10}{'p99 ms':>10}{'× API page':>12}  target ≥ {TARGET_RATIO}×")
+    for key, label in (
+        ("api page", "API page (baseline)"),
+        ("api detail", "API song detail"),
+        ("home", "home /"),
+        ("discover", "discover"),
+        ("song", "song /songs/{id}"),
+    ):
+        if key not in r:
+            print(f"{label:<22}{'skipped: /songs/{id} answers ' + str(song_route):>44}")
+            continue
+        res = r[key]
+        ratio = res.rps / api.rps
+        met = "" if key.startswith("api") else ("met" if ratio >= TARGET_RATIO else "MISSED")
+        print(f"{label:<22}{res.rps:>10,.0f}{res.p99_ms:>10.1f}{ratio:>11.2f}×  {met}")
+    print(f"\n{'page':<22}{'kB':>8}  {'requests':>8}  by type (kB)   target ≤ {TARGET_BYTES // 1000} kB")
+    for w in weighed:
+        kinds = ", ".join(f"{k} {v / 1000:.1f}" for k, v in sorted(w.by_kind.items()))
+        met = "met" if w.total <= TARGET_BYTES else "MISSED"
+        name = "/songs/{id}" if w.page.startswith("/songs/") else w.page
+        print(f"{name:<22}{w.total / 1000:>8.1f}  {w.requests:>8}  {kinds}  {met}")
+
+
+if __name__ == "__main__":
+    main()
