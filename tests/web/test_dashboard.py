@@ -129,7 +129,9 @@ def api_plays_by_day(site: Served, artist: str) -> Counter[str]:
     for song in (s for s in songs if s["artist"] == artist):
         cursor = None
         while True:
-            params = {"song": song["song_id"], "limit": 200, **({"cursor": cursor} if cursor else {})}
+            params = {"song": song["song_id"], "limit": 200}
+            if cursor:
+                params["cursor"] = cursor
             page = httpx.get(f"{site.url}/api/plays", params=params).json()
             per_day.update(p["played_at"][:10] for p in page["items"])
             cursor = page["next_cursor"]
@@ -217,7 +219,9 @@ def test_a_rejected_withdrawal_changes_nothing_and_says_so(page: Any, site: Serv
         songs = httpx.get(f"{site.url}/api/songs", params={"limit": 100}).json()["items"]
         sign_in(page, LISTENER)
         send(page, "faucet", {"amount": str(5 * 10**18)})
-        send(page, "stream", {"song_id": next(s for s in songs if s["artist"] == artist)["song_id"]})
+        send(
+            page, "stream", {"song_id": next(s for s in songs if s["artist"] == artist)["song_id"]}
+        )
         owed = claimable(site, artist)
     sign_in(page, artist)
     page.goto("/dashboard")

@@ -21,7 +21,11 @@ RHIZOME = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # dev 3: the demo's patr
 def cgc_balance(site: Served, who: str) -> int:
     network = httpx.get(f"{site.url}/api/network").json()
     w3 = Web3(HTTPProvider(site.rpc_url))
-    return int(w3.eth.contract(address=network["cgc"]["address"], abi=ERC20).functions.balanceOf(who).call())
+    return int(
+        w3.eth.contract(address=network["cgc"]["address"], abi=ERC20)
+        .functions.balanceOf(who)
+        .call()
+    )
 
 
 def test_signed_out_library_says_to_connect_and_sign_in(page: Any) -> None:
@@ -48,7 +52,7 @@ def test_library_shows_the_listeners_payments_cgc_and_patronages(page: Any, site
     gift = next(
         s
         for s in songs
-        if (e := httpx.get(f"{site.url}/api/songs/{s['song_id']}/economy").json()).get("gift")
+        if httpx.get(f"{site.url}/api/songs/{s['song_id']}/economy").json().get("gift")
     )
     patronage = next(s for s in songs if s["artist"] == RHIZOME and not s["patron_only"])
     assert len(strategies) >= 3

@@ -55,7 +55,7 @@ def _chain(read: Callable[[], T]) -> T | None:
     so instead of failing: the catalogue's figures still stand)."""
     try:
         return read()
-    except Exception:  # noqa: BLE001 - any RPC/transport failure means "unavailable"
+    except Exception:  # any RPC or transport failure means "unavailable now"
         return None
 
 
@@ -99,9 +99,9 @@ def dashboard(
     if viewer is None:
         return _signed_out(request, "dashboard.html", "Dashboard")
     me = to_checksum(viewer)
-    songs = SongRepository(session).list(
-        SongQuery(artist=me, include_stubs=True), limit=SONGS
-    ).items
+    songs = (
+        SongRepository(session).list(SongQuery(artist=me, include_stubs=True), limit=SONGS).items
+    )
     earnings = EarningsRepository(session)
     mine = EarningsFilter(recipient=me)
     revenue = earnings.by_song(EarningsFilter(artist=me))
@@ -209,7 +209,7 @@ def _patrons(
 
 def _auctions(session: Session, songs: list[Song], titles: dict[str, str]) -> list[dict[str, Any]]:
     repo = AuctionRepository(session)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for song in songs:
         for a in repo.of_song(song.song_id):
             rows.append(
