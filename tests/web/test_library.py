@@ -5,6 +5,7 @@ and with nothing yet, the page says so. Every state passes the accessibility aud
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -26,6 +27,23 @@ def cgc_balance(site: Served, who: str) -> int:
         .functions.balanceOf(who)
         .call()
     )
+
+
+def cache_hits(site: Served) -> float:
+    metrics = httpx.get(f"{site.url}/metrics").text
+    found = re.search(
+        r'^mycelix_cache_requests_total\{cache="songs",result="hit"\} (\S+)$', metrics, re.M
+    )
+    assert found, "the song cache's hit counter is not exported"
+    return float(found.group(1))
+
+
+def plays_on_card(html: str, song_id: str) -> int:
+    """The play count the song's card shows on a catalogue page."""
+    card = html.split(f'href="/songs/{song_id}"', 1)[1].split("</li>", 1)[0]
+    found = re.search(r"(\d+) plays?\b", card)
+    assert found, f"no play count on the card of {song_id}"
+    return int(found.group(1))
 
 
 def test_signed_out_library_says_to_connect_and_sign_in(page: Any) -> None:
@@ -57,6 +75,12 @@ def test_library_shows_the_listeners_payments_cgc_and_patronages(page: Any, site
     patronage = next(s for s in songs if s["artist"] == RHIZOME and not s["patron_only"])
     assert len(strategies) >= 3
     before = len(wait_indexed(site, f"/api/payments?payer={LISTENER}&limit=200", 0))
+    # The catalogue pages come from the response cache (the same HTML for every visitor)...
+    discover = httpx.URL(f"{site.url}/discover", params={"q": priced["title"]})
+    shown = plays_on_card(httpx.get(discover).text, priced["song_id"])
+    hits = cache_hits(site)
+    assert plays_on_card(httpx.get(discover).text, priced["song_id"]) == shown
+    assert cache_hits(site) == hits + 1
 
     sign_in(page, LISTENER)
     send(page, "faucet", {"amount": str(20 * 10**18)})
@@ -66,6 +90,10 @@ def test_library_shows_the_listeners_payments_cgc_and_patronages(page: Any, site
     send(page, "become_patron", {"song_id": patronage["song_id"], "tier": 0})
     paid = wait_indexed(site, f"/api/payments?payer={LISTENER}&limit=200", before + 4)
     assert len(paid) == before + 4
+    # ...and a new play shows on them at once: a catalogue write invalidates the cache.
+    plays_now = httpx.get(f"{site.url}/api/songs/{priced['song_id']}").json()["play_count"]
+    assert plays_now > shown
+    assert plays_on_card(httpx.get(discover).text, priced["song_id"]) == plays_now
 
     page.goto("/library")
     assert page.locator("[data-viewer]").get_attribute("data-viewer") == LISTENER
