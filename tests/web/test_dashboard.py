@@ -193,6 +193,13 @@ def test_dashboard_charts_equal_the_api_then_the_artist_withdraws_to_the_wallet(
     assert table(page, "earnings-by-song") == api_earnings(site, FRUITING_BODY, "song")
     assert table(page, "earnings-by-strategy") == api_earnings(site, FRUITING_BODY, "strategy")
     assert priced["song_id"] in table(page, "earnings-by-song")
+    listed = httpx.get(f"{site.url}/api/songs", params={"limit": 100}).json()["items"]
+    mine = [s for s in listed if s["artist"] == FRUITING_BODY]
+    assert table(page, "plays-by-song") == {s["song_id"]: s["play_count"] for s in mine}
+    per_strategy: Counter[str] = Counter()
+    for s in mine:
+        per_strategy[s["strategy"]] += s["play_count"]
+    assert table(page, "plays-by-strategy") == dict(per_strategy)
     # The artist's auction's results are listed.
     assert page.locator("#auctions-table tbody tr").count() >= 1
     audit(page, "dashboard")
@@ -205,6 +212,11 @@ def test_dashboard_charts_equal_the_api_then_the_artist_withdraws_to_the_wallet(
     page.wait_for_function("() => document.querySelector('#notice').dataset.kind === 'success'")
     assert "Withdrew" in page.locator("#notice").inner_text()
     assert flow_balance(site, FRUITING_BODY) - wallet_before == shown
+    # The withdrawal is a product event, counted in /metrics.
+    page.wait_for_timeout(300)
+    assert (
+        'mycelix_analytics_events_total{name="withdraw"}' in httpx.get(f"{site.url}/metrics").text
+    )
     assert claimable(site, FRUITING_BODY) == 0
     assert page.locator("#claimable").inner_text() == "0 FLOW"
     # After a reload the page says there is nothing left to withdraw.

@@ -151,6 +151,34 @@ def dashboard(
         "FLOW credited to you per economic strategy",
         _flow_text,
     )
+    plays_per_strategy: dict[str, int] = {}
+    for s in songs:
+        if s.strategy_name:
+            plays_per_strategy[s.strategy_name] = (
+                plays_per_strategy.get(s.strategy_name, 0) + s.play_count
+            )
+    song_plays_chart = charts.ranked_bars(
+        "plays-by-song",
+        "Plays per song",
+        "Plays",
+        [
+            charts.Point(s.song_id, titles[s.song_id], s.play_count, _plays_text(s.play_count))
+            for s in songs
+        ],
+        "Plays of each of your songs",
+        _plays_text,
+    )
+    strategy_plays_chart = charts.ranked_bars(
+        "plays-by-strategy",
+        "Plays per strategy",
+        "Plays",
+        [
+            charts.Point(name, strategy_label(name), n, _plays_text(n))
+            for name, n in plays_per_strategy.items()
+        ],
+        "Plays of your songs per economic strategy",
+        _plays_text,
+    )
     song_rows = [
         {
             "song_id": s.song_id,
@@ -174,7 +202,7 @@ def dashboard(
         earned=earnings.total(mine),
         plays=sum(s.play_count for s in songs),
         charts=[plays_chart, earnings_chart],
-        ranked=[song_chart, strategy_chart],
+        ranked=[song_plays_chart, song_chart, strategy_plays_chart, strategy_chart],
         songs=song_rows,
         patrons=_patrons(session, p, me, now),
         auctions=_auctions(session, songs, titles),
