@@ -17,7 +17,7 @@ It prints requests/s, p50 and p99, each page's ratio to the API page (target ≥
 page's transferred bytes as a fresh Chromium loads it (HTML, CSS, JS, images and the JSON the
 page's scripts fetch; audio excluded; target ≤ 150 kB), then stops everything it started.
 
-    .venv/bin/python bench/web.py [--duration 10] [--connections 16] [--threads 2]
+    .venv/bin/python bench/web.py [--duration 10] [--rounds 3] [--connections 16] [--threads 2]
 
 wrk is installed with apt-get when missing and we are root (as bench/api.py does); Chromium is
 Debian's /usr/bin/chromium through Playwright, like the web tests.
@@ -28,9 +28,10 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -45,6 +46,7 @@ from api import Result, Wrk, _which, ensure_tools  # noqa: E402
 
 from tests.support.serve import serve  # noqa: E402
 
+T = TypeVar("T")
 TARGET_RATIO = 0.5
 TARGET_BYTES = 150_000
 SORTS = ("newest", "oldest", "title", "plays")
@@ -107,6 +109,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per target")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per target")
     args = parser.parse_args()
     ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="mycelix-bench-web-") as tmp:
@@ -129,37 +132,65 @@ def run(args: argparse.Namespace, base: str, work: Path) -> None:
     song_route = httpx.get(f"{base}/songs/{ids[0]}").status_code
     print(f"{len(ids)} songs; /songs/{{id}} answers {song_route}", flush=True)
 
-    wrk = Wrk(work, args.threads, args.connections, args.duration, args.warmup, passes=1)
+    targets: dict[str, tuple[str, list[str]]] = {
+        "api page": (
+            f"API page ({PAGE} songs)",
+            [f"/api/songs?limit={PAGE}&sort={s}" for s in SORTS],
+        ),
+        "api detail": ("API song detail", [f"/api/songs/{i}" for i in ids]),
+        "home": ("home page /", ["/"]),
+        "discover": ("discover page", [f"/discover?sort={s}" for s in SORTS]),
+    }
+    if song_route == 200:
+        targets["song"] = ("song page /songs/{id}", [f"/songs/{i}" for i in ids])
+    else:
+        print(f"song page /songs/{{id}}: skipped, the route answers {song_route} here")
     print(
-        f"\nwrk: {args.threads} threads, {args.connections} connections, "
-        f"{args.duration:g} s per target after {args.warmup:g} s of warm-up",
+        f"\nwrk: {args.threads} threads, {args.connections} connections, {args.duration:g} s "
+        f"per target, {args.rounds} interleaved rounds (the first after {args.warmup:g} s of "
+        "warm-up); each target's median round counts",
         flush=True,
     )
-    r: dict[str, Result] = {}
-    r["api page"] = wrk.run(
-        f"API page ({PAGE} songs)", base, [f"/api/songs?limit={PAGE}&sort={s}" for s in SORTS]
-    )
-    r["api detail"] = wrk.run("API song detail", base, [f"/api/songs/{i}" for i in ids])
-    r["home"] = wrk.run("home page /", base, ["/"])
-    r["discover"] = wrk.run("discover page", base, [f"/discover?sort={s}" for s in SORTS])
-    if song_route == 200:
-        r["song"] = wrk.run("song page /songs/{id}", base, [f"/songs/{i}" for i in ids])
-    else:
-        print(f"  song page /songs/{{id}}: skipped, the route answers {song_route} here")
+    # Rounds interleave the targets, so a burst of load from elsewhere on a shared machine
+    # hits them all alike, and the median round of each is compared.
+    rounds: dict[str, list[Result]] = {key: [] for key in targets}
+    for n in range(args.rounds):
+        wrk = Wrk(
+            work, args.threads, args.connections, args.duration, args.warmup if n == 0 else 0, 1
+        )
+        for key, (name, paths) in targets.items():
+            rounds[key].append(wrk.run(name, base, paths))
+    r = {key: median(runs, key=lambda x: x.rps) for key, runs in rounds.items()}
+    # Each target's ratio is taken within a round (against the API page measured seconds
+    # before it), then the median of the rounds' ratios.
+    ratios = {
+        key: median(
+            [a.rps and b.rps / a.rps for a, b in zip(rounds["api page"], runs, strict=True)],
+            key=float,
+        )
+        for key, runs in rounds.items()
+    }
     # What a cache miss costs: every URL new (no warm-up, which would cache the first ones).
     cold = Wrk(work, args.threads, args.connections, args.duration, 0, passes=1)
     r["home render"] = cold.run(
         "home page, rendered (cache miss)", base, [f"/?visit={i}" for i in range(100_000)]
     )
+    ratios["home render"] = r["home render"].rps / r["api page"].rps
 
     pages = ["/", "/discover"] + ([f"/songs/{ids[0]}"] if song_route == 200 else [])
     print("\nloading each page in a fresh Chromium context…", flush=True)
     weighed = weights(base, pages)
-    report(r, weighed, song_route)
+    report(r, ratios, weighed, song_route)
 
 
-def report(r: dict[str, Result], weighed: list[Weight], song_route: int) -> None:
-    api = r["api page"]
+def median(values: list[T], key: Callable[[T], float]) -> T:
+    """The middle value (the lower middle of an even count)."""
+    return sorted(values, key=key)[(len(values) - 1) // 2]
+
+
+def report(
+    r: dict[str, Result], ratios: dict[str, float], weighed: list[Weight], song_route: int
+) -> None:
     print(f"\n{'page':<22}{'req/s':>10}{'p99 ms':>10}{'× API page':>12}  target ≥ {TARGET_RATIO}×")
     for key, label in (
         ("api page", "API page (baseline)"),
@@ -173,7 +204,7 @@ def report(r: dict[str, Result], weighed: list[Weight], song_route: int) -> None
             print(f"{label:<22}{'skipped: /songs/{id} answers ' + str(song_route):>44}")
             continue
         res = r[key]
-        ratio = res.rps / api.rps
+        ratio = ratios[key]
         target = not key.startswith("api") and key != "home render"
         met = ("met" if ratio >= TARGET_RATIO else "MISSED") if target else ""
         print(f"{label:<22}{res.rps:>10,.0f}{res.p99_ms:>10.1f}{ratio:>11.2f}×  {met}")

@@ -116,3 +116,62 @@ def test_library_shows_the_listeners_payments_cgc_and_patronages(page: Any, site
     # Listening history names the songs played.
     assert page.locator(f"#history li[data-song='{priced['song_id']}']").count() >= 1
     audit(page, "library")
+
+    # The artist sees the new patron on the dashboard.
+    sign_in(page, RHIZOME)
+    page.goto("/dashboard")
+    patron_row = page.locator(f"#patrons-table tr[data-patron='{LISTENER}']")
+    assert "Active" in patron_row.inner_text()
+
+
+def test_library_lists_a_bought_auction_slot(page: Any, site: Served) -> None:
+    collector = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"  # dev 8
+    songs = httpx.get(f"{site.url}/api/songs", params={"limit": 100}).json()["items"]
+    song = next(
+        s
+        for s in songs
+        if httpx.get(f"{site.url}/api/songs/{s['song_id']}/economy").json().get("auction")
+    )
+    auction_url = f"{site.url}/api/songs/{song['song_id']}/auction"
+    state = httpx.get(auction_url).json()["chain"]["auction"]
+    if not (state and state["live"] and state["sold"] < state["slots"]):
+        # The demo's auction sold out: its artist opens another one from the dashboard's wallet.
+        sign_in(page, song["artist"])
+        send(
+            page,
+            "create_auction",
+            {
+                "song_id": song["song_id"],
+                "start_price": str(2 * 10**18),
+                "floor_price": str(10**18),
+                "duration": 7 * 24 * 3600,
+                "slots": 3,
+            },
+        )
+        state = httpx.get(auction_url).json()["chain"]["auction"]
+    sign_in(page, collector)
+    send(page, "faucet", {"amount": str(5 * 10**18)})
+    send(
+        page,
+        "buy_slot",
+        {
+            "song_id": song["song_id"],
+            "max_price": state["current_price"]["wei"],
+            "auction_number": state["number"],
+        },
+    )
+    bought: list[dict[str, Any]] = []
+    for _ in range(120):
+        slots = httpx.get(auction_url).json()["latest_slots"]
+        bought = [s for s in slots if s["buyer"] == collector]
+        if bought:
+            break
+        page.wait_for_timeout(250)
+    assert bought, "the indexer did not record the slot"
+
+    page.goto("/library")
+    row = page.locator(f"#slots-table tr[data-song='{song['song_id']}']")
+    assert row.count() == 1
+    assert song["title"] in row.inner_text()
+    assert int(row.get_attribute("data-wei")) == int(bought[0]["price"]["wei"])
+    assert page.locator("#payments-table tbody tr td:nth-child(2)").first.inner_text() == "Access"
