@@ -195,11 +195,13 @@ def test_dashboard_charts_equal_the_api_then_the_artist_withdraws_to_the_wallet(
     assert priced["song_id"] in table(page, "earnings-by-song")
     listed = httpx.get(f"{site.url}/api/songs", params={"limit": 100}).json()["items"]
     mine = [s for s in listed if s["artist"] == FRUITING_BODY]
-    assert table(page, "plays-by-song") == {s["song_id"]: s["play_count"] for s in mine}
+    assert without_zeros(table(page, "plays-by-song")) == without_zeros(
+        {s["song_id"]: s["play_count"] for s in mine}
+    )
     per_strategy: Counter[str] = Counter()
     for s in mine:
         per_strategy[s["strategy"]] += s["play_count"]
-    assert table(page, "plays-by-strategy") == dict(per_strategy)
+    assert without_zeros(table(page, "plays-by-strategy")) == without_zeros(dict(per_strategy))
     # The artist's auction's results are listed.
     assert page.locator("#auctions-table tbody tr").count() >= 1
     audit(page, "dashboard")
