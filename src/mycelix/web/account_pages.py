@@ -280,6 +280,7 @@ def library(
         viewer=me,
         cgc=_chain(lambda: p.sdk.cgc_balance(me)),
         spent=spent,
+        complete=len(payments) < HISTORY,
         payments=[
             {
                 "song_id": x.song_id,
