@@ -51,6 +51,25 @@ def test_signed_out_library_says_to_connect_and_sign_in(page: Any) -> None:
     assert page.get_by_role("heading", name="Connect your wallet and sign in").is_visible()
     assert page.locator("#payments-table").count() == 0
     audit(page, "library-signed-out")
+    # Declining to sign the sign-in message leaves the page signed out and says why.
+    page.evaluate(
+        """async () => {
+          const { wallet } = await import('/static/js/wallet.js');
+          await wallet.ready;
+          const inner = wallet.provider.request.bind(wallet.provider);
+          wallet.provider.request = async (args) => {
+            if (args.method === 'personal_sign') {
+              throw Object.assign(new Error('User rejected the request.'), { code: 4001 });
+            }
+            return inner(args);
+          };
+        }"""
+    )
+    page.get_by_role("button", name="Connect and sign in").click()
+    page.wait_for_function("() => document.querySelector('#notice').dataset.kind === 'error'")
+    assert "declined to sign in" in page.locator("#notice").inner_text()
+    assert page.get_by_role("button", name="Connect and sign in").is_enabled()
+    assert page.evaluate("async () => (await fetch('/api/auth/me')).status") == 401
 
 
 def test_library_of_a_new_listener_shows_empty_states(page: Any) -> None:
