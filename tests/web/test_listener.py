@@ -268,8 +268,9 @@ REJECTING_WALLET = """
 
 
 def with_rejecting_wallet(page: Any, site: Served, address: str) -> None:
-    """A browser wallet (window.ethereum) over the dev account that refuses to sign (4001)
-    while `window.rejectSignatures` is true — as a listener pressing Reject would."""
+    """A browser wallet (window.ethereum), already connected, over the dev account that
+    refuses to sign (4001) while `window.rejectSignatures` is true — as a listener pressing
+    Reject would."""
     net = network(site)
     page.add_init_script(REJECTING_WALLET % (address, net["chain_id_hex"], site.rpc_url))
 
@@ -336,6 +337,9 @@ def test_listener_finds_a_song_plays_it_and_pays_per_stream_split_three_ways(
     assert (totals.get("play_start"), totals.get("play_end"), totals.get("payment")) == (1, 1, 1)
     metrics = httpx.get(f"{site.url}/metrics").text
     assert 'mycelix_analytics_events_total{name="payment"}' in metrics
+    # The song page comes from the response cache, and the new play shows on it at once.
+    page.goto(f"/songs/{song['song_id']}")
+    assert "1 play ·" in page.locator(".song-info .card-meta").inner_text() + " ·"
 
 
 def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(
@@ -346,7 +350,6 @@ def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(
     tipper.fund(5)
     with_rejecting_wallet(page, site, tipper.address)
     page.goto(f"/songs/{song['song_id']}")
-    page.get_by_role("button", name="Connect wallet").click()
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_function("() => document.getElementById('wallet').dataset.state === 'signed-in'")
     balance = page.locator("#cgc-balance")
@@ -403,7 +406,6 @@ def test_a_refused_payment_signature_plays_nothing_and_pays_nothing(
     held = flow_balance(site, listener.address)
     with_rejecting_wallet(page, site, listener.address)
     page.goto(f"/songs/{song['song_id']}")
-    page.get_by_role("button", name="Connect wallet").click()
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_function("() => document.getElementById('wallet').dataset.state === 'signed-in'")
     page.evaluate("() => { window.rejectSignatures = true; }")

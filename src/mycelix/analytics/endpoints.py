@@ -52,6 +52,7 @@ EventName = Literal[
     "patron_click",
     "bid_click",
     "client_error",
+    "withdraw",
     "payment",
     "tip",
     "subscribe",
