@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +51,12 @@ class Account:
         self.sign_in()
 
     def sign_in(self) -> None:
-        answer = self.http.get("/api/auth/nonce", params={"address": self.address}).json()
+        asked = self.http.get("/api/auth/nonce", params={"address": self.address})
+        if asked.status_code == 429:  # every test signs in from loopback: wait out the limit
+            time.sleep(float(asked.headers.get("Retry-After", "5")))
+            asked = self.http.get("/api/auth/nonce", params={"address": self.address})
+        assert asked.status_code == 200, asked.text
+        answer = asked.json()
         host = self.site.url.removeprefix("http://")
         message = "\n".join(
             [
@@ -275,6 +281,19 @@ def with_rejecting_wallet(page: Any, site: Served, address: str) -> None:
     page.add_init_script(REJECTING_WALLET % (address, net["chain_id_hex"], site.rpc_url))
 
 
+@contextmanager
+def explained(page: Any) -> Iterator[None]:
+    """A failure says what the page said (status line, field errors, player status)."""
+    try:
+        yield
+    except Exception as exc:
+        said = page.evaluate(
+            "() => ['notice', 'tip-error', 'patron-error', 'auction-error', 'player-status']"
+            ".map(id => `${id}: ${document.getElementById(id)?.textContent ?? '-'}`).join(' | ')"
+        )
+        raise AssertionError(f"{exc}\nThe page said: {said}") from exc
+
+
 def analytics_totals(artist: Account, song_id: str) -> dict[str, int]:
     answer = artist.http.get("/api/analytics/summary", params={"song_id": song_id})
     assert answer.status_code == 200, answer.text
@@ -287,136 +306,153 @@ def analytics_totals(artist: Account, song_id: str) -> dict[str, int]:
 def test_listener_finds_a_song_plays_it_and_pays_per_stream_split_three_ways(
     page: Any, site: Served, published: Published
 ) -> None:
-    song = published.stream
-    listener = Account(site, dev_accounts(site)[STREAM_LISTENER])
-    listener.fund(5)
-    recipients = [published.artist.address, *published.collaborators]
-    before = {r: credits(site, r) for r in recipients}
-    paid_before = flow_balance(site, listener.address)
+    with explained(page):
+        song = published.stream
+        listener = Account(site, dev_accounts(site)[STREAM_LISTENER])
+        listener.fund(5)
+        recipients = [published.artist.address, *published.collaborators]
+        before = {r: credits(site, r) for r in recipients}
+        paid_before = flow_balance(site, listener.address)
 
-    as_listener(page, listener.address)
-    page.goto("/discover")
-    page.get_by_label("Search").fill(song["title"])
-    page.get_by_role("button", name="Search").click()
-    page.locator("#results .card-link", has_text=song["title"]).click()
-    page.wait_for_url(f"**/songs/{song['song_id']}")
-    assert page.locator("h1").inner_text() == song["title"]
-    assert "0.02 FLOW" in page.locator("#stream-terms").inner_text()
-    page.wait_for_function("() => document.querySelectorAll('#splits tbody tr').length === 3")
-    assert page.locator("#splits tbody tr").count() == 3
+        as_listener(page, listener.address)
+        page.goto("/discover")
+        page.get_by_label("Search").fill(song["title"])
+        page.get_by_role("button", name="Search").click()
+        page.locator("#results .card-link", has_text=song["title"]).click()
+        page.wait_for_url(f"**/songs/{song['song_id']}")
+        assert page.locator("h1").inner_text() == song["title"]
+        assert "0.02 FLOW" in page.locator("#stream-terms").inner_text()
+        page.wait_for_function("() => document.querySelectorAll('#splits tbody tr').length === 3")
+        assert page.locator("#splits tbody tr").count() == 3
 
-    play = page.get_by_role("button", name="Pay 0.02 FLOW and play")
-    play.click()
-    page.wait_for_function(
-        "() => document.getElementById('audio').currentTime > 0.5", timeout=60_000
-    )
-    page.wait_for_function("() => document.getElementById('audio').ended", timeout=30_000)
+        play = page.get_by_role("button", name="Pay 0.02 FLOW and play")
+        play.click()
+        page.wait_for_function(
+            "() => document.getElementById('audio').currentTime > 0.5", timeout=60_000
+        )
+        page.wait_for_function("() => document.getElementById('audio').ended", timeout=30_000)
 
-    # The net of the one payment, divided by the router's rule: fee first, then each share
-    # but the first's rounded down, and the first recipient takes the rest.
-    fee_bps = httpx.get(f"{site.url}/api/strategies").json()["protocol_fee_bps"]
-    net = STREAM_PRICE - STREAM_PRICE * fee_bps // 10_000
-    producer, engineer = net * 3000 // 10_000, net * 2000 // 10_000
-    expected = [net - producer - engineer, producer, engineer]
-    rises = [credits(site, r) - before[r] for r in recipients]
-    assert rises == expected
-    assert paid_before - flow_balance(site, listener.address) == STREAM_PRICE
+        # The net of the one payment, divided by the router's rule: fee first, then each share
+        # but the first's rounded down, and the first recipient takes the rest.
+        fee_bps = httpx.get(f"{site.url}/api/strategies").json()["protocol_fee_bps"]
+        net = STREAM_PRICE - STREAM_PRICE * fee_bps // 10_000
+        producer, engineer = net * 3000 // 10_000, net * 2000 // 10_000
+        expected = [net - producer - engineer, producer, engineer]
+        rises = [credits(site, r) - before[r] for r in recipients]
+        assert rises == expected
+        assert paid_before - flow_balance(site, listener.address) == STREAM_PRICE
 
-    # One listen: one paid play recorded, one play_start and one play_end.
-    plays = wait_for(
-        lambda: httpx.get(
-            f"{site.url}/api/plays", params={"song": song["song_id"], "listener": listener.address}
-        ).json()["items"],
-        "the play indexed",
-    )
-    assert len(plays) == 1
-    totals = wait_for(
-        lambda: (t := analytics_totals(published.artist, song["song_id"])).get("play_end") and t,
-        "play_end stored",
-    )
-    assert (totals.get("play_start"), totals.get("play_end"), totals.get("payment")) == (1, 1, 1)
-    metrics = httpx.get(f"{site.url}/metrics").text
-    assert 'mycelix_analytics_events_total{name="payment"}' in metrics
-    # The song page comes from the response cache, and the new play shows on it at once.
-    page.goto(f"/songs/{song['song_id']}")
-    assert "1 play ·" in page.locator(".song-info .card-meta").inner_text() + " ·"
+        # One listen: one paid play recorded, one play_start and one play_end.
+        plays = wait_for(
+            lambda: httpx.get(
+                f"{site.url}/api/plays",
+                params={"song": song["song_id"], "listener": listener.address},
+            ).json()["items"],
+            "the play indexed",
+        )
+        assert len(plays) == 1
+        totals = wait_for(
+            lambda: (
+                (t := analytics_totals(published.artist, song["song_id"])).get("play_end") and t
+            ),
+            "play_end stored",
+        )
+        assert (totals.get("play_start"), totals.get("play_end"), totals.get("payment")) == (
+            1,
+            1,
+            1,
+        )
+        metrics = httpx.get(f"{site.url}/metrics").text
+        assert 'mycelix_analytics_events_total{name="payment"}' in metrics
+        # The song page comes from the response cache, and the new play shows on it at once.
+        page.goto(f"/songs/{song['song_id']}")
+        assert "1 play ·" in page.locator(".song-info .card-meta").inner_text() + " ·"
 
 
 def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(
     page: Any, site: Served, published: Published
 ) -> None:
-    song = published.gift
-    tipper = Account(site, dev_accounts(site)[TIPPER])
-    tipper.fund(5)
-    with_rejecting_wallet(page, site, tipper.address)
-    page.goto(f"/songs/{song['song_id']}")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_function("() => document.getElementById('wallet').dataset.state === 'signed-in'")
-    balance = page.locator("#cgc-balance")
-    page.wait_for_function("() => /CGC$/.test(document.getElementById('cgc-balance')?.textContent)")
-    cgc_before = cgc_balance(site, tipper.address)
-    assert balance.get_attribute("data-wei") == str(cgc_before)
-    flow_before = flow_balance(site, tipper.address)
-    credit_before = credits(site, published.artist.address)
+    with explained(page):
+        song = published.gift
+        tipper = Account(site, dev_accounts(site)[TIPPER])
+        tipper.fund(5)
+        with_rejecting_wallet(page, site, tipper.address)
+        page.goto(f"/songs/{song['song_id']}")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_function(
+            "() => document.getElementById('wallet').dataset.state === 'signed-in'"
+        )
+        balance = page.locator("#cgc-balance")
+        page.wait_for_function(
+            "() => /CGC$/.test(document.getElementById('cgc-balance')?.textContent)"
+        )
+        cgc_before = cgc_balance(site, tipper.address)
+        assert balance.get_attribute("data-wei") == str(cgc_before)
+        flow_before = flow_balance(site, tipper.address)
+        credit_before = credits(site, published.artist.address)
 
-    amount = page.get_by_label("Tip amount (FLOW)")
-    send = page.get_by_role("button", name="Send tip")
-    bad_amounts = [
-        ("0", "more than 0 FLOW"),
-        ("lots", "not an amount of FLOW"),
-        ("", "not an amount"),
-    ]
-    for bad, message in bad_amounts:
-        amount.fill(bad)
+        amount = page.get_by_label("Tip amount (FLOW)")
+        send = page.get_by_role("button", name="Send tip")
+        bad_amounts = [
+            ("0", "more than 0 FLOW"),
+            ("lots", "not an amount of FLOW"),
+            ("", "not an amount"),
+        ]
+        for bad, message in bad_amounts:
+            amount.fill(bad)
+            send.click()
+            assert message in page.locator("#tip-error").inner_text()
+            assert amount.get_attribute("aria-invalid") == "true"
+
+        page.evaluate("() => { window.rejectSignatures = true; }")
+        amount.fill("1")
         send.click()
-        assert message in page.locator("#tip-error").inner_text()
-        assert amount.get_attribute("aria-invalid") == "true"
+        page.wait_for_function("() => document.getElementById('tip-error')?.textContent.length > 0")
+        assert "You rejected the transaction" in page.locator("#tip-error").inner_text()
+        assert page.locator("#notice").get_attribute("data-kind") == "error"
+        # Nothing changed: no FLOW left the wallet, nobody was credited, no CGC minted.
+        assert flow_balance(site, tipper.address) == flow_before
+        assert credits(site, published.artist.address) == credit_before
+        assert cgc_balance(site, tipper.address) == cgc_before
 
-    page.evaluate("() => { window.rejectSignatures = true; }")
-    amount.fill("1")
-    send.click()
-    page.wait_for_function("() => document.getElementById('tip-error')?.textContent.length > 0")
-    assert "You rejected the transaction" in page.locator("#tip-error").inner_text()
-    assert page.locator("#notice").get_attribute("data-kind") == "error"
-    # Nothing changed: no FLOW left the wallet, nobody was credited, no CGC minted.
-    assert flow_balance(site, tipper.address) == flow_before
-    assert credits(site, published.artist.address) == credit_before
-    assert cgc_balance(site, tipper.address) == cgc_before
-
-    page.evaluate("() => { window.rejectSignatures = false; }")
-    page.get_by_label("Tip amount (FLOW)").fill("1")
-    page.get_by_role("button", name="Send tip").click()
-    page.wait_for_function(
-        f"() => BigInt(document.getElementById('cgc-balance')?.dataset.wei || '0') > {cgc_before}n",
-        timeout=30_000,
-    )
-    assert cgc_balance(site, tipper.address) > cgc_before
-    assert "tip was split" in page.locator("#notice").inner_text()
-    assert flow_before - flow_balance(site, tipper.address) == ONE
+        page.evaluate("() => { window.rejectSignatures = false; }")
+        page.get_by_label("Tip amount (FLOW)").fill("1")
+        page.get_by_role("button", name="Send tip").click()
+        page.wait_for_function(
+            "() => BigInt(document.getElementById('cgc-balance')?.dataset.wei || '0')"
+            f" > {cgc_before}n",
+            timeout=30_000,
+        )
+        assert cgc_balance(site, tipper.address) > cgc_before
+        assert "tip was split" in page.locator("#notice").inner_text()
+        assert flow_before - flow_balance(site, tipper.address) == ONE
 
 
 def test_a_refused_payment_signature_plays_nothing_and_pays_nothing(
     page: Any, site: Served, published: Published
 ) -> None:
-    song = published.stream
-    listener = Account(site, dev_accounts(site)[TIPPER])
-    listener.fund(1)
-    recipients = [published.artist.address, *published.collaborators]
-    before = {r: credits(site, r) for r in recipients}
-    held = flow_balance(site, listener.address)
-    with_rejecting_wallet(page, site, listener.address)
-    page.goto(f"/songs/{song['song_id']}")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_function("() => document.getElementById('wallet').dataset.state === 'signed-in'")
-    page.evaluate("() => { window.rejectSignatures = true; }")
-    page.get_by_role("button", name="Pay 0.02 FLOW and play").click()
-    page.wait_for_function(
-        "() => document.getElementById('player-status')?.textContent.includes('rejected')"
-    )
-    assert "nothing was sent" in page.locator("#player-status").inner_text()
-    assert audio_state(page) == (0, True, "")
-    assert flow_balance(site, listener.address) == held
-    assert {r: credits(site, r) for r in recipients} == before
+    with explained(page):
+        song = published.stream
+        listener = Account(site, dev_accounts(site)[TIPPER])
+        listener.fund(1)
+        recipients = [published.artist.address, *published.collaborators]
+        before = {r: credits(site, r) for r in recipients}
+        held = flow_balance(site, listener.address)
+        with_rejecting_wallet(page, site, listener.address)
+        page.goto(f"/songs/{song['song_id']}")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_function(
+            "() => document.getElementById('wallet').dataset.state === 'signed-in'"
+        )
+        page.evaluate("() => { window.rejectSignatures = true; }")
+        page.get_by_role("button", name="Pay 0.02 FLOW and play").click()
+        page.wait_for_function(
+            "() => document.getElementById('player-status')?.textContent.includes('rejected')"
+        )
+        assert "nothing was sent" in page.locator("#player-status").inner_text()
+        assert audio_state(page) == (0, True, "")
+        assert flow_balance(site, listener.address) == held
+        assert {r: credits(site, r) for r in recipients} == before
 
 
 def audio_state(page: Any) -> tuple[float, bool, str]:
@@ -431,70 +467,74 @@ def audio_state(page: Any) -> tuple[float, bool, str]:
 def test_patron_opens_a_patron_only_song_that_a_non_patron_cannot_play(
     page: Any, site: Served, published: Published
 ) -> None:
-    song = published.patrons
-    patron = Account(site, dev_accounts(site)[PATRON])
-    patron.fund(5)
-    as_listener(page, patron.address)
-    page.goto(f"/songs/{song['song_id']}")
-    gate = page.locator("#gate")
-    assert "Only patrons of the Grove tier" in gate.inner_text()
+    with explained(page):
+        song = published.patrons
+        patron = Account(site, dev_accounts(site)[PATRON])
+        patron.fund(5)
+        as_listener(page, patron.address)
+        page.goto(f"/songs/{song['song_id']}")
+        gate = page.locator("#gate")
+        assert "Only patrons of the Grove tier" in gate.inner_text()
 
-    # Not a patron yet: play explains what unlocks the song and nothing plays.
-    page.get_by_role("button", name="Play (locked)").click()
-    page.wait_for_function(
-        "() => document.getElementById('player-status')?.textContent.includes('Grove')"
-    )
-    assert page.evaluate("() => document.getElementById('audio').currentTime") == 0
-    status = page.evaluate(
-        f"async () => (await fetch('/api/songs/{song['song_id']}/audio', "
-        "{headers: {Range: 'bytes=0-1'}})).status"
-    )
-    assert status == 403
+        # Not a patron yet: play explains what unlocks the song and nothing plays.
+        page.get_by_role("button", name="Play (locked)").click()
+        page.wait_for_function(
+            "() => document.getElementById('player-status')?.textContent.includes('Grove')"
+        )
+        assert page.evaluate("() => document.getElementById('audio').currentTime") == 0
+        status = page.evaluate(
+            f"async () => (await fetch('/api/songs/{song['song_id']}/audio', "
+            "{headers: {Range: 'bytes=0-1'}})).status"
+        )
+        assert status == 403
 
-    page.get_by_role("button", name="Become a patron: Grove").click()
-    page.wait_for_selector("#patron-standing")
-    assert "Grove" in page.locator("#patron-standing").inner_text()
-    assert not page.locator("#gate").count()
-    page.get_by_role("button", name="Play", exact=True).click()
-    page.wait_for_function(
-        "() => document.getElementById('audio').currentTime > 0.5", timeout=30_000
-    )
-    # Another listener, no patron, is still refused the audio.
-    outsider = Account(site, dev_accounts(site)[SLOT_BUYER])
-    refused = outsider.http.get(
-        f"/api/songs/{song['song_id']}/audio", headers={"Range": "bytes=0-1"}
-    )
-    assert refused.status_code == 403
+        page.get_by_role("button", name="Become a patron: Grove").click()
+        page.wait_for_selector("#patron-standing")
+        assert "Grove" in page.locator("#patron-standing").inner_text()
+        assert not page.locator("#gate").count()
+        page.get_by_role("button", name="Play", exact=True).click()
+        page.wait_for_function(
+            "() => document.getElementById('audio').currentTime > 0.5", timeout=30_000
+        )
+        # Another listener, no patron, is still refused the audio.
+        outsider = Account(site, dev_accounts(site)[SLOT_BUYER])
+        refused = outsider.http.get(
+            f"/api/songs/{song['song_id']}/audio", headers={"Range": "bytes=0-1"}
+        )
+        assert refused.status_code == 403
 
 
 def test_listener_buys_an_auction_slot_at_the_displayed_price(
     page: Any, site: Served, published: Published
 ) -> None:
-    song = published.auction
-    buyer = Account(site, dev_accounts(site)[SLOT_BUYER])
-    buyer.fund(5)
-    as_listener(page, buyer.address)
-    page.goto(f"/songs/{song['song_id']}")
-    page.wait_for_selector("#buy-slot")
-    shown = page.locator("#auction-price").inner_text()
-    assert page.locator("#auction-left").inner_text() == "3 of 3"
-    assert "d " in page.locator("#auction-countdown").inner_text()
-    before = flow_balance(site, buyer.address)
-    page.get_by_role("button", name=f"Buy a slot for {shown}").click()
-    page.wait_for_function(
-        "() => document.getElementById('auction-left')?.textContent === '2 of 3'"
-    )
-    slots = wait_for(
-        lambda: httpx.get(f"{site.url}/api/songs/{song['song_id']}/auction").json()["latest_slots"],
-        "the slot indexed",
-    )
-    bought = [s for s in slots if s["buyer"] == buyer.address]
-    assert len(bought) == 1
-    price = int(bought[0]["price"]["wei"])
-    # Paid the price shown (to its 4 decimals, the price falls by the second), never more.
-    assert shown == flow_text(price)
-    assert before - flow_balance(site, buyer.address) == price
-    assert "You hold a slot" in page.locator("#action-auction").inner_text()
+    with explained(page):
+        song = published.auction
+        buyer = Account(site, dev_accounts(site)[SLOT_BUYER])
+        buyer.fund(5)
+        as_listener(page, buyer.address)
+        page.goto(f"/songs/{song['song_id']}")
+        page.wait_for_selector("#buy-slot")
+        shown = page.locator("#auction-price").inner_text()
+        assert page.locator("#auction-left").inner_text() == "3 of 3"
+        assert "d " in page.locator("#auction-countdown").inner_text()
+        before = flow_balance(site, buyer.address)
+        page.get_by_role("button", name=f"Buy a slot for {shown}").click()
+        page.wait_for_function(
+            "() => document.getElementById('auction-left')?.textContent === '2 of 3'"
+        )
+        slots = wait_for(
+            lambda: httpx.get(f"{site.url}/api/songs/{song['song_id']}/auction").json()[
+                "latest_slots"
+            ],
+            "the slot indexed",
+        )
+        bought = [s for s in slots if s["buyer"] == buyer.address]
+        assert len(bought) == 1
+        price = int(bought[0]["price"]["wei"])
+        # Paid the price shown (to its 4 decimals, the price falls by the second), never more.
+        assert shown == flow_text(price)
+        assert before - flow_balance(site, buyer.address) == price
+        assert "You hold a slot" in page.locator("#action-auction").inner_text()
 
 
 # ------------------------------------------------------------------------------- pages
