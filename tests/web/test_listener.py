@@ -226,7 +226,8 @@ def published(site: Served) -> Published:
         "create_auction",
         song_id=auction["song_id"],
         start_price=str(2 * ONE),
-        floor_price=str(ONE),
+        floor_price=str(2 * ONE - ONE // 100),  # falls 0.01 FLOW in 30 days: the shown
+        # price (4 decimals) stays put while the test reads it and clicks
         duration=30 * 86_400,
         slots=3,
     )
@@ -384,7 +385,7 @@ def test_tip_rejects_bad_amounts_and_a_refused_signature_then_earns_cgc(
         )
         balance = page.locator("#cgc-balance")
         page.wait_for_function(
-            "() => /CGC$/.test(document.getElementById('cgc-balance')?.textContent)"
+            "() => document.getElementById('cgc-balance')?.dataset.wei !== undefined"
         )
         cgc_before = cgc_balance(site, tipper.address)
         assert balance.get_attribute("data-wei") == str(cgc_before)

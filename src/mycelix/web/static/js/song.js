@@ -116,7 +116,8 @@ function render() {
   }
   fill("gate", view.unlock ? el("p", { class: "gate", id: "gate", text: view.unlock }) : null);
   fill("stream", view.types.has("stream") ? streamPart() : null);
-  fill("cgc", view.earnsCgc ? cgcPart() : null);
+  if (!view.earnsCgc) fill("cgc", null);
+  else if (!slots.cgc.firstChild) fill("cgc", cgcPart()); // kept: showCgc() updates it in place
   fill("patron", view.types.has("patronage") && view.tiers.length ? patronPart() : null);
   fill("auction", view.types.has("access") ? auctionPart() : null);
   if (view.types.has("tip") && !slots.tip.firstChild) fill("tip", tipPart());
@@ -279,7 +280,12 @@ async function showSplits() {
 
 async function showCgc() {
   const node = document.getElementById("cgc-balance");
-  if (!node || !wallet.address || !wallet.provider || !wallet.network.cgc) return;
+  if (!node) return;
+  if (!wallet.address || !wallet.provider || !wallet.network.cgc) {
+    node.textContent = "connect your wallet to see it";
+    delete node.dataset.wei;
+    return;
+  }
   const data = "0x70a08231" + wallet.address.toLowerCase().replace(/^0x/, "").padStart(64, "0");
   const result = await wallet.provider.request({ method: "eth_call", params: [{ to: wallet.network.cgc.address, data }, "latest"] });
   node.textContent = `${formatFlow(BigInt(result))} CGC`;
