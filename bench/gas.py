@@ -32,6 +32,7 @@ from mycelix.chain.deploy import deploy_system
 from mycelix.chain.tx import Sender
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
 from mycelix.config import Settings
+from mycelix.sdk import Mycelix
 from mycelix.strategies.ids import strategy_id
 
 # Test-only helpers (tests/support) are not installed with the package: import them from the
@@ -133,6 +134,27 @@ class Bench:
             65_000,
             self.listener,
             pay,
+        )
+
+        # The SDK as a listener calls it: every transaction `stream()` sends is counted.
+        sdk = Mycelix(self.w3, self.manifest, self.chain.dev_accounts[2])
+        assert sdk.address == self.listener
+        sdk.stream(three_way)
+        first = self.w3.eth.block_number + 1
+        sdk.stream(three_way)
+        sent = [
+            self.w3.eth.get_transaction_receipt(tx["hash"])
+            for n in range(first, self.w3.eth.block_number + 1)
+            for tx in self.w3.eth.get_block(n, full_transactions=True)["transactions"]
+            if tx["from"] == self.listener
+        ]
+        self.rows.append(
+            Row(
+                f"SDK stream(), 3-recipient split, all its transactions ({len(sent)})",
+                sum(r["gasUsed"] for r in sent),
+                None,
+                65_000,
+            )
         )
 
         funder = Sender(self.w3, self.chain.dev_accounts[0])

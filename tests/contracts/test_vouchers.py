@@ -230,10 +230,12 @@ def test_quarantined_strategy_skips_its_vouchers(
 
 def test_reordered_vouchers_all_settle_once(system: System, fan: LocalAccount, song: bytes) -> None:
     deposit(system, fan)
+    assert system.router.next_voucher_nonce(fan.address) == 0
     batch = [voucher(system, fan, song, n) for n in (5, 2, 9, 0, 7)]
     total, settled, skipped = settle(system, batch)
     assert (total, skipped) == (5 * PRICE, [])
     assert [e.nonce for e in settled] == [5, 2, 9, 0, 7]
+    assert system.router.next_voucher_nonce(fan.address) == 10
     # Nonces inside the window that were never used still settle later, out of order.
     total, settled, skipped = settle(system, [voucher(system, fan, song, n) for n in (8, 1, 9)])
     assert total == 2 * PRICE

@@ -960,6 +960,21 @@ def voucher_nonce_used(listener: address, nonce: uint256) -> bool:
 
 @view
 @external
+def next_voucher_nonce(listener: address) -> uint256:
+    """
+    @dev One above the highest nonce of `listener` settled so far (0
+         before any): where a client that lost count starts again.
+    @param listener The 20-byte listener address.
+    @return uint256 The nonce.
+    """
+    packed: uint256 = listener_balances.account[listener]
+    if packed >> listener_balances.WINDOW_SHIFT == 0:
+        return 0
+    return ((packed >> listener_balances.HIGH_SHIFT) & _MAX_NONCE) + 1
+
+
+@view
+@external
 def voucher_digest(listener: address, song_id: bytes32, amount: uint256, nonce: uint256, expiry: uint256) -> bytes32:
     """
     @dev The EIP-712 digest a listener signs for a play voucher.
