@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from mycelix.chain.units import ONE
 from mycelix.chain.vouchers import SignedVoucher, Voucher, sign
 from mycelix.platform import Platform
-from mycelix.sdk import Mycelix
+from mycelix.sdk import Mycelix, salt_for
 from mycelix.vouchers.settlement import SettlementWorker
 from tests.api.conftest import accounts, client, platform, sign_in  # noqa: F401
 from tests.api.test_content import index
@@ -37,18 +37,18 @@ class Fan:
         return str(self.account.address)
 
 
-def make_fan(platform: Platform, client: TestClient, name: str, deposit: int = ONE) -> Fan:
+def make_fan(node: Platform, api: TestClient, name: str, deposit: int = ONE) -> Fan:
     account = Account.from_key(keccak(text=f"voucher service {name}"))
-    platform.sdk.sender.send_value(account.address, ONE // 10)
-    sdk = platform.sdk.as_account(account)
+    node.sdk.sender.send_value(account.address, ONE // 10)
+    sdk = node.sdk.as_account(account)
     sdk.faucet(deposit or ONE)
     if deposit:
         sdk.balance.deposit(deposit)
-    return Fan(account, sdk, sign_in(client, account))
+    return Fan(account, sdk, sign_in(api, account))
 
 
 def voucher_for(
-    platform: Platform,
+    node: Platform,
     fan: Fan,
     song_id: str,
     nonce: int,
@@ -56,9 +56,9 @@ def voucher_for(
     amount: int = PRICE,
     life: int = 3_600,
 ) -> SignedVoucher:
-    now = int(platform.chain.w3.eth.get_block("latest")["timestamp"])
+    now = int(node.chain.w3.eth.get_block("latest")["timestamp"])
     v = Voucher(fan.address, bytes.fromhex(song_id[2:]), amount, nonce, now + life)
-    return sign(fan.account, v, platform.manifest.chain_id, platform.manifest.router)
+    return sign(fan.account, v, node.manifest.chain_id, node.manifest.router)
 
 
 def body(signed: SignedVoucher) -> dict[str, object]:
@@ -73,15 +73,13 @@ def body(signed: SignedVoucher) -> dict[str, object]:
     }
 
 
-def register(platform: Platform, artist: Mycelix, name: str, splits: list | None = None) -> str:
-    from mycelix.sdk import salt_for
-
+def register(node: Platform, artist: Mycelix, name: str, splits: list | None = None) -> str:
     salt = salt_for(f"voucher service {name}")
     artist.register_song(salt, "pay-per-stream-v1")
     sid = artist.song_id_of(salt)
     if splits:
         artist.configure_splits(sid, splits)
-    index(platform)
+    index(node)
     return "0x" + sid.hex()
 
 
