@@ -75,7 +75,7 @@ def test_a_voucher_pays_for_the_stream_at_once_and_settles_later(
     assert after.value(series("mycelix_voucher_batch_gas_count")) > before.value(
         series("mycelix_voucher_batch_gas_count")
     )
-    plays = client.get("/api/plays", params={"song_id": song}).json()["items"]
+    plays = client.get("/api/plays", params={"song": song}).json()["items"]
     assert [(p["listener"], p["paid"]) for p in plays] == [(fan.address, True)]
     account = client.get(f"/api/vouchers/account/{fan.address}").json()
     assert account["unsettled"] == "0" and account["balance"] == str(ONE - PRICE)
