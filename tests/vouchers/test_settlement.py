@@ -96,7 +96,10 @@ def test_sent_but_unrecorded_is_recovered_from_its_receipt_and_never_charged_twi
             .where(QueuedVoucher.listener == fan.address)
             .values(status="queued")
         )
+    skipped = platform.metrics.vouchers_skipped.labels("replayed")
+    before = skipped._value.get()
     assert worker.step(force=True) == 2
+    assert skipped._value.get() - before == 2
     index(platform)
     assert [s for _, s, _ in rows(platform, fan.address)] == ["settled"] * 2
     assert fan.sdk.balance.amount() == ONE - 2 * PRICE
