@@ -29,7 +29,9 @@ class VoucherIn(BaseModel):
     song_id: SongId
     amount: Wei = Field(description="The most the play may be charged, in wei.")
     nonce: int = Field(ge=0, le=service.MAX_NONCE)
-    expiry: int = Field(ge=0, description="Unix time (chain time) until which it may settle.")
+    expiry: int = Field(
+        ge=0, le=service.MAX_EXPIRY, description="Unix time (chain time) until which it may settle."
+    )
     signature: str = Field(
         pattern=r"^0x[0-9a-fA-F]{130}$",
         description="The listener's EIP-712 signature (65 bytes r ‖ s ‖ v, hex).",
@@ -93,7 +95,7 @@ async def voucher_typed_data(
     song_id: Annotated[str, Query(description="The song's bytes32 id.")],
     amount: Annotated[str, Query(description="The most the play may cost, wei.")],
     nonce: Annotated[int, Query(ge=0, le=service.MAX_NONCE)],
-    expiry: Annotated[int, Query(ge=0)],
+    expiry: Annotated[int, Query(ge=0, le=service.MAX_EXPIRY)],
 ) -> dict[str, Any]:
     """The EIP-712 typed data of a voucher, ready for `eth_signTypedData_v4` (uint256 values
     as decimal strings)."""

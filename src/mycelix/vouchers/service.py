@@ -29,6 +29,7 @@ from .repository import DuplicateVoucher, VoucherIn, VoucherRepository
 MIN_LIFETIME = 10 * 60
 MAX_LIFETIME = 24 * 3_600
 MAX_NONCE = 2**63 - 1  # stored as BIGINT
+MAX_EXPIRY = 2**63 - 1  # stored as BIGINT
 STREAM_AUTH_KEY = "stream_auth"  # mycelix.streaming.access's cache (pragma: allowlist secret)
 
 
@@ -107,7 +108,11 @@ def submit(p: Platform, signed_in: str, v: VoucherSubmission) -> Accepted:
     song = bytes.fromhex(v.song_id[2:])
     voucher = chain_vouchers.Voucher(listener, song, v.amount, v.nonce, v.expiry)
     signed = chain_vouchers.SignedVoucher(voucher, signature)
-    if chain_vouchers.signer(signed, p.manifest.chain_id, p.manifest.router) != listener:
+    try:
+        recovered = chain_vouchers.signer(signed, p.manifest.chain_id, p.manifest.router)
+    except Exception:  # not a point on the curve, and the like: not their signature either
+        recovered = None
+    if recovered != listener:
         raise InvalidRequest(
             "the signature is not the listener's for this chain and router", "bad_signature"
         )
