@@ -214,3 +214,23 @@ def test_two_hundred_plays_by_twenty_listeners_settle_to_direct_payment_credits(
             fee, shares = artist.preview_splits(bytes.fromhex(song[2:]), prices[song])
             want = sum(s.amount for s in shares if s.recipient == recipient) * plays[song]
             assert int(got) == want, (song, recipient)
+
+
+def test_the_indexer_reconciles_outcomes_of_transactions_it_did_not_send(
+    platform: Platform, client: TestClient, accounts
+) -> None:
+    """Anyone may settle vouchers: a batch sent by someone else (here the listener) still moves
+    the queue, settled ones to settled, the one the spent balance no longer covers to skipped."""
+    song = register(platform, platform.sdk.as_account(accounts["artist"]), "settled by another")
+    fan = make_fan(platform, client, "settled by another", deposit=2 * PRICE)
+    queue(platform, client, fan, song, range(2))
+    # The listener spends one play's worth directly, then submits both vouchers themself.
+    fan.sdk.balance.pay(bytes.fromhex(song[2:]), PRICE)
+    signed = [voucher_for(platform, fan, song, n) for n in range(2)]
+    fan.sdk.balance.settle(signed)
+    index(platform)
+    with platform.catalog.read() as session:
+        repo = VoucherRepository(session)
+        outcome = [(r.status, r.reason) for r in (repo.get(fan.address, n) for n in range(2)) if r]
+    assert outcome == [("settled", None), ("skipped", 4)]  # 4: SkipReason.BALANCE
+    assert fan.sdk.balance.amount() == 0
