@@ -13,7 +13,9 @@ def install(app: FastAPI) -> None:
     """Add the pages, the dev wallet and `/static` to `app`."""
     from mycelix.web.devwallet import router as devwallet
     from mycelix.web.pages import router as pages
+    from mycelix.web.upload_pages import router as upload_pages
 
     app.include_router(pages)
     app.include_router(devwallet)
+    app.include_router(upload_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,516 @@
+// The upload page: audio and cover uploads with progress (XMLHttpRequest's upload events, to
+// POST /api/uploads/{kind}), metadata, then the strategy wizard (wizard.js), the splits with
+// their live preview, the earnings calculator (calculator.js), and the on-chain registration
+// and configuration through the wallet. Every step checks its input before moving on, shows
+// what is wrong next to the field and in the step's alert, and changes nothing until it is right.
+import { track } from "./analytics.js";
+import { api, ApiError, formatFlow, parseFlow } from "./api.js";
+import { calculatorBody, compare, renderComparison } from "./calculator.js";
+import { notify, notifyError } from "./notice.js";
+import { wallet } from "./wallet.js";
+import {
+  describeTerms, FieldError, loadCatalogue, PRESETS, readTerms, renderTerms, resolvePreset,
+  termActions,
+} from "./wizard.js";
+
+const STEPS = ["files", "strategy", "terms", "splits", "earnings", "register", "done"];
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  step: "files",
+  audio: null, cover: null, audioUpload: null, coverUpload: null,
+  catalogue: null, strategy: null, preset: null, terms: {}, splits: [],
+  song: null, registered: false, done: new Set(),
+};
+const roles = $("wizard").dataset.roles.split(",");
+
+// ---------------------------------------------------------------------------- steps
+
+function show(step) {
+  state.step = step;
+  for (const section of document.querySelectorAll(".wizard-step")) section.hidden = section.dataset.step !== step;
+  for (const li of document.querySelectorAll("#wizard-steps li")) {
+    if (li.dataset.step === step) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+    li.classList.toggle("complete", STEPS.indexOf(li.dataset.step) < STEPS.indexOf(step));
+  }
+  const heading = document.querySelector(`#step-${step} h2`);
+  heading.tabIndex = -1;
+  heading.focus();
+  track("wizard_step", { step, strategy: state.strategy ? state.strategy.name : null, songId: state.song ? state.song.song_id : null });
+}
+
+function fail(step, message, control = null) {
+  const box = $(`${step}-error`);
+  box.textContent = message;
+  box.hidden = false;
+  if (control) {
+    control.setAttribute("aria-invalid", "true");
+    const own = control.closest(".field, .upload-field, td");
+    const slot = own && own.querySelector(".field-error");
+    if (slot) { slot.textContent = message; slot.hidden = false; }
+    control.focus();
+  }
+}
+
+function clear(step) {
+  const section = $(`step-${step}`);
+  $(`${step}-error`).hidden = true;
+  section.querySelectorAll("[aria-invalid]").forEach((c) => c.removeAttribute("aria-invalid"));
+  section.querySelectorAll(".field-error").forEach((e) => { e.hidden = true; e.textContent = ""; });
+}
+
+document.querySelectorAll("[data-back]").forEach((button) => button.addEventListener("click", () => {
+  show(STEPS[STEPS.indexOf(state.step) - 1]);
+}));
+
+// -------------------------------------------------------------------------- uploads
+
+function asciiName(name) {
+  return name.replace(/[^\x20-\x7e]/g, "_").slice(-200);
+}
+
+// POST the file as the request body; `onProgress` gets 0..1 as bytes leave the browser.
+function uploadFile(kind, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/uploads/${kind}`);
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.setRequestHeader("X-Filename", asciiName(file.name));
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+    xhr.addEventListener("load", () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch { data = null; }
+      if (xhr.status >= 200 && xhr.status < 300) { onProgress(1); resolve(data); return; }
+      const error = data && data.error ? data.error : { code: "error", message: xhr.statusText || `HTTP ${xhr.status}` };
+      reject(new ApiError(xhr.status, error.code, error.message));
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, "network", "The upload was interrupted: check your connection and try again.")));
+    xhr.send(file);
+  });
+}
+
+function watchUpload(kind, input, progress, status, accept) {
+  input.addEventListener("change", async () => {
+    const file = input.files[0];
+    state[kind] = null;
+    status.className = "field-status";
+    status.textContent = "";
+    progress.hidden = true;
+    if (kind === "cover") $("cover-preview").hidden = true;
+    if (!file) { state[`${kind}Upload`] = null; return; }
+    const job = (async () => {
+      await wallet.ensureSignedIn();
+      progress.hidden = false;
+      progress.value = 0;
+      status.textContent = `Uploading ${file.name}…`;
+      track("upload_start", { kind, bytes: file.size });
+      const result = await uploadFile(kind, file, (f) => { progress.value = Math.round(f * 100); });
+      state[kind] = result;
+      status.textContent = accept(result, file);
+      status.className = "field-status success";
+      track("upload_done", { kind, bytes: result.size, format: result.format });
+      return result;
+    })();
+    state[`${kind}Upload`] = job;
+    try {
+      await job;
+    } catch (err) {
+      progress.hidden = true;
+      status.className = "field-status error";
+      status.textContent = kind === "audio" && err.status === 415
+        ? `That file is not audio we can play: ${err.message}`
+        : err.message;
+      input.setAttribute("aria-invalid", "true");
+    }
+  });
+}
+
+watchUpload("audio", $("audio-file"), $("audio-progress"), $("audio-status"), (r, file) => {
+  const seconds = r.duration ? ` · ${Math.floor(r.duration / 60)}:${String(Math.round(r.duration % 60)).padStart(2, "0")}` : "";
+  return `Uploaded ${file.name}: ${r.format.toUpperCase()}${seconds}${r.deduplicated ? " (already stored)" : ""}.`;
+});
+watchUpload("cover", $("cover-file"), $("cover-progress"), $("cover-status"), (r, file) => {
+  const preview = $("cover-preview");
+  preview.src = r.url;
+  preview.hidden = false;
+  return `Uploaded ${file.name}: ${r.width}×${r.height} ${r.format.toUpperCase()}.`;
+});
+
+$("files-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clear("files");
+  const title = $("song-title").value.trim();
+  try {
+    if (!$("audio-file").files[0]) return fail("files", "Choose an audio file to upload.", $("audio-file"));
+    await state.audioUpload.catch(() => null);
+    if (!state.audio) return fail("files", `The audio did not upload: ${$("audio-status").textContent || "choose the file again."}`, $("audio-file"));
+    if ($("cover-file").files[0]) {
+      await state.coverUpload.catch(() => null);
+      if (!state.cover) return fail("files", `The cover did not upload: ${$("cover-status").textContent}`, $("cover-file"));
+    }
+    if (!title) return fail("files", "Give the song a title.", $("song-title"));
+    if (!state.catalogue) state.catalogue = await loadCatalogue();
+    renderChoices();
+    show("strategy");
+  } catch (err) {
+    fail("files", err.message);
+  }
+});
+
+// ------------------------------------------------------------------------- strategy
+
+function choiceRow(value, title, text, disabled) {
+  const id = `choice-${value.replace(/[^a-z0-9]+/gi, "-")}`;
+  const row = document.createElement("div");
+  row.className = "choice";
+  const input = Object.assign(document.createElement("input"), { type: "radio", name: "choice", id, value, disabled });
+  const label = Object.assign(document.createElement("label"), { htmlFor: id });
+  const strong = document.createElement("strong");
+  strong.textContent = title;
+  const span = document.createElement("span");
+  span.className = "muted";
+  span.id = `${id}-text`;
+  span.textContent = text;
+  label.append(strong, span);
+  row.append(input, label);
+  return row;
+}
+
+function renderChoices() {
+  if ($("strategy-list").children.length) return;
+  const strategies = state.catalogue.strategies;
+  $("preset-list").replaceChildren(...PRESETS.map((preset) => {
+    const target = resolvePreset(preset, strategies);
+    return choiceRow(`preset:${preset.id}`, preset.title,
+      target ? `${preset.summary} (${target.title})` : `${preset.summary} No strategy here offers it.`, !target);
+  }));
+  $("strategy-list").replaceChildren(...strategies.map((s) => choiceRow(`strategy:${s.name}`, s.title,
+    s.enabled ? s.description : `${s.description} Not accepting new songs.`, !s.enabled)));
+}
+
+$("strategy-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clear("strategy");
+  const picked = document.querySelector("input[name=choice]:checked");
+  if (!picked) return fail("strategy", "Choose a preset or a strategy.", document.querySelector("input[name=choice]:not([disabled])"));
+  const [kind, key] = picked.value.split(/:(.*)/s);
+  const previous = state.strategy;
+  if (kind === "preset") {
+    state.preset = PRESETS.find((p) => p.id === key);
+    state.strategy = resolvePreset(state.preset, state.catalogue.strategies);
+    state.terms = { ...state.preset.terms };
+    state.splits = state.preset.splits.map((s, i) => ({ recipient: i === 0 ? wallet.address || "" : "", role: s.role, bps: s.bps }));
+  } else {
+    state.preset = null;
+    state.strategy = state.catalogue.strategies.find((s) => s.name === key);
+    if (state.strategy !== previous) state.terms = {};
+    if (!state.splits.length) state.splits = [{ recipient: wallet.address || "", role: "artist", bps: 10000 }];
+  }
+  $("terms-intro").textContent = `${state.strategy.title}: ${state.strategy.description}`;
+  renderTerms($("terms-fields"), state.strategy, state.terms);
+  show("terms");
+});
+
+// ---------------------------------------------------------------------------- terms
+
+$("terms-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clear("terms");
+  try {
+    state.terms = readTerms($("terms-fields"), state.strategy);
+  } catch (err) {
+    if (err instanceof FieldError) return fail("terms", err.message, err.control);
+    throw err;
+  }
+  renderSplits();
+  show("splits");
+});
+
+// --------------------------------------------------------------------------- splits
+
+function parsePercent(text) {
+  const s = String(text).trim();
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(s)) return null;
+  const [whole, frac = ""] = s.split(".");
+  return Number(whole) * 100 + Number(frac.padEnd(2, "0"));
+}
+
+function percentText(bps) {
+  return (bps / 100).toFixed(2).replace(/\.?0+$/, "");
+}
+
+function renderSplits() {
+  const body = $("split-rows");
+  body.replaceChildren();
+  state.splits.forEach((split, i) => body.append(splitRow(split, i)));
+  updateSplits();
+}
+
+function splitRow(split, i) {
+  const tr = document.createElement("tr");
+  const n = i + 1;
+  const recipient = Object.assign(document.createElement("input"), { type: "text", value: split.recipient, placeholder: "0x…", autocomplete: "off", spellcheck: false });
+  recipient.setAttribute("aria-label", `Recipient ${n} address`);
+  recipient.dataset.split = "recipient";
+  const role = document.createElement("select");
+  role.setAttribute("aria-label", `Recipient ${n} role`);
+  role.dataset.split = "role";
+  for (const r of roles) role.add(new Option(r.charAt(0).toUpperCase() + r.slice(1), r, false, r === split.role));
+  const share = Object.assign(document.createElement("input"), { type: "text", value: split.bps ? percentText(split.bps) : "", inputMode: "decimal", size: 6 });
+  share.setAttribute("aria-label", `Recipient ${n} share (%)`);
+  share.dataset.split = "share";
+  const remove = Object.assign(document.createElement("button"), { type: "button", className: "button secondary", textContent: "Remove" });
+  remove.setAttribute("aria-label", `Remove recipient ${n}`);
+  remove.addEventListener("click", () => { readSplits(); state.splits.splice(i, 1); renderSplits(); });
+  for (const [control, cell] of [[recipient, "cell-recipient"], [role, "cell-role"], [share, "cell-share"], [remove, "cell-remove"]]) {
+    const td = tr.insertCell();
+    td.className = cell;
+    td.append(control);
+    if (control !== remove) td.append(Object.assign(document.createElement("p"), { className: "field-error", hidden: true }));
+    control.addEventListener("input", updateSplits);
+  }
+  remove.disabled = state.splits.length <= 1;
+  return tr;
+}
+
+function readSplits() {
+  state.splits = [...$("split-rows").rows].map((tr) => ({
+    recipient: tr.querySelector("[data-split=recipient]").value.trim(),
+    role: tr.querySelector("[data-split=role]").value,
+    bps: parsePercent(tr.querySelector("[data-split=share]").value) ?? 0,
+    shareText: tr.querySelector("[data-split=share]").value,
+  }));
+  return state.splits;
+}
+
+$("add-split").addEventListener("click", () => {
+  readSplits();
+  if (state.splits.length >= 64) return fail("splits", "A song has at most 64 recipients.");
+  state.splits.push({ recipient: "", role: "featured", bps: 0 });
+  renderSplits();
+  $("split-rows").lastElementChild.querySelector("input").focus();
+});
+
+// The first problem with the splits as typed, as [message, control], or null.
+function splitProblem() {
+  const rows = [...$("split-rows").rows];
+  const seen = new Set();
+  for (const [i, split] of readSplits().entries()) {
+    const cells = rows[i];
+    if (!ADDRESS.test(split.recipient)) return [`Recipient ${i + 1}: enter a wallet address (0x and 40 hex digits).`, cells.querySelector("[data-split=recipient]")];
+    if (seen.has(split.recipient.toLowerCase())) return [`Recipient ${i + 1} is listed twice: give each address one row.`, cells.querySelector("[data-split=recipient]")];
+    seen.add(split.recipient.toLowerCase());
+    if (parsePercent(split.shareText) === null || split.bps <= 0) return [`Recipient ${i + 1}: the share must be a percentage above 0 with at most two decimals.`, cells.querySelector("[data-split=share]")];
+  }
+  const total = state.splits.reduce((sum, s) => sum + s.bps, 0);
+  if (total !== 10000) return [`The shares add up to ${percentText(total)} %: they must add up to exactly 100 %.`, rows[rows.length - 1].querySelector("[data-split=share]")];
+  return null;
+}
+
+let previewTimer = null;
+let previewSeq = 0;
+
+function updateSplits() {
+  readSplits();
+  const total = state.splits.reduce((sum, s) => sum + s.bps, 0);
+  const line = $("split-total");
+  line.textContent = `Total: ${percentText(total)} %${total === 10000 ? " ✓" : " (must be 100 %)"}`;
+  line.className = `split-total ${total === 10000 ? "success" : "error"}`;
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(preview, 250);
+}
+
+async function preview() {
+  const box = $("split-preview");
+  if (splitProblem()) { box.replaceChildren(); return; }
+  const amount = state.terms.price || parseFlow("1");
+  const seq = ++previewSeq;
+  try {
+    const result = await api("/api/strategies/preview-splits", { method: "POST", body: { amount, splits: apiSplits() } });
+    if (seq !== previewSeq) return;
+    const table = document.createElement("table");
+    table.className = "preview-table";
+    table.innerHTML = `<caption>Of a payment of ${formatFlow(result.amount.wei, 18)} FLOW (protocol fee ${formatFlow(result.fee.wei, 18)} FLOW)</caption><thead><tr><th scope="col">Recipient</th><th scope="col">Role</th><th scope="col">Gets (FLOW)</th></tr></thead>`;
+    const body = table.createTBody();
+    for (const share of result.shares) {
+      const tr = body.insertRow();
+      tr.insertCell().textContent = `${share.recipient.slice(0, 6)}…${share.recipient.slice(-4)}`;
+      tr.insertCell().textContent = share.role;
+      tr.insertCell().textContent = formatFlow(share.amount.wei, 18);
+    }
+    const wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    wrap.append(table);
+    box.replaceChildren(wrap);
+  } catch (err) {
+    if (seq === previewSeq) box.textContent = `No preview: ${err.message}`;
+  }
+}
+
+function apiSplits() {
+  return state.splits.map((s) => ({ recipient: s.recipient, bps: s.bps, role: s.role }));
+}
+
+$("splits-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clear("splits");
+  const problem = splitProblem();
+  if (problem) return fail("splits", ...problem);
+  show("earnings");
+  calculate();
+});
+
+// ------------------------------------------------------------------------- earnings
+
+const CALC_INPUTS = { plays: "calc-plays", listens: "calc-listens", tips: "calc-tips", tip: "calc-tip", patrons: "calc-patrons", slots: "calc-slots" };
+let calcTimer = null;
+
+async function calculate() {
+  clear("earnings");
+  let body;
+  try {
+    body = calculatorBody(Object.fromEntries(Object.entries(CALC_INPUTS).map(([k, id]) => [k, $(id).value])), state.terms, apiSplits());
+  } catch (err) {
+    fail("earnings", err.message);
+    return false;
+  }
+  const rows = await compare(state.catalogue.strategies, body);
+  renderComparison($("calc-results"), rows, state.strategy.name);
+  return true;
+}
+
+for (const id of Object.values(CALC_INPUTS)) {
+  $(id).addEventListener("input", () => { clearTimeout(calcTimer); calcTimer = setTimeout(calculate, 300); });
+}
+
+$("earnings-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!(await calculate())) return;
+  renderReview();
+  show("register");
+});
+
+// ------------------------------------------------------------------------- register
+
+function renderReview() {
+  const rows = [
+    ["Title", $("song-title").value.trim()],
+    ["Genre", $("song-genre").value.trim() || "—"],
+    ["Audio", state.audio ? `${state.audio.format.toUpperCase()}, ${state.audio.cid.slice(0, 14)}…` : "—"],
+    ["Cover", state.cover ? "uploaded" : "none"],
+    ["Strategy", state.strategy.title + (state.preset ? ` (preset: ${state.preset.title})` : "")],
+    ...describeTerms(state.strategy, state.terms),
+    ["Splits", state.splits.map((s) => `${s.role} ${s.recipient.slice(0, 6)}…${s.recipient.slice(-4)} ${percentText(s.bps)} %`).join("; ")],
+  ];
+  $("review").replaceChildren(...rows.flatMap(([k, v]) => [
+    Object.assign(document.createElement("dt"), { textContent: k }),
+    Object.assign(document.createElement("dd"), { textContent: v }),
+  ]));
+}
+
+function plan() {
+  const steps = [{ key: "register", text: `Register “${$("song-title").value.trim()}” under ${state.strategy.title}` }];
+  steps.push({ key: "splits", text: `Split the income among ${state.splits.length} recipient(s)` });
+  for (const action of termActions(state.strategy, state.terms, "")) {
+    steps.push({ key: `terms:${action.action}`, action: action.action, text: `Set the ${action.fields.join(", ")}` });
+  }
+  return steps;
+}
+
+function renderPlan(steps, current = null, failed = false) {
+  $("tx-list").replaceChildren(...steps.map((s) => {
+    const li = document.createElement("li");
+    const status = state.done.has(s.key) ? "done" : s.key === current ? (failed ? "failed" : "waiting for your wallet…") : "to do";
+    li.textContent = `${s.text}: ${status}`;
+    li.dataset.status = state.done.has(s.key) ? "done" : s.key === current && failed ? "failed" : "pending";
+    return li;
+  }));
+}
+
+async function describeAndPrepare() {
+  if (state.song) return api("/api/tx/register_song", { method: "POST", body: { song_id: state.song.song_id, strategy: state.strategy.name } });
+  const body = {
+    title: $("song-title").value.trim(),
+    genre: $("song-genre").value.trim(),
+    audio_cid: state.audio.cid,
+    strategy: state.strategy.name,
+  };
+  if (state.cover) body.cover_cid = state.cover.cid;
+  try {
+    const created = await api("/api/songs", { method: "POST", body });
+    state.song = created.song;
+    return created.register_tx;
+  } catch (err) {
+    // Described on an earlier visit (and never registered): register that description.
+    const id = err.status === 409 && /0x[0-9a-f]{64}/i.exec(err.message);
+    if (!id) throw err;
+    state.song = { song_id: id[0] };
+    return api("/api/tx/register_song", { method: "POST", body: { song_id: id[0], strategy: state.strategy.name } });
+  }
+}
+
+async function waitIndexed(songId) {
+  for (let i = 0; i < 80; i++) {
+    const song = await api(`/api/songs/${songId}`).catch(() => null);
+    if (song && song.registered && song.splits.length === state.splits.length) return song;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return null;
+}
+
+$("register-button").addEventListener("click", async () => {
+  clear("register");
+  const button = $("register-button");
+  button.disabled = true;
+  const steps = plan();
+  let current = null;
+  try {
+    await wallet.ensureSignedIn();
+    for (const step of steps) {
+      if (state.done.has(step.key)) continue;
+      current = step.key;
+      renderPlan(steps, current);
+      let tx;
+      if (step.key === "register") tx = await describeAndPrepare();
+      else if (step.key === "splits") tx = await api("/api/tx/configure_splits", { method: "POST", body: { song_id: state.song.song_id, splits: apiSplits() } });
+      else {
+        const action = termActions(state.strategy, state.terms, state.song.song_id).find((a) => a.action === step.action);
+        tx = await api(`/api/tx/${encodeURIComponent(action.action)}`, { method: "POST", body: action.body });
+      }
+      await wallet.sendPrepared(tx);
+      state.done.add(step.key);
+      if (step.key === "register") {
+        state.registered = true;
+        // Registered: the song and its strategy are fixed now, so the way back is closed.
+        document.querySelectorAll("#step-register [data-back]").forEach((b) => { b.hidden = true; });
+      }
+    }
+    renderPlan(steps);
+    const song = await waitIndexed(state.song.song_id);
+    const title = $("song-title").value.trim();
+    $("done-message").textContent = song
+      ? `“${title}” is registered under ${state.strategy.title} with ${state.splits.length} recipient(s).`
+      : `“${title}” is registered; the song page fills in as the indexer catches up.`;
+    $("song-link").href = `/songs/${state.song.song_id}`;
+    notify("Song registered and configured.", "success");
+    show("done");
+  } catch (err) {
+    renderPlan(steps, current, true);
+    const rest = state.registered
+      ? " The song is registered; press the button to finish the remaining steps."
+      : " The song is not registered.";
+    fail("register", `${err.message}${rest}`);
+    notifyError(err);
+    button.textContent = state.registered ? "Finish the remaining steps" : "Register on chain";
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// -------------------------------------------------------------------------- start
+
+wallet.on("change", () => { $("signin-needed").hidden = Boolean(wallet.signedIn); });
+wallet.ready.then(() => { $("signin-needed").hidden = Boolean(wallet.signedIn); }).catch(notifyError);
+track("wizard_step", { step: "files" });

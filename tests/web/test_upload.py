@@ -1,0 +1,173 @@
+"""The artist's upload page in real Chromium, through the dev wallet on the embedded chain: an
+artist signs in, uploads a generated audio file and cover with progress, and registers one song
+under every strategy of the catalogue with a three-way split; the API and the chain then show
+each song under that strategy with exactly those splits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.media import audio_bytes, image_bytes
+from tests.support.serve import Served
+from tests.web.browser import audit
+
+ARTIST_INDEX = 7  # a dev account the demo leaves alone, so its songs are only ours
+FEATURED_INDEX = 8
+PRODUCER_INDEX = 9
+# The three-way split the artist types: percent shares, and the bps the chain must hold.
+SPLIT = (("artist", "50"), ("featured", "30"), ("producer", "20"))
+SPLIT_BPS = (5000, 3000, 2000)
+# Values for terms the catalogue gives no default for, by field type (as typed in the form).
+FILL = {"string": "Supporters", "wei": "1.5", "integer": "12", "seconds": "2"}
+STREAM_PRICE = "0.025"  # typed for a `price` term: 25 * 10**15 wei exactly
+
+
+def dev_accounts(site: Served) -> list[str]:
+    return [a["address"] for a in httpx.get(f"{site.url}/api/dev-wallet").json()["accounts"]]
+
+
+def sign_in_as(page: Any, index: int) -> None:
+    """Connect the dev wallet, switch to dev account `index` and sign in from the header."""
+    page.get_by_role("button", name="Connect wallet").click()
+    page.locator("#wallet-who").wait_for(state="visible")
+    page.get_by_label("Dev account").select_option(index=index)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_function("() => document.querySelector('#wallet').dataset.state === 'signed-in'")
+
+
+def media_files(tmp_path: Path, seed: int) -> tuple[Path, Path]:
+    """A distinct real MP3 (distinct audio, distinct song id) and PNG cover per `seed`."""
+    audio = tmp_path / f"piece-{seed}.mp3"
+    audio.write_bytes(audio_bytes("mp3", 2.0, seed=seed))
+    cover = tmp_path / f"cover-{seed}.png"
+    cover.write_bytes(image_bytes("png", 320, 320, seed=seed))
+    return audio, cover
+
+
+def upload_files(page: Any, audio: Path, cover: Path | None, title: str, genre: str) -> None:
+    page.get_by_label("Audio file").set_input_files(str(audio))
+    page.wait_for_function(
+        "() => document.querySelector('#audio-status').textContent.startsWith('Uploaded')"
+    )
+    assert page.locator("#audio-progress").evaluate("p => p.value") == 100
+    if cover is not None:
+        page.get_by_label("Cover image").set_input_files(str(cover))
+        page.wait_for_function(
+            "() => document.querySelector('#cover-status').textContent.startsWith('Uploaded')"
+        )
+        page.locator("#cover-preview").wait_for(state="visible")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Genre").fill(genre)
+
+
+def advance(page: Any, button: str, step: str, timeout: float = 20_000) -> None:
+    """Press the step's button and wait for `step`; on failure, say what the page said."""
+    page.get_by_role("button", name=button).click()
+    try:
+        page.locator(f"#step-{step}").wait_for(state="visible", timeout=timeout)
+    except Exception as exc:
+        alerts = page.locator("[role=alert]:visible, #notice:visible").all_inner_texts()
+        raise AssertionError(f"{button!r} did not lead to {step!r}: {alerts}") from exc
+
+
+def choose_strategy(page: Any, title: str) -> None:
+    advance(page, "Next: strategy", "strategy")
+    page.locator("#strategy-list").get_by_label(title).check()
+    advance(page, "Next: terms", "terms")
+
+
+def fill_terms(page: Any) -> None:
+    """Leave defaults as they are; type a value into every empty field (and a stream price)."""
+    for control in page.locator("#terms-fields input[data-path]").all():
+        kind = control.get_attribute("data-type")
+        path = control.get_attribute("data-path")
+        if path == "price":
+            control.fill(STREAM_PRICE)
+        elif kind in FILL and control.input_value() == "":
+            control.fill(FILL[kind])
+            if kind == "seconds":
+                unit = page.locator(f'[data-unit-for="{path}"]')
+                unit.select_option("days")
+
+
+def fill_splits(page: Any, recipients: list[str]) -> None:
+    advance(page, "Next: splits", "splits")
+    while page.locator("#split-rows tr").count() < len(recipients):
+        page.get_by_role("button", name="Add recipient").click()
+    for n, (address, (role, share)) in enumerate(zip(recipients, SPLIT, strict=True), start=1):
+        page.get_by_label(f"Recipient {n} address").fill(address)
+        page.get_by_label(f"Recipient {n} role").select_option(role)
+        page.get_by_label(f"Recipient {n} share (%)").fill(share)
+    page.locator("#split-preview tbody tr").nth(len(recipients) - 1).wait_for()
+    assert "Total: 100 %" in page.locator("#split-total").inner_text()
+
+
+def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
+    page: Any, site: Served, tmp_path: Path
+) -> None:
+    accounts = dev_accounts(site)
+    artist = accounts[ARTIST_INDEX]
+    recipients = [artist, accounts[FEATURED_INDEX], accounts[PRODUCER_INDEX]]
+    catalogue = httpx.get(f"{site.url}/api/strategies").json()["strategies"]
+    enabled = [s for s in catalogue if s["enabled"]]
+    assert len(enabled) >= 4
+    page.goto("/upload")
+    sign_in_as(page, ARTIST_INDEX)
+    registered: dict[str, str] = {}
+    for seed, strategy in enumerate(enabled, start=101):
+        first = seed == 101
+        page.goto("/upload")
+        if first:
+            audit(page, "upload-files-empty")
+        audio, cover = media_files(tmp_path, seed)
+        title = f"Upload test under {strategy['title']}: a long title that has to wrap nicely"
+        upload_files(page, audio, cover, title, "electronic")
+        if first:
+            audit(page, "upload-files")
+        choose_strategy(page, strategy["title"])
+        fill_terms(page)
+        if first:
+            audit(page, "upload-terms")
+        fill_splits(page, recipients)
+        if first:
+            audit(page, "upload-splits")
+        advance(page, "Next: earnings", "earnings")
+        page.locator("#calc-results tbody tr").nth(len(enabled) - 1).wait_for()
+        chosen = page.locator("#calc-results tr.chosen").inner_text()
+        assert strategy["title"] in chosen
+        if first:
+            audit(page, "upload-earnings")
+        advance(page, "Next: review and register", "register")
+        assert title in page.locator("#review").inner_text()
+        if first:
+            audit(page, "upload-register")
+        advance(page, "Register on chain", "done", timeout=90_000)
+        if first:
+            audit(page, "upload-done")
+        href = page.get_by_role("link", name="Open the song page").get_attribute("href")
+        registered[strategy["name"]] = href.rsplit("/", 1)[1]
+
+    expected = [
+        {"recipient": address, "bps": bps, "role": role}
+        for address, bps, (role, _) in zip(recipients, SPLIT_BPS, SPLIT, strict=True)
+    ]
+    for name, song_id in registered.items():
+        song = httpx.get(f"{site.url}/api/songs/{song_id}").json()
+        assert song["strategy"] == name and song["registered"], song
+        assert song["artist"] == artist
+        assert song["cover_url"] and song["duration"] and song["duration"] > 1.5
+        assert [
+            {"recipient": s["recipient"], "bps": s["bps"], "role": s["role"]} for s in song["splits"]
+        ] == expected
+        economy = httpx.get(f"{site.url}/api/songs/{song_id}/economy").json()
+        assert economy["strategy"] == name
+        assert [
+            {"recipient": s["recipient"], "bps": s["bps"], "role": s["role"]}
+            for s in economy["splits"]
+        ] == expected
+        strategy = next(s for s in enabled if s["name"] == name)
+        if any(f["name"] == "price" for f in strategy["config"]):
+            assert song["stream_price"] == str(25 * 10**15)
