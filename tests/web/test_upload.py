@@ -49,9 +49,13 @@ def media_files(tmp_path: Path, seed: int) -> tuple[Path, Path]:
 
 def upload_files(page: Any, audio: Path, cover: Path | None, title: str, genre: str) -> None:
     page.get_by_label("Audio file").set_input_files(str(audio))
-    page.wait_for_function(
-        "() => document.querySelector('#audio-status').textContent.startsWith('Uploaded')"
-    )
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('#audio-status').textContent.startsWith('Uploaded')"
+        )
+    except Exception as exc:
+        status = page.locator("#audio-status").inner_text()
+        raise AssertionError(f"audio did not upload: {status!r}") from exc
     assert page.locator("#audio-progress").evaluate("p => p.value") == 100
     if cover is not None:
         page.get_by_label("Cover image").set_input_files(str(cover))
@@ -160,7 +164,8 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
         assert song["artist"] == artist
         assert song["cover_url"] and song["duration"] and song["duration"] > 1.5
         assert [
-            {"recipient": s["recipient"], "bps": s["bps"], "role": s["role"]} for s in song["splits"]
+            {"recipient": s["recipient"], "bps": s["bps"], "role": s["role"]}
+            for s in song["splits"]
         ] == expected
         economy = httpx.get(f"{site.url}/api/songs/{song_id}/economy").json()
         assert economy["strategy"] == name

@@ -264,10 +264,12 @@ function splitRow(split, i) {
   const remove = Object.assign(document.createElement("button"), { type: "button", className: "button secondary", textContent: "Remove" });
   remove.setAttribute("aria-label", `Remove recipient ${n}`);
   remove.addEventListener("click", () => { readSplits(); state.splits.splice(i, 1); renderSplits(); });
+  const shareWrap = Object.assign(document.createElement("span"), { className: "share-wrap" });
+  shareWrap.append(share, Object.assign(document.createElement("span"), { textContent: "%", ariaHidden: "true" }));
   for (const [control, cell] of [[recipient, "cell-recipient"], [role, "cell-role"], [share, "cell-share"], [remove, "cell-remove"]]) {
     const td = tr.insertCell();
     td.className = cell;
-    td.append(control);
+    td.append(control === share ? shareWrap : control);
     if (control !== remove) td.append(Object.assign(document.createElement("p"), { className: "field-error", hidden: true }));
     control.addEventListener("input", updateSplits);
   }

@@ -150,11 +150,17 @@ function scalarControl(field, value, path) {
   return row;
 }
 
+// A wei bound as a person reads it: 1 wei is "above 0", not 0.000000000000000001.
+function showBound(field, v) {
+  return field.type === "wei" ? `${formatFlow(v, 18)} ${tokenOf(field)}` : String(v);
+}
+
 function describeBounds(field) {
   const parts = [field.description];
-  const show = (v) => (field.type === "wei" ? `${formatFlow(v, 18)} ${tokenOf(field)}` : String(v));
+  const show = (v) => showBound(field, v);
   const huge = (v) => v !== null && v !== undefined && BigInt(v) >= 2n ** 53n;
-  if (field.type !== "string" && field.minimum !== null && field.minimum !== undefined && !huge(field.minimum)) parts.push(`At least ${show(field.minimum)}.`);
+  if (field.type === "wei" && String(field.minimum) === "1") parts.push(`Above 0 ${tokenOf(field)}.`);
+  else if (field.type !== "string" && field.minimum !== null && field.minimum !== undefined && !huge(field.minimum)) parts.push(`At least ${show(field.minimum)}.`);
   if (field.type !== "string" && field.maximum !== null && field.maximum !== undefined && !huge(field.maximum)) parts.push(`At most ${show(field.maximum)}.`);
   return parts.join(" ");
 }
@@ -228,12 +234,11 @@ export class FieldError extends Error {
 
 function checkBounds(field, big, control, label) {
   if (field.minimum !== null && field.minimum !== undefined && big < BigInt(field.minimum)) {
-    const floor = field.type === "wei" ? `${formatFlow(field.minimum, 18)} ${tokenOf(field)}` : field.minimum;
-    throw new FieldError(control, `${label} must be at least ${floor}.`);
+    if (field.type === "wei" && String(field.minimum) === "1") throw new FieldError(control, `${label} must be above 0 ${tokenOf(field)}.`);
+    throw new FieldError(control, `${label} must be at least ${showBound(field, field.minimum)}.`);
   }
   if (field.maximum !== null && field.maximum !== undefined && big > BigInt(field.maximum)) {
-    const cap = field.type === "wei" ? `${formatFlow(field.maximum, 18)} ${tokenOf(field)}` : field.maximum;
-    throw new FieldError(control, `${label} must be at most ${cap}.`);
+    throw new FieldError(control, `${label} must be at most ${showBound(field, field.maximum)}.`);
   }
 }
 
