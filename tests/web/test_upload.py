@@ -109,6 +109,14 @@ def fill_splits(page: Any, recipients: list[str]) -> None:
     assert "Total: 100 %" in page.locator("#split-total").inner_text()
 
 
+def analytics_count(site: Served, event: str) -> float:
+    """The `/metrics` counter of analytics events named `event` (0 before the first)."""
+    for line in httpx.get(f"{site.url}/metrics").text.splitlines():
+        if line.startswith("mycelix_analytics_events_total{") and f'"{event}"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
     page: Any, site: Served, tmp_path: Path
 ) -> None:
@@ -118,6 +126,8 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
     catalogue = httpx.get(f"{site.url}/api/strategies").json()["strategies"]
     enabled = [s for s in catalogue if s["enabled"]]
     assert len(enabled) >= 4
+    steps_before = analytics_count(site, "wizard_step")
+    uploads_before = analytics_count(site, "upload_done")
     page.goto("/upload")
     sign_in_as(page, ARTIST_INDEX)
     registered: dict[str, str] = {}
@@ -176,3 +186,6 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
         strategy = next(s for s in enabled if s["name"] == name)
         if any(f["name"] == "price" for f in strategy["config"]):
             assert song["stream_price"] == str(25 * 10**15)
+    # Every step the artist went through was counted, and so was every upload.
+    assert analytics_count(site, "wizard_step") >= steps_before + 7 * len(enabled)
+    assert analytics_count(site, "upload_done") >= uploads_before + 2 * len(enabled)
