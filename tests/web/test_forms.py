@@ -226,31 +226,38 @@ def test_a_rejected_signature_changes_nothing_and_a_retry_registers(
     before = artist_songs(site, artist)
     page.get_by_label("Audio file").set_input_files([])
     title = "Signed only the second time"
-    upload_files(page, audio, cover, title, "folk")
-    advance(page, "Next: strategy", "strategy")
     priced = strategy_with(site, has_field("price"))
-    page.locator("#strategy-list").get_by_label(priced["title"]).check()
-    advance(page, "Next: terms", "terms")
-    advance(page, "Next: splits", "splits")
-    advance(page, "Next: earnings", "earnings")
-    advance(page, "Next: review and register", "register")
-    # Rejecting the registration: nothing reaches the chain.
+
+    def to_register() -> None:
+        upload_files(page, audio, cover, title, "folk")
+        advance(page, "Next: strategy", "strategy")
+        page.locator("#strategy-list").get_by_label(priced["title"]).check()
+        advance(page, "Next: terms", "terms")
+        advance(page, "Next: splits", "splits")
+        advance(page, "Next: earnings", "earnings")
+        advance(page, "Next: review and register", "register")
+
+    to_register()
+    # Rejecting the registration, twice: nothing reaches the chain.
     page.evaluate(REJECT, "eth_sendTransaction")
-    page.get_by_role("button", name="Register on chain").click()
-    message = alert_text(page, "register")
-    assert "You rejected the transaction: nothing was sent." in message
-    assert "The song is not registered." in message
-    assert page.locator("#tx-list li[data-status=failed]").count() == 1
+    for _ in range(2):
+        page.get_by_role("button", name="Register on chain").click()
+        message = alert_text(page, "register")
+        assert "You rejected the transaction: nothing was sent." in message
+        assert "The song is not registered." in message
+        assert page.locator("#tx-list li[data-status=failed]").count() == 1
     mine = [s for s in artist_songs(site, artist) if s["title"] == title]
-    assert all(not s["registered"] for s in mine)
+    assert len(mine) == 1 and not mine[0]["registered"]
     assert [s for s in artist_songs(site, artist) if s["registered"]] == [
         s for s in before if s["registered"]
     ]
-    for song in mine:
-        assert httpx.get(f"{site.url}/api/songs/{song['song_id']}/economy").status_code == 404
+    economy = httpx.get(f"{site.url}/api/songs/{mine[0]['song_id']}/economy")
+    assert economy.status_code == 404
     audit(page, "upload-register-rejected")
-    # The artist changes their mind: the same page registers the same song.
+    # The artist comes back later (a fresh page) and signs: the same song is registered.
     page.evaluate(ACCEPT)
+    page.reload()
+    to_register()
     advance(page, "Register on chain", "done", timeout=90_000)
     song_id = (
         page.get_by_role("link", name="Open the song page").get_attribute("href").rsplit("/", 1)[1]
