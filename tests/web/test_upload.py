@@ -5,6 +5,8 @@ each song under that strategy with exactly those splits."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +79,10 @@ def advance(page: Any, button: str, step: str, timeout: float = 20_000) -> None:
         raise AssertionError(f"{button!r} did not lead to {step!r}: {alerts}") from exc
 
 
-def choose_strategy(page: Any, title: str) -> None:
+def choose_strategy(page: Any, title: str, audit_as: str | None = None) -> None:
     advance(page, "Next: strategy", "strategy")
+    if audit_as:
+        audit(page, audit_as)
     page.locator("#strategy-list").get_by_label(title).check()
     advance(page, "Next: terms", "terms")
 
@@ -107,6 +111,18 @@ def fill_splits(page: Any, recipients: list[str]) -> None:
         page.get_by_label(f"Recipient {n} share (%)").fill(share)
     page.locator("#split-preview tbody tr").nth(len(recipients) - 1).wait_for()
     assert "Total: 100 %" in page.locator("#split-total").inner_text()
+
+
+def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Until `check()` holds: the indexer follows the chain a moment behind."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the catalogue never caught up with the chain"
+        time.sleep(0.25)
+
+
+def indexed_price(site: Served, song_id: str) -> str | None:
+    return httpx.get(f"{site.url}/api/songs/{song_id}").json()["stream_price"]
 
 
 def analytics_count(site: Served, event: str) -> float:
@@ -141,7 +157,7 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
         upload_files(page, audio, cover, title, "electronic")
         if first:
             audit(page, "upload-files")
-        choose_strategy(page, strategy["title"])
+        choose_strategy(page, strategy["title"], "upload-strategy" if first else None)
         fill_terms(page)
         if first:
             audit(page, "upload-terms")
@@ -185,7 +201,63 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
         ] == expected
         strategy = next(s for s in enabled if s["name"] == name)
         if any(f["name"] == "price" for f in strategy["config"]):
-            assert song["stream_price"] == str(25 * 10**15)
+            assert economy["stream_quote"]["wei"] == str(25 * 10**15)
+            eventually(lambda sid=song_id: indexed_price(site, sid) == str(25 * 10**15))
     # Every step the artist went through was counted, and so was every upload.
     assert analytics_count(site, "wizard_step") >= steps_before + 7 * len(enabled)
     assert analytics_count(site, "upload_done") >= uploads_before + 2 * len(enabled)
+
+
+def test_presets_fill_terms_and_splits_and_a_band_of_three_registers(
+    page: Any, site: Served, tmp_path: Path
+) -> None:
+    accounts = dev_accounts(site)
+    artist = accounts[ARTIST_INDEX]
+    page.goto("/upload")
+    sign_in_as(page, ARTIST_INDEX)
+    audio, cover = media_files(tmp_path, 150)
+    upload_files(page, audio, cover, "Three of us", "rock")
+    advance(page, "Next: strategy", "strategy")
+    presets = page.locator("#preset-list input[type=radio]")
+    assert presets.count() == 4
+    assert all(p.is_enabled() for p in presets.all()), "every preset finds its strategy"
+    # Patron community: two tiers, the second exclusive, typed in FLOW.
+    page.get_by_label("Patron community").check()
+    advance(page, "Next: terms", "terms")
+    terms = page.locator("#terms-fields")
+    assert terms.locator('[data-path="tiers.0.name"]').input_value() == "Supporter"
+    assert terms.locator('[data-path="tiers.0.fee"]').input_value() == "2"
+    assert terms.locator('[data-path="tiers.1.name"]').input_value() == "Inner circle"
+    assert terms.locator('[data-path="tiers.1.exclusive"]').is_checked()
+    page.get_by_role("button", name="Remove tier").nth(1).click()
+    assert terms.locator(".item").count() == 1
+    page.locator("#step-terms").get_by_role("button", name="Back").click()
+    # Band of three: its price and its three roles.
+    page.get_by_label("Band of three").check()
+    advance(page, "Next: terms", "terms")
+    assert page.get_by_label("Price (FLOW)").input_value() == "0.02"
+    advance(page, "Next: splits", "splits")
+    assert page.locator("#split-rows tr").count() == 3
+    assert page.get_by_label("Recipient 1 address").input_value() == artist
+    roles = [page.get_by_label(f"Recipient {n} role").input_value() for n in (1, 2, 3)]
+    assert roles == ["artist", "featured", "producer"]
+    shares = [page.get_by_label(f"Recipient {n} share (%)").input_value() for n in (1, 2, 3)]
+    assert shares == ["34", "33", "33"]
+    page.get_by_label("Recipient 2 address").fill(accounts[FEATURED_INDEX])
+    page.get_by_label("Recipient 3 address").fill(accounts[PRODUCER_INDEX])
+    page.locator("#split-preview tbody tr").nth(2).wait_for()
+    advance(page, "Next: earnings", "earnings")
+    advance(page, "Next: review and register", "register")
+    assert "Band of three" in page.locator("#review").inner_text()
+    advance(page, "Register on chain", "done", timeout=90_000)
+    href = page.get_by_role("link", name="Open the song page").get_attribute("href")
+    song_id = href.rsplit("/", 1)[1]
+    economy = httpx.get(f"{site.url}/api/songs/{song_id}/economy").json()
+    assert economy["stream_quote"]["wei"] == str(2 * 10**16)
+    eventually(lambda: indexed_price(site, song_id) == str(2 * 10**16))
+    song = httpx.get(f"{site.url}/api/songs/{song_id}").json()
+    assert [(s["recipient"], s["bps"], s["role"]) for s in song["splits"]] == [
+        (artist, 3400, "artist"),
+        (accounts[FEATURED_INDEX], 3300, "featured"),
+        (accounts[PRODUCER_INDEX], 3300, "producer"),
+    ]
