@@ -168,6 +168,11 @@ function describeBounds(field) {
 // The terms form of `strategy`, filled with `values` (API form) or the catalogue's defaults.
 export function renderTerms(container, strategy, values = {}) {
   container.replaceChildren();
+  if (!strategy.config.length) container.append(el("p", { className: "muted", text: "This strategy has nothing to set: go on to the splits." }));
+  const artistWide = strategy.config.filter((f) => f.scope === "artist").map((f) => labelOf(f).toLowerCase());
+  if (artistWide.length) {
+    container.append(el("p", { className: "note", text: `The ${artistWide.join(", ")} belong to you as an artist, not to this song: they apply to all your songs under ${strategy.title} and replace what you set before.` }));
+  }
   for (const field of strategy.config) {
     const value = field.name in values ? values[field.name] : field.default;
     if (field.type === "array" && field.items) container.append(objectList(field, value || []));
