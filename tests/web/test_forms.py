@@ -228,7 +228,7 @@ def test_a_rejected_signature_changes_nothing_and_a_retry_registers(
     title = "Signed only the second time"
     priced = strategy_with(site, has_field("price"))
 
-    def to_register() -> None:
+    def to_register(title: str) -> None:
         upload_files(page, audio, cover, title, "folk")
         advance(page, "Next: strategy", "strategy")
         page.locator("#strategy-list").get_by_label(priced["title"]).check()
@@ -237,14 +237,14 @@ def test_a_rejected_signature_changes_nothing_and_a_retry_registers(
         advance(page, "Next: earnings", "earnings")
         advance(page, "Next: review and register", "register")
 
-    to_register()
+    to_register(title)
     # Rejecting the registration, twice: nothing reaches the chain.
     page.evaluate(REJECT, "eth_sendTransaction")
     for _ in range(2):
         page.get_by_role("button", name="Register on chain").click()
         message = alert_text(page, "register")
         assert "You rejected the transaction: nothing was sent." in message
-        assert "The song is not registered." in message
+        assert "The song is not registered: press Register on chain to try again." in message
         assert page.locator("#tx-list li[data-status=failed]").count() == 1
     mine = [s for s in artist_songs(site, artist) if s["title"] == title]
     assert len(mine) == 1 and not mine[0]["registered"]
@@ -254,14 +254,17 @@ def test_a_rejected_signature_changes_nothing_and_a_retry_registers(
     economy = httpx.get(f"{site.url}/api/songs/{mine[0]['song_id']}/economy")
     assert economy.status_code == 404
     audit(page, "upload-register-rejected")
-    # The artist comes back later (a fresh page) and signs: the same song is registered.
+    # The artist comes back later (a fresh page), renames it and signs: the same song, renamed,
+    # is registered.
     page.evaluate(ACCEPT)
     page.reload()
-    to_register()
+    renamed = "Signed the second time, renamed"
+    to_register(renamed)
     advance(page, "Register on chain", "done", timeout=90_000)
     song_id = (
         page.get_by_role("link", name="Open the song page").get_attribute("href").rsplit("/", 1)[1]
     )
     song = httpx.get(f"{site.url}/api/songs/{song_id}").json()
-    assert song["registered"] and song["strategy"] == priced["name"] and song["title"] == title
-    assert len([s for s in artist_songs(site, artist) if s["title"] == title]) == 1
+    assert song["registered"] and song["strategy"] == priced["name"] and song["title"] == renamed
+    assert song["song_id"] == mine[0]["song_id"]
+    assert not [s for s in artist_songs(site, artist) if s["title"] == title]

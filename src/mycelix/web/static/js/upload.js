@@ -431,8 +431,10 @@ function renderPlan(steps, current = null, failed = false) {
   }));
 }
 
+// The song's description and its registration transaction. A description left unregistered
+// by an earlier attempt (this page, or a reload: 409 for the same audio) is brought up to date
+// with what the form says now and registered, rather than described twice.
 async function describeAndPrepare() {
-  if (state.song) return api("/api/tx/register_song", { method: "POST", body: { song_id: state.song.song_id, strategy: state.strategy.name } });
   const body = {
     title: $("song-title").value.trim(),
     genre: $("song-genre").value.trim(),
@@ -440,17 +442,22 @@ async function describeAndPrepare() {
     strategy: state.strategy.name,
   };
   if (state.cover) body.cover_cid = state.cover.cid;
-  try {
-    const created = await api("/api/songs", { method: "POST", body });
-    state.song = created.song;
-    return created.register_tx;
-  } catch (err) {
-    // Described on an earlier visit (and never registered): register that description.
-    const id = err.status === 409 && /0x[0-9a-f]{64}/i.exec(err.message);
-    if (!id) throw err;
-    state.song = { song_id: id[0] };
-    return api("/api/tx/register_song", { method: "POST", body: { song_id: id[0], strategy: state.strategy.name } });
+  if (state.song && state.song.audio_cid !== state.audio.cid) state.song = null;
+  if (!state.song) {
+    try {
+      const created = await api("/api/songs", { method: "POST", body });
+      state.song = { song_id: created.song.song_id, audio_cid: state.audio.cid };
+      return created.register_tx;
+    } catch (err) {
+      const id = err.status === 409 && /0x[0-9a-f]{64}/i.exec(err.message);
+      if (!id) throw err;
+      state.song = { song_id: id[0], audio_cid: state.audio.cid };
+    }
   }
+  const edit = { title: body.title, genre: body.genre };
+  if (body.cover_cid) edit.cover_cid = body.cover_cid;
+  await api(`/api/songs/${state.song.song_id}`, { method: "PATCH", body: edit });
+  return api("/api/tx/register_song", { method: "POST", body: { song_id: state.song.song_id, strategy: state.strategy.name } });
 }
 
 async function waitIndexed(songId) {
@@ -502,7 +509,7 @@ $("register-button").addEventListener("click", async () => {
     renderPlan(steps, current, true);
     const rest = state.registered
       ? " The song is registered; press the button to finish the remaining steps."
-      : " The song is not registered.";
+      : " The song is not registered: press Register on chain to try again.";
     fail("register", `${err.message}${rest}`);
     notifyError(err);
     button.textContent = state.registered ? "Finish the remaining steps" : "Register on chain";
