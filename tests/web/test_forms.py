@@ -203,6 +203,15 @@ def test_splits_that_do_not_add_up_to_100_percent_are_refused(
     assert "add up to 60 %" in alert_text(page, "splits")
     page.get_by_label("Recipient 1 share (%)").fill("100")
     advance(page, "Next: earnings", "earnings")
+    # The calculator's own inputs: a negative audience is no audience.
+    page.get_by_label("Expected plays a month").fill("-5")
+    page.get_by_role("button", name="Next: review and register").click()
+    assert "Expected plays a month: “-5” is not a whole number." in alert_text(page, "earnings")
+    page.get_by_label("Average tip (FLOW)").fill("a lot")
+    page.get_by_label("Expected plays a month").fill("500")
+    page.get_by_role("button", name="Next: review and register").click()
+    assert "Average tip: “a lot” is not an amount of FLOW" in alert_text(page, "earnings")
+    assert page.locator("#step-earnings").is_visible()
     assert artist_songs(site, artist) == before
 
 

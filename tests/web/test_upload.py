@@ -159,8 +159,8 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
             audit(page, "upload-files")
         choose_strategy(page, strategy["title"], "upload-strategy" if first else None)
         fill_terms(page)
-        if first:
-            audit(page, "upload-terms")
+        # Every strategy's generated form, not just the first.
+        audit(page, f"upload-terms-{strategy['name']}")
         fill_splits(page, recipients)
         if first:
             audit(page, "upload-splits")
