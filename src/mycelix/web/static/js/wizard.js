@@ -112,6 +112,10 @@ function secondsParts(value) {
 
 let uid = 0;
 
+function listText(items) {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
 // One control for a scalar field; `path` names it in the form (e.g. "tiers.0.fee").
 function scalarControl(field, value, path) {
   const id = `f-${path.replace(/\./g, "-")}-${++uid}`;
@@ -171,7 +175,7 @@ export function renderTerms(container, strategy, values = {}) {
   if (!strategy.config.length) container.append(el("p", { className: "muted", text: "This strategy has nothing to set: go on to the splits." }));
   const artistWide = strategy.config.filter((f) => f.scope === "artist").map((f) => labelOf(f).toLowerCase());
   if (artistWide.length) {
-    container.append(el("p", { className: "note", text: `The ${artistWide.join(", ")} belong to you as an artist, not to this song: they apply to all your songs under ${strategy.title} and replace what you set before.` }));
+    container.append(el("p", { className: "note", text: `The ${listText(artistWide)} belong to you as an artist, not to this song: they apply to all your songs under ${strategy.title} and replace what you set before.` }));
   }
   for (const field of strategy.config) {
     const value = field.name in values ? values[field.name] : field.default;
