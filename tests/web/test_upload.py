@@ -24,7 +24,14 @@ SPLIT = (("artist", "50"), ("featured", "30"), ("producer", "20"))
 SPLIT_BPS = (5000, 3000, 2000)
 # Values for terms the catalogue gives no default for, by field type (as typed in the form).
 FILL = {"string": "Supporters", "wei": "1.5", "integer": "12", "seconds": "2"}
-STREAM_PRICE = "0.025"  # typed for a `price` term: 25 * 10**15 wei exactly
+# Terms typed over their defaults, by field path, with the wei the chain must then hold: FLOW
+# (and CGC) are typed in tokens and converted exactly, to the last of 18 decimals.
+TYPED = {
+    "price": ("0.025", 25 * 10**15),
+    "cgc_per_listen": ("2.5", 25 * 10**17),
+    "tiers.0.fee": ("1.000000000000000001", 10**18 + 1),
+    "start_price": ("1.5", 15 * 10**17),
+}
 
 
 def dev_accounts(site: Served) -> list[str]:
@@ -88,12 +95,12 @@ def choose_strategy(page: Any, title: str, audit_as: str | None = None) -> None:
 
 
 def fill_terms(page: Any) -> None:
-    """Leave defaults as they are; type a value into every empty field (and a stream price)."""
+    """Type the `TYPED` terms and a value into every other empty field; leave defaults."""
     for control in page.locator("#terms-fields input[data-path]").all():
         kind = control.get_attribute("data-type")
         path = control.get_attribute("data-path")
-        if path == "price":
-            control.fill(STREAM_PRICE)
+        if path in TYPED:
+            control.fill(TYPED[path][0])
         elif kind in FILL and control.input_value() == "":
             control.fill(FILL[kind])
             if kind == "seconds":
@@ -199,10 +206,26 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
             {"recipient": s["recipient"], "bps": s["bps"], "role": s["role"]}
             for s in economy["splits"]
         ] == expected
-        strategy = next(s for s in enabled if s["name"] == name)
-        if any(f["name"] == "price" for f in strategy["config"]):
-            assert economy["stream_quote"]["wei"] == str(25 * 10**15)
-            eventually(lambda sid=song_id: indexed_price(site, sid) == str(25 * 10**15))
+        # The terms typed reached the chain, exactly.
+        fields = {f["name"] for f in next(s for s in enabled if s["name"] == name)["config"]}
+        if "price" in fields:
+            price = str(TYPED["price"][1])
+            assert economy["stream_quote"]["wei"] == price
+            eventually(lambda sid=song_id, price=price: indexed_price(site, sid) == price)
+        if "cgc_per_listen" in fields:
+            config = economy["gift"]["config"]
+            assert config["configured"]
+            assert config["cgc_per_listen"]["wei"] == str(TYPED["cgc_per_listen"][1])
+        if "tiers" in fields:
+            tiers = httpx.get(f"{site.url}/api/artists/{artist}/tiers").json()["tiers"]
+            assert tiers[0]["fee"]["wei"] == str(TYPED["tiers.0.fee"][1])
+            assert tiers[0]["name"] == FILL["string"]
+        if "start_price" in fields:
+            auction = httpx.get(f"{site.url}/api/songs/{song_id}/auction").json()["chain"][
+                "auction"
+            ]
+            assert auction["start_price"]["wei"] == str(TYPED["start_price"][1])
+            assert auction["slots"] == int(FILL["integer"]) and auction["duration"] == 2 * 86400
     # Every step the artist went through was counted, and so was every upload.
     assert analytics_count(site, "wizard_step") >= steps_before + 7 * len(enabled)
     assert analytics_count(site, "upload_done") >= uploads_before + 2 * len(enabled)
