@@ -127,6 +127,19 @@ def test_a_file_that_is_not_audio_is_refused_with_the_reason(
     page.get_by_label("Cover image").set_input_files(str(audio))
     page.locator("#cover-status.error").wait_for()
     assert page.locator("#cover-preview").is_hidden()
+    # Too big or empty: refused before a byte is sent.
+    huge = tmp_path / "huge-cover.png"
+    huge.write_bytes(b"\x89PNG" + bytes(11 * 1024 * 1024))
+    page.get_by_label("Cover image").set_input_files(str(huge))
+    page.wait_for_function(
+        "() => document.querySelector('#cover-status').textContent.includes('the limit is 10 MB')"
+    )
+    empty = tmp_path / "silence.wav"
+    empty.write_bytes(b"")
+    page.get_by_label("Audio file").set_input_files(str(empty))
+    page.wait_for_function(
+        "() => document.querySelector('#audio-status').textContent.includes('is empty')"
+    )
     page.get_by_label("Audio file").set_input_files(str(cover))
     page.wait_for_function(
         "() => document.querySelector('#audio-status').textContent.includes('not audio')"

@@ -100,7 +100,11 @@ function watchUpload(kind, input, progress, status, accept) {
     progress.hidden = true;
     if (kind === "cover") $("cover-preview").hidden = true;
     if (!file) { state[`${kind}Upload`] = null; return; }
+    const limit = Number(input.dataset.limitMb) * 1024 * 1024;
     const job = (async () => {
+      // The server would refuse it too (413), but only after the bytes crossed the network.
+      if (file.size > limit) throw new Error(`${file.name} is ${(file.size / 1048576).toFixed(1)} MB: the limit is ${input.dataset.limitMb} MB.`);
+      if (file.size === 0) throw new Error(`${file.name} is empty.`);
       await wallet.ensureSignedIn();
       progress.hidden = false;
       progress.value = 0;
