@@ -17,7 +17,9 @@ from tests.web.test_upload import (
     FEATURED_INDEX,
     advance,
     dev_accounts,
+    eventually,
     fill_terms,
+    indexed,
     media_files,
     sign_in_as,
     upload_files,
@@ -286,6 +288,7 @@ def test_a_rejected_signature_changes_nothing_and_a_retry_registers(
     song_id = (
         page.get_by_role("link", name="Open the song page").get_attribute("href").rsplit("/", 1)[1]
     )
+    eventually(lambda: indexed(site, song_id, splits=1))
     song = httpx.get(f"{site.url}/api/songs/{song_id}").json()
     assert song["registered"] and song["strategy"] == priced["name"] and song["title"] == renamed
     assert song["song_id"] == mine[0]["song_id"]

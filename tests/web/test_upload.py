@@ -128,6 +128,11 @@ def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.25)
 
 
+def indexed(site: Served, song_id: str, splits: int = 3) -> bool:
+    song = httpx.get(f"{site.url}/api/songs/{song_id}").json()
+    return bool(song["registered"]) and len(song["splits"]) == splits
+
+
 def indexed_price(site: Served, song_id: str) -> str | None:
     return httpx.get(f"{site.url}/api/songs/{song_id}").json()["stream_price"]
 
@@ -192,6 +197,7 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
         for address, bps, (role, _) in zip(recipients, SPLIT_BPS, SPLIT, strict=True)
     ]
     for name, song_id in registered.items():
+        eventually(lambda sid=song_id: indexed(site, sid))
         song = httpx.get(f"{site.url}/api/songs/{song_id}").json()
         assert song["strategy"] == name and song["registered"], song
         assert song["artist"] == artist
@@ -227,8 +233,12 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
             assert auction["start_price"]["wei"] == str(TYPED["start_price"][1])
             assert auction["slots"] == int(FILL["integer"]) and auction["duration"] == 2 * 86400
     # Every step the artist went through was counted, and so was every upload.
-    assert analytics_count(site, "wizard_step") >= steps_before + 7 * len(enabled)
-    assert analytics_count(site, "upload_done") >= uploads_before + 2 * len(enabled)
+    eventually(
+        lambda: (
+            analytics_count(site, "wizard_step") >= steps_before + 7 * len(enabled)
+            and analytics_count(site, "upload_done") >= uploads_before + 2 * len(enabled)
+        )
+    )
 
 
 def test_presets_fill_terms_and_splits_and_a_band_of_three_registers(
@@ -275,6 +285,7 @@ def test_presets_fill_terms_and_splits_and_a_band_of_three_registers(
     advance(page, "Register on chain", "done", timeout=90_000)
     href = page.get_by_role("link", name="Open the song page").get_attribute("href")
     song_id = href.rsplit("/", 1)[1]
+    eventually(lambda: indexed(site, song_id))
     economy = httpx.get(f"{site.url}/api/songs/{song_id}/economy").json()
     assert economy["stream_quote"]["wei"] == str(2 * 10**16)
     eventually(lambda: indexed_price(site, song_id) == str(2 * 10**16))
