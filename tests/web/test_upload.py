@@ -232,6 +232,25 @@ def test_artist_registers_a_song_under_every_strategy_with_a_three_way_split(
             ]
             assert auction["start_price"]["wei"] == str(TYPED["start_price"][1])
             assert auction["slots"] == int(FILL["integer"]) and auction["duration"] == 2 * 86400
+    # The artist's patron tiers are theirs, not the song's: the next song under a strategy
+    # with tiers starts from them, and leaving them as they are costs no transaction.
+    tiered = next(s for s in enabled if any(f["name"] == "tiers" for f in s["config"]))
+    page.goto("/upload")
+    audio, cover = media_files(tmp_path, 199)
+    upload_files(page, audio, cover, "Second song for the patrons", "folk")
+    choose_strategy(page, tiered["title"])
+    terms = page.locator("#terms-fields")
+    assert terms.locator('[data-path="tiers.0.name"]').input_value() == FILL["string"]
+    assert terms.locator('[data-path="tiers.0.fee"]').input_value() == TYPED["tiers.0.fee"][0]
+    assert "These are the ones you set before" in terms.locator(".note").inner_text()
+    advance(page, "Next: splits", "splits")
+    advance(page, "Next: earnings", "earnings")
+    advance(page, "Next: review and register", "register")
+    assert page.locator("#tx-list li").count() == 2  # register, splits: no tiers
+    advance(page, "Register on chain", "done", timeout=90_000)
+    tiers = httpx.get(f"{site.url}/api/artists/{artist}/tiers").json()["tiers"]
+    assert tiers[0]["fee"]["wei"] == str(TYPED["tiers.0.fee"][1])
+
     # Every step the artist went through was counted, and so was every upload.
     eventually(
         lambda: (

@@ -9,7 +9,7 @@ import { calculatorBody, compare, renderComparison } from "./calculator.js";
 import { notify, notifyError } from "./notice.js";
 import { wallet } from "./wallet.js";
 import {
-  describeTerms, FieldError, loadCatalogue, PRESETS, readTerms, renderTerms, resolvePreset,
+  currentArtistSettings, describeTerms, FieldError, loadCatalogue, PRESETS, readTerms, renderTerms, resolvePreset,
   termActions,
 } from "./wizard.js";
 
@@ -194,7 +194,7 @@ function renderChoices() {
     s.enabled ? s.description : `${s.description} Not accepting new songs.`, !s.enabled)));
 }
 
-$("strategy-form").addEventListener("submit", (event) => {
+$("strategy-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   clear("strategy");
   const picked = document.querySelector("input[name=choice]:checked");
@@ -212,8 +212,12 @@ $("strategy-form").addEventListener("submit", (event) => {
     if (state.strategy !== previous) state.terms = {};
     if (!state.splits.length) state.splits = [{ recipient: wallet.address || "", role: "artist", bps: 10000 }];
   }
+  // Settings the artist keeps across songs start from what they hold now, unless a preset
+  // says otherwise; left as they are, they cost no transaction.
+  state.current = await currentArtistSettings(state.strategy, wallet.address);
+  if (state.current && !state.preset) state.terms = { ...state.current, ...state.terms };
   $("terms-intro").textContent = `${state.strategy.title}: ${state.strategy.description}`;
-  renderTerms($("terms-fields"), state.strategy, state.terms);
+  renderTerms($("terms-fields"), state.strategy, state.terms, state.current);
   show("terms");
 });
 
@@ -395,6 +399,7 @@ $("earnings-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   if (!(await calculate())) return;
   renderReview();
+  renderPlan(plan());
   show("register");
 });
 
@@ -419,7 +424,7 @@ function renderReview() {
 function plan() {
   const steps = [{ key: "register", text: `Register “${$("song-title").value.trim()}” under ${state.strategy.title}` }];
   steps.push({ key: "splits", text: `Split the income among ${state.splits.length} recipient(s)` });
-  for (const action of termActions(state.strategy, state.terms, "")) {
+  for (const action of termActions(state.strategy, state.terms, "", state.current)) {
     steps.push({ key: `terms:${action.action}`, action: action.action, text: `Set the ${action.fields.join(", ")}` });
   }
   return steps;
@@ -489,7 +494,7 @@ $("register-button").addEventListener("click", async () => {
       if (step.key === "register") tx = await describeAndPrepare();
       else if (step.key === "splits") tx = await api("/api/tx/configure_splits", { method: "POST", body: { song_id: state.song.song_id, splits: apiSplits() } });
       else {
-        const action = termActions(state.strategy, state.terms, state.song.song_id).find((a) => a.action === step.action);
+        const action = termActions(state.strategy, state.terms, state.song.song_id, state.current).find((a) => a.action === step.action);
         tx = await api(`/api/tx/${encodeURIComponent(action.action)}`, { method: "POST", body: action.body });
       }
       await wallet.sendPrepared(tx);

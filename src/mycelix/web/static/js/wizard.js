@@ -64,6 +64,20 @@ export function resolvePreset(preset, strategies) {
     && (!preset.wants.field || s.config.some((f) => f.name === preset.wants.field))) || null;
 }
 
+// The artist's settings a strategy keeps per artist rather than per song, as the chain holds
+// them now, in the terms' own shape; null when there are none. Only a strategy with patron
+// `tiers` has such settings today, read from the artist's public tiers endpoint.
+export async function currentArtistSettings(strategy, artist) {
+  if (!artist || !strategy.config.some((f) => f.name === "tiers" && f.scope === "artist")) return null;
+  const found = await api(`/api/artists/${artist}/tiers`).catch(() => null);
+  if (!found || !found.tiers.length) return null;
+  return {
+    tiers: found.tiers.map((t) => ({ name: t.name, fee: t.fee.wei, exclusive: t.exclusive })),
+    discounts_bps: found.discounts_bps,
+    min_commitment: found.min_commitment,
+  };
+}
+
 // ------------------------------------------------------------------------- field forms
 
 const SECONDS_UNITS = [["days", DAY], ["hours", 3600], ["minutes", 60], ["seconds", 1]];
@@ -170,12 +184,18 @@ function describeBounds(field) {
 }
 
 // The terms form of `strategy`, filled with `values` (API form) or the catalogue's defaults.
-export function renderTerms(container, strategy, values = {}) {
+// `current`: the artist's own settings already on chain (see currentArtistSettings), if any.
+export function renderTerms(container, strategy, values = {}, current = null) {
   container.replaceChildren();
   if (!strategy.config.length) container.append(el("p", { className: "muted", text: "This strategy has nothing to set: go on to the splits." }));
   const artistWide = strategy.config.filter((f) => f.scope === "artist").map((f) => labelOf(f).toLowerCase());
   if (artistWide.length) {
-    container.append(el("p", { className: "note", text: `The ${listText(artistWide)} belong to you as an artist, not to this song: they apply to all your songs under ${strategy.title} and replace what you set before.` }));
+    const same = current && strategy.config.every((f) => f.scope !== "artist" || !(f.name in current)
+      || JSON.stringify(normal(values[f.name])) === JSON.stringify(normal(current[f.name])));
+    const now = same
+      ? "These are the ones you set before: unless you change them here, they stay as they are and no transaction is sent for them."
+      : current ? "The values here replace the ones you set before." : "Whatever you set here applies from now on.";
+    container.append(el("p", { className: "note", text: `The ${listText(artistWide)} belong to you as an artist, not to this song: they apply to all your songs under ${strategy.title}. ${now}` }));
   }
   for (const field of strategy.config) {
     const value = field.name in values ? values[field.name] : field.default;
@@ -321,7 +341,7 @@ export function readTerms(container, strategy) {
 // The transactions that apply `values`: one per `action`, in catalogue order, with the song
 // id where a field is per song. A group whose every field has a default and is left at it is
 // skipped: the contract already behaves that way, so it would be a transaction for nothing.
-export function termActions(strategy, values, songId) {
+export function termActions(strategy, values, songId, current = null) {
   const groups = new Map();
   for (const field of strategy.config) {
     if (!groups.has(field.action)) groups.set(field.action, []);
@@ -331,7 +351,10 @@ export function termActions(strategy, values, songId) {
   for (const [action, fields] of groups) {
     const atDefaults = fields.every((f) => f.default !== null && f.default !== undefined
       && JSON.stringify(normal(values[f.name])) === JSON.stringify(normal(f.default)));
-    if (atDefaults) continue;
+    // The artist's own settings, unchanged from what the chain holds: nothing to send.
+    const asBefore = current && fields.every((f) => f.scope === "artist" && f.name in current
+      && JSON.stringify(normal(values[f.name])) === JSON.stringify(normal(current[f.name])));
+    if (atDefaults || asBefore) continue;
     const body = Object.fromEntries(fields.map((f) => [f.name, values[f.name]]));
     if (fields.some((f) => f.scope === "song")) body.song_id = songId;
     actions.push({ action, body, fields: fields.map((f) => labelOf(f).toLowerCase()) });
@@ -341,6 +364,7 @@ export function termActions(strategy, values, songId) {
 
 function normal(value) {
   if (Array.isArray(value)) return value.map(normal);
+  if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((k) => [k, normal(value[k])]));
   if (typeof value === "number" || (typeof value === "string" && /^\d+$/.test(value))) return String(value);
   return value;
 }
