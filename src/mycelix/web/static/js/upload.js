@@ -92,9 +92,12 @@ function uploadFile(kind, file, onProgress) {
 }
 
 function watchUpload(kind, input, progress, status, accept) {
+  let latest = 0; // a newer pick of the same input wins over a slower earlier upload
   input.addEventListener("change", async () => {
     const file = input.files[0];
+    const mine = ++latest;
     state[kind] = null;
+    input.removeAttribute("aria-invalid");
     status.className = "field-status";
     status.textContent = "";
     progress.hidden = true;
@@ -110,7 +113,8 @@ function watchUpload(kind, input, progress, status, accept) {
       progress.value = 0;
       status.textContent = `Uploading ${file.name}…`;
       track("upload_start", { kind, bytes: file.size });
-      const result = await uploadFile(kind, file, (f) => { progress.value = Math.round(f * 100); });
+      const result = await uploadFile(kind, file, (f) => { if (mine === latest) progress.value = Math.round(f * 100); });
+      if (mine !== latest) return null;
       state[kind] = result;
       status.textContent = accept(result, file);
       status.className = "field-status success";
@@ -121,6 +125,7 @@ function watchUpload(kind, input, progress, status, accept) {
     try {
       await job;
     } catch (err) {
+      if (mine !== latest) return;
       progress.hidden = true;
       status.className = "field-status error";
       status.textContent = kind === "audio" && err.status === 415
@@ -148,10 +153,10 @@ $("files-form").addEventListener("submit", async (event) => {
   const title = $("song-title").value.trim();
   try {
     if (!$("audio-file").files[0]) return fail("files", "Choose an audio file to upload.", $("audio-file"));
-    await state.audioUpload.catch(() => null);
+    await (state.audioUpload || Promise.resolve()).catch(() => null);
     if (!state.audio) return fail("files", `The audio did not upload: ${$("audio-status").textContent || "choose the file again."}`, $("audio-file"));
     if ($("cover-file").files[0]) {
-      await state.coverUpload.catch(() => null);
+      await (state.coverUpload || Promise.resolve()).catch(() => null);
       if (!state.cover) return fail("files", `The cover did not upload: ${$("cover-status").textContent}`, $("cover-file"));
     }
     if (!title) return fail("files", "Give the song a title.", $("song-title"));
@@ -310,6 +315,7 @@ function splitProblem() {
   for (const [i, split] of readSplits().entries()) {
     const cells = rows[i];
     if (!ADDRESS.test(split.recipient)) return [`Recipient ${i + 1}: enter a wallet address (0x and 40 hex digits).`, cells.querySelector("[data-split=recipient]")];
+    if (/^0x0{40}$/.test(split.recipient)) return [`Recipient ${i + 1}: the zero address belongs to nobody; income sent there is lost.`, cells.querySelector("[data-split=recipient]")];
     if (seen.has(split.recipient.toLowerCase())) return [`Recipient ${i + 1} is listed twice: give each address one row.`, cells.querySelector("[data-split=recipient]")];
     seen.add(split.recipient.toLowerCase());
     if (parsePercent(split.shareText) === null || split.bps <= 0) return [`Recipient ${i + 1}: the share must be a percentage above 0 with at most two decimals.`, cells.querySelector("[data-split=share]")];
@@ -363,11 +369,18 @@ function apiSplits() {
   return state.splits.map((s) => ({ recipient: s.recipient, bps: s.bps, role: s.role }));
 }
 
-$("splits-form").addEventListener("submit", (event) => {
+$("splits-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   clear("splits");
   const problem = splitProblem();
   if (problem) return fail("splits", ...problem);
+  // The server checks them by the router's rules too, before anything is registered: a split
+  // refused after the registration would leave a song without its collaborators.
+  try {
+    await api("/api/strategies/preview-splits", { method: "POST", body: { amount: parseFlow("1"), splits: apiSplits() } });
+  } catch (err) {
+    return fail("splits", `These splits would be refused: ${err.message}`);
+  }
   show("earnings");
   calculate();
 });
