@@ -228,15 +228,27 @@ $("strategy-form").addEventListener("submit", async (event) => {
 
 // ---------------------------------------------------------------------------- terms
 
-$("terms-form").addEventListener("submit", (event) => {
+$("terms-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   clear("terms");
+  let terms;
   try {
-    state.terms = readTerms($("terms-fields"), state.strategy);
+    terms = readTerms($("terms-fields"), state.strategy);
   } catch (err) {
     if (err instanceof FieldError) return fail("terms", err.message, err.control);
     throw err;
   }
+  // Settings that need no song (the artist's own) can be checked by the API now — it prepares
+  // and dry-runs the transaction without sending it — so a refusal shows before registering.
+  try {
+    await wallet.ensureSignedIn();
+    for (const action of termActions(state.strategy, terms, null, state.current)) {
+      if (!("song_id" in action.body)) await api(`/api/tx/${encodeURIComponent(action.action)}`, { method: "POST", body: action.body });
+    }
+  } catch (err) {
+    return fail("terms", `These terms would be refused: ${err.message}`);
+  }
+  state.terms = terms;
   renderSplits();
   show("splits");
 });
