@@ -4,8 +4,9 @@
 // and configuration through the wallet. Every step checks its input before moving on, shows
 // what is wrong next to the field and in the step's alert, and changes nothing until it is right.
 import { track } from "./analytics.js";
-import { api, ApiError, formatFlow, parseFlow } from "./api.js";
+import { api, ApiError, parseFlow } from "./api.js";
 import { calculatorBody, compare, renderComparison } from "./calculator.js";
+import { percentText, SplitsEditor } from "./splits.js";
 import { notify, notifyError } from "./notice.js";
 import { wallet } from "./wallet.js";
 import {
@@ -14,7 +15,6 @@ import {
 } from "./wizard.js";
 
 const STEPS = ["files", "strategy", "terms", "splits", "earnings", "register", "done"];
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -221,6 +221,7 @@ $("strategy-form").addEventListener("submit", async (event) => {
   // says otherwise; left as they are, they cost no transaction.
   state.current = await currentArtistSettings(state.strategy, wallet.address);
   if (state.current && !state.preset) state.terms = { ...state.current, ...state.terms };
+  state.splitsChosen = kind === "preset" || !splits.splits.length;
   $("terms-intro").textContent = `${state.strategy.title}: ${state.strategy.description}`;
   renderTerms($("terms-fields"), state.strategy, state.terms, state.current);
   show("terms");
@@ -255,144 +256,40 @@ $("terms-form").addEventListener("submit", async (event) => {
 
 // --------------------------------------------------------------------------- splits
 
-function parsePercent(text) {
-  const s = String(text).trim();
-  if (!/^\d{1,3}(\.\d{1,2})?$/.test(s)) return null;
-  const [whole, frac = ""] = s.split(".");
-  return Number(whole) * 100 + Number(frac.padEnd(2, "0"));
-}
-
-function percentText(bps) {
-  return (bps / 100).toFixed(2).replace(/\.?0+$/, "");
-}
-
-function renderSplits() {
-  const body = $("split-rows");
-  body.replaceChildren();
-  state.splits.forEach((split, i) => body.append(splitRow(split, i)));
-  updateSplits();
-}
-
-function splitRow(split, i) {
-  const tr = document.createElement("tr");
-  const n = i + 1;
-  const recipient = Object.assign(document.createElement("input"), { type: "text", value: split.recipient, placeholder: "0x…", autocomplete: "off", spellcheck: false });
-  recipient.setAttribute("aria-label", `Recipient ${n} address`);
-  recipient.dataset.split = "recipient";
-  const role = document.createElement("select");
-  role.setAttribute("aria-label", `Recipient ${n} role`);
-  role.dataset.split = "role";
-  for (const r of roles) role.add(new Option(r.charAt(0).toUpperCase() + r.slice(1), r, false, r === split.role));
-  const share = Object.assign(document.createElement("input"), { type: "text", value: split.bps ? percentText(split.bps) : "", inputMode: "decimal", size: 6 });
-  share.setAttribute("aria-label", `Recipient ${n} share (%)`);
-  share.dataset.split = "share";
-  const remove = Object.assign(document.createElement("button"), { type: "button", className: "button secondary", textContent: "Remove" });
-  remove.setAttribute("aria-label", `Remove recipient ${n}`);
-  remove.addEventListener("click", () => { readSplits(); state.splits.splice(i, 1); renderSplits(); });
-  const shareWrap = Object.assign(document.createElement("span"), { className: "share-wrap" });
-  shareWrap.append(share, Object.assign(document.createElement("span"), { textContent: "%", ariaHidden: "true" }));
-  for (const [control, cell] of [[recipient, "cell-recipient"], [role, "cell-role"], [share, "cell-share"], [remove, "cell-remove"]]) {
-    const td = tr.insertCell();
-    td.className = cell;
-    td.append(control === share ? shareWrap : control);
-    if (control !== remove) td.append(Object.assign(document.createElement("p"), { className: "field-error", hidden: true }));
-    control.addEventListener("input", updateSplits);
-  }
-  remove.disabled = state.splits.length <= 1;
-  return tr;
-}
-
-function readSplits() {
-  state.splits = [...$("split-rows").rows].map((tr) => ({
-    recipient: tr.querySelector("[data-split=recipient]").value.trim(),
-    role: tr.querySelector("[data-split=role]").value,
-    bps: parsePercent(tr.querySelector("[data-split=share]").value) ?? 0,
-    shareText: tr.querySelector("[data-split=share]").value,
-  }));
-  return state.splits;
-}
-
-$("add-split").addEventListener("click", () => {
-  readSplits();
-  if (state.splits.length >= 64) return fail("splits", "A song has at most 64 recipients.");
-  state.splits.push({ recipient: "", role: "featured", bps: 0 });
-  renderSplits();
-  $("split-rows").lastElementChild.querySelector("input").focus();
+const splits = new SplitsEditor({
+  body: $("split-rows"), total: $("split-total"), preview: $("split-preview"), roles,
+  amount: () => state.terms.price,
 });
 
-// The first problem with the splits as typed, as [message, control], or null.
-function splitProblem() {
-  const rows = [...$("split-rows").rows];
-  const seen = new Set();
-  for (const [i, split] of readSplits().entries()) {
-    const cells = rows[i];
-    if (!ADDRESS.test(split.recipient)) return [`Recipient ${i + 1}: enter a wallet address (0x and 40 hex digits).`, cells.querySelector("[data-split=recipient]")];
-    if (/^0x0{40}$/.test(split.recipient)) return [`Recipient ${i + 1}: the zero address belongs to nobody; income sent there is lost.`, cells.querySelector("[data-split=recipient]")];
-    if (seen.has(split.recipient.toLowerCase())) return [`Recipient ${i + 1} is listed twice: give each address one row.`, cells.querySelector("[data-split=recipient]")];
-    seen.add(split.recipient.toLowerCase());
-    if (parsePercent(split.shareText) === null || split.bps <= 0) return [`Recipient ${i + 1}: the share must be a percentage above 0 with at most two decimals.`, cells.querySelector("[data-split=share]")];
-  }
-  const total = state.splits.reduce((sum, s) => sum + s.bps, 0);
-  if (total !== 10000) return [`The shares add up to ${percentText(total)} %: they must add up to exactly 100 %.`, rows[rows.length - 1].querySelector("[data-split=share]")];
-  return null;
-}
-
-let previewTimer = null;
-let previewSeq = 0;
-
-function updateSplits() {
-  readSplits();
-  const total = state.splits.reduce((sum, s) => sum + s.bps, 0);
-  const line = $("split-total");
-  line.textContent = `Total: ${percentText(total)} %${total === 10000 ? " ✓" : " (must be 100 %)"}`;
-  line.className = `split-total ${total === 10000 ? "success" : "error"}`;
-  clearTimeout(previewTimer);
-  previewTimer = setTimeout(preview, 250);
-}
-
-async function preview() {
-  const box = $("split-preview");
-  if (splitProblem()) { box.replaceChildren(); return; }
-  const amount = state.terms.price || parseFlow("1");
-  const seq = ++previewSeq;
-  try {
-    const result = await api("/api/strategies/preview-splits", { method: "POST", body: { amount, splits: apiSplits() } });
-    if (seq !== previewSeq) return;
-    const table = document.createElement("table");
-    table.className = "preview-table";
-    table.innerHTML = `<caption>Of a payment of ${formatFlow(result.amount.wei, 18)} FLOW (protocol fee ${formatFlow(result.fee.wei, 18)} FLOW)</caption><thead><tr><th scope="col">Recipient</th><th scope="col">Role</th><th scope="col">Gets (FLOW)</th></tr></thead>`;
-    const body = table.createTBody();
-    for (const share of result.shares) {
-      const tr = body.insertRow();
-      tr.insertCell().textContent = `${share.recipient.slice(0, 6)}…${share.recipient.slice(-4)}`;
-      tr.insertCell().textContent = share.role;
-      tr.insertCell().textContent = formatFlow(share.amount.wei, 18);
-    }
-    const wrap = document.createElement("div");
-    wrap.className = "table-wrap";
-    wrap.append(table);
-    box.replaceChildren(wrap);
-  } catch (err) {
-    if (seq === previewSeq) box.textContent = `No preview: ${err.message}`;
-  }
+// The rows start from the strategy step's choice (a preset's roles, or the artist alone);
+// after that, what the artist typed stays, also across Back and Next.
+function renderSplits() {
+  if (state.splitsChosen) splits.set(state.splits);
+  else splits.update();
+  state.splitsChosen = false;
 }
 
 function apiSplits() {
   return state.splits.map((s) => ({ recipient: s.recipient, bps: s.bps, role: s.role }));
 }
 
+$("add-split").addEventListener("click", () => {
+  if (!splits.add()) fail("splits", "A song has at most 64 recipients.");
+});
+
 $("splits-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   clear("splits");
-  const problem = splitProblem();
+  const problem = splits.problem();
   if (problem) return fail("splits", ...problem);
   // The server checks them by the router's rules too, before anything is registered: a split
   // refused after the registration would leave a song without its collaborators.
   try {
-    await api("/api/strategies/preview-splits", { method: "POST", body: { amount: parseFlow("1"), splits: apiSplits() } });
+    await api("/api/strategies/preview-splits", { method: "POST", body: { amount: parseFlow("1"), splits: splits.forApi() } });
   } catch (err) {
     return fail("splits", `These splits would be refused: ${err.message}`);
   }
+  state.splits = splits.forApi();
   show("earnings");
   calculate();
 });
