@@ -227,6 +227,13 @@ def test_splits_that_do_not_add_up_to_100_percent_are_refused(
     assert "add up to 60 %" in alert_text(page, "splits")
     page.get_by_label("Recipient 1 share (%)").fill("100")
     advance(page, "Next: earnings", "earnings")
+    # What was typed survives going back to the terms and forward again.
+    page.locator("#step-earnings").get_by_role("button", name="Back").click()
+    page.locator("#step-splits").get_by_role("button", name="Back").click()
+    advance(page, "Next: splits", "splits")
+    assert page.locator("#split-rows tr").count() == 1
+    assert page.get_by_label("Recipient 1 share (%)").input_value() == "100"
+    advance(page, "Next: earnings", "earnings")
     # The calculator's own inputs: a negative audience is no audience.
     page.get_by_label("Expected plays a month").fill("-5")
     page.get_by_role("button", name="Next: review and register").click()
