@@ -309,3 +309,60 @@ def test_a_rejected_signature_changes_nothing_and_a_retry_registers(
     assert song["registered"] and song["strategy"] == priced["name"] and song["title"] == renamed
     assert song["song_id"] == mine[0]["song_id"]
     assert not [s for s in artist_songs(site, artist) if s["title"] == title]
+
+
+# Lets the first `allowed` transactions through, then refuses the rest like a person would.
+REJECT_AFTER = """async (allowed) => {
+  const { DevWalletProvider } = await import('/static/js/devwallet.js');
+  const proto = DevWalletProvider.prototype;
+  proto.originalRequest ||= proto.request;
+  let sent = 0;
+  proto.request = async function (args) {
+    if (args.method === 'eth_sendTransaction' && ++sent > allowed) {
+      throw Object.assign(new Error('User rejected the request.'), { code: 4001 });
+    }
+    return this.originalRequest(args);
+  };
+}"""
+
+
+def test_a_rejected_configuration_keeps_the_registration_and_finishes_later(
+    page: Any, site: Served, tmp_path: Path
+) -> None:
+    accounts = dev_accounts(site)
+    page.goto("/upload")
+    sign_in_as(page, ARTIST_INDEX)
+    priced = strategy_with(site, has_field("price"))
+    open_terms(page, tmp_path, 207, priced)
+    page.get_by_label("Price (FLOW)").fill("0.03")
+    advance(page, "Next: splits", "splits")
+    page.get_by_label("Recipient 1 share (%)").fill("70")
+    page.get_by_role("button", name="Add recipient").click()
+    page.get_by_label("Recipient 2 address").fill(accounts[FEATURED_INDEX])
+    page.get_by_label("Recipient 2 share (%)").fill("30")
+    advance(page, "Next: earnings", "earnings")
+    advance(page, "Next: review and register", "register")
+    assert page.locator("#tx-list li").count() == 3  # register, splits, price
+    page.evaluate(REJECT_AFTER, 1)
+    page.get_by_role("button", name="Register on chain").click()
+    message = alert_text(page, "register")
+    assert "You rejected the transaction: nothing was sent." in message
+    assert "The song is registered; press the button to finish the remaining steps." in message
+    assert page.locator("#tx-list li[data-status=done]").count() == 1
+    assert page.locator("#step-register").get_by_role("button", name="Back").is_hidden()
+    song = next(
+        s for s in artist_songs(site, accounts[ARTIST_INDEX]) if s["title"] == "Form test 207"
+    )
+    eventually(lambda: indexed(site, song["song_id"], splits=0))  # registered, not yet split
+    page.evaluate(ACCEPT)
+    advance(page, "Finish the remaining steps", "done", timeout=90_000)
+    song_id = (
+        page.get_by_role("link", name="Open the song page").get_attribute("href").rsplit("/", 1)[1]
+    )
+    eventually(lambda: indexed(site, song_id, splits=2))
+    economy = httpx.get(f"{site.url}/api/songs/{song_id}/economy").json()
+    assert economy["stream_quote"]["wei"] == str(3 * 10**16)
+    assert [(s["recipient"], s["bps"]) for s in economy["splits"]] == [
+        (accounts[ARTIST_INDEX], 7000),
+        (accounts[FEATURED_INDEX], 3000),
+    ]
