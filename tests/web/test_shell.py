@@ -50,6 +50,7 @@ def test_dev_wallet_connects_switches_account_and_signs_in(page: Any, site: Serv
     who = page.locator("#wallet-who")
     who.wait_for(state="visible")
     assert who.inner_text().startswith("0xf39F")
+    page.wait_for_function("() => document.querySelector('#wallet-balance').textContent")
     assert "FLOW" in page.locator("#wallet-balance").inner_text()
     page.get_by_label("Dev account").select_option(index=2)
     page.wait_for_function(

@@ -11,11 +11,13 @@ from mycelix.web.render import STATIC_DIR
 
 def install(app: FastAPI) -> None:
     """Add the pages, the dev wallet and `/static` to `app`."""
+    from mycelix.web.account_pages import router as account_pages
     from mycelix.web.devwallet import router as devwallet
     from mycelix.web.pages import router as pages
     from mycelix.web.upload_pages import router as upload_pages
 
     app.include_router(pages)
     app.include_router(devwallet)
+    app.include_router(account_pages)
     app.include_router(upload_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
