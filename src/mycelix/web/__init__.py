@@ -14,8 +14,10 @@ def install(app: FastAPI) -> None:
     from mycelix.web.account_pages import router as account_pages
     from mycelix.web.devwallet import router as devwallet
     from mycelix.web.pages import router as pages
+    from mycelix.web.upload_pages import router as upload_pages
 
     app.include_router(pages)
     app.include_router(devwallet)
     app.include_router(account_pages)
+    app.include_router(upload_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
