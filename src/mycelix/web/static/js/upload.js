@@ -438,6 +438,13 @@ $("register-button").addEventListener("click", async () => {
     show("done");
   } catch (err) {
     renderPlan(steps, current, true);
+    // Declined before anything reached the chain: withdraw the description too, so the
+    // catalogue is as it was (the next attempt describes the song afresh).
+    if (!state.registered && state.song) {
+      const draft = state.song.song_id;
+      state.song = null;
+      await api(`/api/songs/${draft}`, { method: "DELETE" }).catch(() => null);
+    }
     const rest = state.registered
       ? " The song is registered; press the button to finish the remaining steps."
       : " The song is not registered: press Register on chain to try again.";
