@@ -1,6 +1,6 @@
 """Listening balance and play vouchers in the browser: a listener tops up from the library
-(bad amounts and a rejected signature change nothing), then plays a pay-per-stream song paid
-by a signed voucher — no transaction sent, the audio starts at once, the header's balance drops
+(bad amounts and a rejected signature change nothing), declines a voucher (nothing plays or is
+paid), then plays a pay-per-stream song paid by a signed voucher — no transaction sent, the audio starts at once, the header's balance drops
 by the price — and the settlement worker credits every recipient their share.
 
 Its own server: the settlement worker must settle within the test (`voucher_batch_age` 1 s;
@@ -153,12 +153,22 @@ def test_listener_tops_up_then_plays_by_voucher_without_a_transaction(
     recipients = [artist.address, *collaborators]
     before = {r: credits(site, r) for r in recipients}
     page.goto(f"/songs/{song['song_id']}")
-    page.get_by_role("button", name="Pay 0.02 FLOW and play").click()
+    play = page.get_by_role("button", name="Pay 0.02 FLOW and play")
+    page.evaluate("() => { window.rejectSignatures = true; }")
+    play.click()
+    page.wait_for_function(
+        "() => document.getElementById('player-status').textContent.includes('declined')"
+    )
+    assert "nothing was paid" in page.locator("#player-status").inner_text()
+    assert page.evaluate("() => document.getElementById('audio').currentTime") == 0
+    assert account_of(site, listener.address)["available"] == str(ONE)
+    page.evaluate("() => { window.rejectSignatures = false; }")
+    play.click()
     page.wait_for_function(
         "() => document.getElementById('audio').currentTime > 0.5", timeout=30_000
     )
     assert calls(page, "eth_sendTransaction") == 0
-    assert calls(page, "eth_signTypedData_v4") == 1
+    assert calls(page, "eth_signTypedData_v4") == 2  # the declined one, then this one
     left = ONE - STREAM_PRICE
     page.wait_for_function(
         f"() => document.getElementById('wallet-available').dataset.wei === '{left}'"
