@@ -1,7 +1,8 @@
 """Listening balance and play vouchers in the browser: a listener tops up from the library
 (bad amounts and a rejected signature change nothing), declines a voucher (nothing plays or is
-paid), then plays a pay-per-stream song paid by a signed voucher — no transaction sent, the audio starts at once, the header's balance drops
-by the price — and the settlement worker credits every recipient their share.
+paid), then plays a pay-per-stream song paid by a signed voucher: no transaction sent, the audio
+starts at once, the header's balance drops by the price, and the settlement worker credits every
+recipient their share.
 
 Its own server: the settlement worker must settle within the test (`voucher_batch_age` 1 s;
 the shared site waits the default 30 s), and an empty catalogue starts faster."""
@@ -180,9 +181,7 @@ def test_listener_tops_up_then_plays_by_voucher_without_a_transaction(
     net_amount = STREAM_PRICE - STREAM_PRICE * fee_bps // 10_000
     producer, engineer = net_amount * 3000 // 10_000, net_amount * 2000 // 10_000
     expected = [net_amount - producer - engineer, producer, engineer]
-    wait_for(
-        lambda: account_of(site, listener.address)["unsettled"] == "0", "the voucher settled"
-    )
+    wait_for(lambda: account_of(site, listener.address)["unsettled"] == "0", "the voucher settled")
     assert [credits(site, r) - before[r] for r in recipients] == expected
     settled = account_of(site, listener.address)
     assert (settled["balance"], settled["available"]) == (str(left), str(left))
