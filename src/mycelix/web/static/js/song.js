@@ -6,6 +6,7 @@ import { track } from "./analytics.js";
 import { examplePayment, loadEconomy, prepare, previewSplits } from "./economy.js";
 import { notify, notifyError } from "./notice.js";
 import { Player } from "./player.js";
+import { payWithVoucher } from "./vouchers.js";
 import { wallet } from "./wallet.js";
 
 const ACCESS_POLLS = 80; // × 250 ms: the indexer sees a payment within a few blocks
@@ -63,6 +64,13 @@ async function beforeListen() {
     const price = view.streamPrice;
     player.say(`Paying ${flow(price)} for this play…`);
     await wallet.ensureSignedIn();
+    // A listening balance that covers the play pays it by signature: no transaction to wait for.
+    if (await payWithVoucher(songId, price)) {
+      track("payment", { songId, amount: price.toString(), type: "stream", method: "voucher" });
+      player.say("");
+      refresh();
+      return true;
+    }
     const tx = await prepare.stream(songId, price);
     await wallet.sendPrepared(tx);
     track("payment", { songId, amount: price.toString(), type: "stream" });
@@ -129,7 +137,7 @@ function render() {
 function streamPart() {
   let text;
   if (view.streamPrice == null) text = "Plays are not open to you yet (see above).";
-  else if (view.streamPrice > 0n) text = `One play costs ${flow(view.streamPrice)}, paid from your wallet when you press play, once per listen.`;
+  else if (view.streamPrice > 0n) text = `One play costs ${flow(view.streamPrice)}, paid when you press play, once per listen: by a signature from your listening balance when it covers the play, else from your wallet.`;
   else if (view.earnsCgc) text = `Free to play. Signed in, each listen is recorded on chain and earns you CGC gift credits${view.reward && view.reward.next != null ? ` (next listen: ${formatFlow(view.reward.next)} CGC)` : ""}.`;
   else text = view.patron && view.patron.active ? "Free to play for you as a patron." : view.holdsSlot ? "Free to play: you hold a slot." : "Free to play.";
   return el("div", { class: "action", id: "action-stream" },
