@@ -17,7 +17,7 @@ import numpy as np
 
 SAMPLE_RATE = 32_000  # enough for these timbres, and a third less to store than 48 kHz
 SECONDS = 4.0
-COVER_SIDE = 384
+COVER_SIDE = 256  # cards show covers at about 240 px; a page of them stays light
 # Encodings in turn: the first song is WAV, whose bytes are deterministic (the run number is
 # found from its id); Vorbis streams carry a random serial, so their bytes vary per encoding.
 FORMATS = ("wav", "flac", "ogg")
@@ -149,7 +149,7 @@ def cover(title: str, index: int, side: int = COVER_SIDE) -> Cover:
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=ink, width=max(2, side // 96))
     fmt = "png" if index % 2 == 0 else "jpeg"
     buffer = io.BytesIO()
-    image.save(buffer, format=fmt.upper())
+    image.save(buffer, format=fmt.upper(), optimize=True)
     return Cover(buffer.getvalue(), fmt, f"{_slug(title)}.{'png' if fmt == 'png' else 'jpg'}")
 
 
