@@ -155,7 +155,7 @@ def _writer(
 
         with connect(settings, deploy=False) as (sdk, chain):
             listener = sdk.as_account(chain.dev_accounts[2])
-            listener.faucet(Decimal(1_000_000))
+            listener.faucet(Decimal(1_000))
             listener.ensure_allowance(2**256 - 1)
             calls = [
                 listener.router.functions.pay(
