@@ -7,6 +7,7 @@ this way (bench/README.md). The bytes are what `SongDetail` would serialise:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -41,7 +42,7 @@ def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
             cursor.execute("BEGIN")
         cursor.execute(SONG.format(p=mark), (song_id,))
         row = cursor.fetchone()
-        splits = []
+        splits: Sequence[Any] = []
         if row is not None and row[1]:
             cursor.execute(SPLITS.format(p=mark), (song_id,))
             splits = cursor.fetchall()
@@ -56,7 +57,7 @@ def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
     return orjson.dumps(_detail(row, splits))
 
 
-def _detail(row: Any, splits: list[Any]) -> dict[str, Any]:
+def _detail(row: Any, splits: Sequence[Any]) -> dict[str, Any]:
     (
         song_id,
         title,
