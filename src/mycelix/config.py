@@ -136,10 +136,24 @@ class Settings(BaseSettings):
         examples=[["https://music.example"]],
     )
     max_upload_mb: int = Field(200, ge=1, description="Largest audio upload, in MiB.")
+    # The voucher settlement worker runs wherever the embedded indexer does.
+    voucher_batch_size: int = Field(
+        50, ge=1, le=128, description="Queued vouchers that trigger a settlement batch."
+    )
+    voucher_batch_age: int = Field(
+        30, ge=1, description="Seconds the oldest queued voucher waits before a batch."
+    )
     # Off for a separate `mycelix indexer run`.
     embedded_indexer: bool = Field(True, description="Run the chain indexer inside `serve`.")
     indexer_max_lag: int = Field(
         50, ge=0, description="Blocks behind the confirmed head before /ready fails."
+    )
+    # None: offered on a dev chain when `serve` listens on loopback only.
+    dev_wallet: bool | None = Field(
+        None,
+        description="Offer the built-in dev wallet (the public dev accounts) to pages "
+        "(default: on a dev chain served on loopback).",
+        examples=[True],
     )
 
     def __init__(self, **values: Any) -> None:

@@ -24,7 +24,7 @@ from .conftest import siwe_message
 HOST = {"Host": "mycelix.test"}  # both replicas sit behind one name, as behind a load balancer
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

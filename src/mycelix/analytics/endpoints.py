@@ -52,6 +52,11 @@ EventName = Literal[
     "patron_click",
     "bid_click",
     "client_error",
+    "withdraw",
+    "payment",
+    "tip",
+    "subscribe",
+    "purchase",
 ]
 EVENT_NAMES: tuple[str, ...] = get_args(EventName)
 MAX_PROPERTIES = 32

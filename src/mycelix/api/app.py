@@ -14,6 +14,7 @@ from mycelix.api.observe import ObserveMiddleware
 from mycelix.auth.service import AuthService, public_origins
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
+from mycelix.web import install as install_web
 
 
 def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> FastAPI:
@@ -27,6 +28,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     from mycelix.streaming.endpoints import router as streaming
     from mycelix.transactions.endpoints import router as transactions
     from mycelix.uploads.endpoints import router as uploads
+    from mycelix.vouchers.endpoints import router as vouchers
 
     app = FastAPI(
         dependencies=[Depends(plain_query)],
@@ -44,6 +46,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
         public_origins(platform.settings),
     )
     errors.install(app)
+    install_web(app)
     for router in (
         system,
         auth,
@@ -55,6 +58,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
         transactions,
         analytics,
         rpc,
+        vouchers,
     ):
         app.include_router(router)
     # Innermost, so CORS and the metrics middleware treat cached answers like any other.

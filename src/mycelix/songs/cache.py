@@ -37,6 +37,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from mycelix.songs.changes import (
+    ANY,
     EVERYTHING,
     LIST_ALL,
     LIST_PLAYS,
@@ -143,6 +144,8 @@ class SongCache:
             return
         for key in self._index.pop(change, ()):
             self._drop(key)
+        for key in self._index.pop(ANY, ()):
+            self._drop(key)
 
     def mark(self) -> int:
         """Take before a read whose answer may be `put`: what it may have missed is known."""
@@ -201,7 +204,7 @@ class SongCache:
         if not self._journal or self._journal[0][0] > mark + 1:
             return False  # the journal no longer reaches back to the read's start
         return not any(
-            generation > mark and (change in deps or change == EVERYTHING)
+            generation > mark and (change in deps or change == EVERYTHING or ANY in deps)
             for generation, change in self._journal
         )
 
@@ -238,8 +241,12 @@ class SongCache:
 
 
 def dependencies(kind: str, query: bytes, body: bytes) -> list[Change]:
-    """What a song read's answer shows (see the module docstring): `kind` is "detail" or
-    "list", `body` the JSON answer of `mycelix.songs.endpoints`."""
+    """What a song read's answer shows (see the module docstring): for "detail" and "list",
+    `body` is the JSON answer of `mycelix.songs.endpoints`; the web pages cached beside them
+    (home, discover, song and artist pages) show more than their songs and depend on any
+    change to songs, splits or artists (`ANY`)."""
+    if kind not in ("detail", "list"):
+        return [ANY]
     payload = orjson.loads(body)
     songs = payload["items"] if kind == "list" else [payload]
     found: list[Change] = []

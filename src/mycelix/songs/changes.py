@@ -1,7 +1,7 @@
 """What changed in the catalogue, for the song reads' cache (`mycelix.songs.cache`).
 
 The database itself records every change a song read can show: triggers on songs, splits
-and artists (migration 0003, `mycelix.catalog.models.CatalogChange`) note `(scope, key)` in
+and artists (migration 0004, `mycelix.catalog.models.CatalogChange`) note `(scope, key)` in
 `catalog_changes`, inside the writing transaction. So every writer is covered — the API, the
 indexer in this process or in `mycelix indexer run`, a script — and a change becomes visible
 to a reader exactly when its commit does. A feed returns the changes it has not returned
@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 Change = tuple[str, str]  # (scope, key): ("song", id), ("artist", address), ("list", "*"|"plays")
 EVERYTHING: Change = ("all", "")
+ANY: Change = ("any", "")  # a dependency on every change the feed reports (not a change)
 LIST_ALL: Change = ("list", "*")
 LIST_PLAYS: Change = ("list", "plays")
 PG_POLL_SECONDS = 0.1

@@ -1,6 +1,6 @@
-"""A song's detail from the catalogue straight to JSON bytes: two queries on a pooled DBAPI
-connection (the song with its artist's name, then its splits), orjson; no ORM objects, no
-pydantic validation. A cold detail cost ~2 ms of Python that way (session, identity map,
+"""A song's detail from the catalogue straight to JSON bytes: two plain SQL queries on a
+pooled connection (the song with its artist's name, then its splits), orjson; no ORM objects,
+no pydantic validation. A cold detail cost ~2 ms of Python that way (session, identity map,
 joined and select-in loads, `SongDetail` validation and serialisation) and costs ~0.2 ms
 this way (bench/README.md). The bytes are what `SongDetail` would serialise:
 `tests/api/test_song_reads.py` compares the two on every kind of song."""
@@ -33,25 +33,15 @@ SPLITS = "SELECT recipient, bps, role FROM splits WHERE song_id = {p} ORDER BY p
 def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
     """The `GET /api/songs/{song_id}` body of a described song (`song_id` normalised), or
     None when there is no such song or it is a stub."""
-    sqlite = catalog.dialect == "sqlite"
-    mark = "?" if sqlite else "%s"
-    connection = catalog.reader.raw_connection()
-    try:
-        cursor = connection.cursor()
-        if sqlite:  # one snapshot for both queries (pysqlite runs in autocommit here)
-            cursor.execute("BEGIN")
-        cursor.execute(SONG.format(p=mark), (song_id,))
-        row = cursor.fetchone()
+    mark = "?" if catalog.dialect == "sqlite" else "%s"
+    # A Core connection (not a session): the engine's events still time each statement
+    # (mycelix_db_query_duration_seconds) and open one read transaction for both queries.
+    with catalog.reader.connect() as connection:
+        row = connection.exec_driver_sql(SONG.format(p=mark), (song_id,)).first()
         splits: Sequence[Any] = []
         if row is not None and row[1]:
-            cursor.execute(SPLITS.format(p=mark), (song_id,))
-            splits = cursor.fetchall()
-        cursor.close()
-    finally:
-        try:
-            connection.rollback()
-        finally:
-            connection.close()  # back to the pool
+            splits = connection.exec_driver_sql(SPLITS.format(p=mark), (song_id,)).all()
+        connection.rollback()
     if row is None or not row[1]:
         return None
     return orjson.dumps(_detail(row, splits))
