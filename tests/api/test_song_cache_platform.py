@@ -1,6 +1,7 @@
 """The song response cache inside the real app, on SQLite and on PostgreSQL: an edit is read
 back at once, the indexer's commit invalidates, and a second process writing the catalogue
-(SQLite: any commit; PostgreSQL: announced through Redis) is seen by this one's cache."""
+is seen by this one's cache through the catalogue's change feed (SQLite: as soon as the
+commit is visible; PostgreSQL: within a poll)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import redis
 from fastapi.testclient import TestClient
 
 from mycelix.api.app import create_app
 from mycelix.platform import Platform
-from mycelix.songs.cache import (
-    EXTRAS_KEY,
-    LOCAL_TTL_SECONDS,
-    LocalVersion,
-    RedisVersion,
-    SongCache,
-    SqliteDataVersion,
-)
+from mycelix.songs.cache import EXTRAS_KEY, SongCache
+from mycelix.songs.changes import PostgresChanges, SqliteChanges
 from tests.api.helpers_endpoints import (
     Session,
     act,
@@ -50,10 +44,8 @@ def cached_song(client: TestClient, platform: Platform, song_id: str) -> dict[st
 
 def test_the_cache_suits_the_catalogue(platform: Platform, client: TestClient) -> None:
     cache = platform.extras[EXTRAS_KEY]
-    if platform.catalog.dialect == "sqlite":
-        assert isinstance(cache.source, SqliteDataVersion) and cache.ttl is None
-    else:  # no Redis configured: only this process's writes, others' within the TTL
-        assert isinstance(cache.source, LocalVersion) and cache.ttl == LOCAL_TTL_SECONDS
+    kind = SqliteChanges if platform.catalog.dialect == "sqlite" else PostgresChanges
+    assert isinstance(cache.feed, kind) and cache.ttl is None
 
 
 def test_an_edit_is_read_back_at_once(
@@ -89,6 +81,31 @@ def test_the_indexers_commit_invalidates(
     assert cached_song(client, platform, song)["play_count"] == 1
 
 
+def test_writes_that_change_no_song_keep_the_cache(
+    platform: Platform, client: TestClient, auth: Session
+) -> None:
+    """Analytics events and a payment for another song are committed; the cached detail of
+    this song and the page it is on are still served from the cache (and still right)."""
+    song = register(client, platform, auth["artist"], "gift-economy-v1")
+    other = register(client, platform, auth["artist"], "gift-economy-v1")
+    describe_song(platform, auth.address("artist"), f"Kept {song[2:10]}", song_id=song)
+    describe_song(platform, auth.address("artist"), f"Paid {other[2:10]}", song_id=other)
+    index(platform)
+    cache: SongCache = platform.extras[EXTRAS_KEY]
+    kept = cached_song(client, platform, song)
+    page = client.get("/api/songs", params={"q": f"Kept {song[2:10]}"})
+    assert [s["song_id"] for s in page.json()["items"]] == [song]
+    events = [{"name": "play_end", "song_id": song}, {"name": "page_view"}]
+    assert client.post("/api/analytics/events", json={"events": events}).status_code == 202
+    act(client, platform, "stream", {"song_id": other}, auth["listener"])
+    index(platform)
+    assert cached_song(client, platform, other)["play_count"] == 1  # the paid one moved
+    hits = cache.hits
+    assert client.get(f"/api/songs/{song}").json() == kept
+    assert client.get("/api/songs", params={"q": f"Kept {song[2:10]}"}).json() == page.json()
+    assert cache.hits == hits + 2, "an unrelated write dropped cached answers"
+
+
 SQLITE_WRITER = """
 import sqlite3, sys
 with sqlite3.connect(sys.argv[1]) as db:
@@ -98,11 +115,9 @@ with sqlite3.connect(sys.argv[1]) as db:
 POSTGRES_WRITER = """
 import sys
 from sqlalchemy import create_engine, text
-from mycelix.songs.cache import RedisVersion
 engine = create_engine(sys.argv[1])
 with engine.begin() as db:
     db.execute(text("UPDATE songs SET play_count = 77 WHERE title = :t"), {"t": sys.argv[2]})
-RedisVersion.from_url(sys.argv[3], key=sys.argv[4]).bump()
 """
 
 
@@ -123,7 +138,7 @@ def replica(platform: Platform, cache: SongCache) -> Iterator[TestClient]:
 
 
 def test_another_process_writing_the_catalogue_is_seen(
-    platform: Platform, client: TestClient, auth: Session, redis_url: str
+    platform: Platform, client: TestClient, auth: Session
 ) -> None:
     song = register(client, platform, auth["artist"], "gift-economy-v1")
     title = f"Shared {song[2:10]}"
@@ -135,13 +150,14 @@ def test_another_process_writing_the_catalogue_is_seen(
         assert client.get(f"/api/songs/{song}").json()["play_count"] == 77
         return
 
-    # PostgreSQL: two API processes' caches share a version counter in Redis.
-    key = f"mycelix-test:songs:{song[2:10]}"
-    redis.Redis.from_url(redis_url).delete(key)
+    # PostgreSQL: two API processes' caches, each polling the change feed.
+    conninfo = platform.catalog.url.set(drivername="postgresql").render_as_string(
+        hide_password=False
+    )
     poll = 0.05
     with (
-        replica(platform, SongCache(RedisVersion.from_url(redis_url, key=key, poll=poll))) as a,
-        replica(platform, SongCache(RedisVersion.from_url(redis_url, key=key, poll=poll))) as b,
+        replica(platform, SongCache(PostgresChanges(conninfo, poll=poll))) as a,
+        replica(platform, SongCache(PostgresChanges(conninfo, poll=poll))) as b,
     ):
         assert a.get(f"/api/songs/{song}").json()["title"] == title
         assert b.get(f"/api/songs/{song}").json()["title"] == title
@@ -154,15 +170,13 @@ def test_another_process_writing_the_catalogue_is_seen(
         time.sleep(poll * 2)
         assert b.get(f"/api/songs/{song}").json()["title"] == "Edited on A"  # within a poll
 
-        # A third process (the indexer, `mycelix indexer run`) writes and announces.
+        # A third process (the indexer, `mycelix indexer run`) writes, and tells nobody.
         a.get(f"/api/songs/{song}")
         b.get(f"/api/songs/{song}")
         run_writer(
             POSTGRES_WRITER,
             platform.catalog.url.render_as_string(hide_password=False),
             "Edited on A",
-            redis_url,
-            key,
         )
         time.sleep(poll * 2)
         assert a.get(f"/api/songs/{song}").json()["play_count"] == 77

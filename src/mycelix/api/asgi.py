@@ -1,4 +1,4 @@
-"""ASGI factory for multi-worker serving (`uvicorn mycelix.api.asgi:create --factory`): each
+"""ASGI factory for multi-worker serving (`mycelix serve --workers N` runs it with Granian): each
 worker builds its own platform from `MYCELIX_*` variables, without an indexer (run
 `mycelix indexer run` once, separately)."""
 

@@ -9,17 +9,19 @@ routes anything, and fills the cache from the app's own answers.
   dependency injection, a catalogue query, validation and serialisation). It sets
   `scope["route"]` to the route FastAPI resolved for that path on its miss, so
   `ObserveMiddleware` (outside this one) counts hits under the same route templates.
-- A miss goes through the app unchanged; a 200 is stored under the catalogue version read
-  before the app ran (`SongCache.put` refuses it if a write happened meanwhile), and only
-  when FastAPI routed it to the song listing or the song detail (so
+- A miss goes through the app unchanged; a 200 is stored with what it shows (its songs and
+  artists, `mycelix.songs.cache.dependencies`) under the cache's mark taken before the app
+  ran (`SongCache.put` refuses it if one of those changed meanwhile), and only when FastAPI
+  routed it to the song listing or the song detail (so
   `/api/songs/{id}/audio` and other routes are never cached). Concurrent misses for one
   URL wait for the first (single flight), and at most `max_misses` misses run in the app
   at once: each holds a worker thread and a catalogue connection, and a burst of misses
   right after an invalidation must queue here, on the event loop, not in the connection
   pool while holding the thread-pool tokens FastAPI needs to finish the others.
 - A successful write (POST/PUT/PATCH/DELETE answered 2xx) under `/api/songs` or
-  `/api/artists` (artist names appear in song payloads) bumps the cache's version once the
-  app has returned, i.e. after the request's unit of work committed.
+  `/api/artists` (artist names appear in song payloads) bumps the cache once the app has
+  returned, i.e. after the request's unit of work committed: the next lookup reads the
+  catalogue's change feed at once (on PostgreSQL it would otherwise wait for the next poll).
 
 Install it innermost (the first `add_middleware` in `create_app`), inside CORS and the
 metrics middleware, so both treat cached answers like any other.
@@ -31,7 +33,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from mycelix.songs.cache import CachedResponse, SongCache
+from mycelix.songs.cache import CachedResponse, SongCache, dependencies
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -145,7 +147,7 @@ class SongReadFastPath:
             if self._gate is None:
                 self._gate = asyncio.Semaphore(self.max_misses)
             async with self._gate:
-                version = self.cache.version()
+                mark = self.cache.mark()
                 await self.app(scope, receive, capture)
             route = scope.get("route")
             if (
@@ -156,7 +158,8 @@ class SongReadFastPath:
             ):
                 answer = CachedResponse(200, tuple(headers), b"".join(body))
                 self._routes.setdefault(kind, route)
-                self.cache.put(key, version, answer)
+                shows = dependencies(kind, scope.get("query_string", b""), answer.body)
+                self.cache.put(key, mark, answer, shows)
         finally:
             if future is not None:
                 self._inflight.pop(key, None)
@@ -175,8 +178,7 @@ class SongReadFastPath:
             await self.app(scope, receive, watch)
         finally:
             if 200 <= status < 300:
-                # On a worker thread: with Redis configured, a bump is a network call.
-                await asyncio.to_thread(self.cache.bump)
+                self.cache.bump()
 
 
 def _kind(path: str) -> str | None:

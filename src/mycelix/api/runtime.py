@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
+import signal
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -83,24 +85,32 @@ class Runtime:
         return supervisor
 
     def serve(self, workers: int = 1) -> None:
-        import uvicorn
+        """Serve the app with Granian (a Rust HTTP server): it sends audio files itself
+        (`http.response.pathsend`, `mycelix.streaming.endpoints`), so their bytes never pass
+        through Python. One worker serves this process's app (the embedded chain and indexer
+        live here); more each build their own from the environment (`mycelix.api.asgi`)."""
+        from granian.constants import Interfaces
+        from granian.log import LogLevels
 
         s = self.platform.settings
+        options: dict[str, Any] = {
+            "address": s.host,
+            "port": s.port,
+            "interface": Interfaces.ASGI,
+            "log_level": LogLevels.error,  # its warnings: "embedded server is experimental"
+            "log_access": False,
+            "websockets": False,
+            # A socket backlog for bursts of connections (Granian's default is 128).
+            "backlog": 2048,
+        }
         if workers == 1:
             gc.freeze()  # see mycelix.api.asgi
-            uvicorn.run(self.app, host=s.host, port=s.port, log_level="warning", access_log=False)
+            asyncio.run(_serve_embedded(self.app, options))
             return
-        # Each worker builds its own platform from the environment (same settings).
+        from granian import Granian
+
         os.environ.update(s.to_env())
-        uvicorn.run(
-            "mycelix.api.asgi:create",
-            factory=True,
-            host=s.host,
-            port=s.port,
-            workers=workers,
-            log_level="warning",
-            access_log=False,
-        )
+        Granian("mycelix.api.asgi:create", factory=True, workers=workers, **options).serve()
 
     def close(self) -> None:
         worker = self.platform.extras.pop("settlement", None)
@@ -119,3 +129,14 @@ class Runtime:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+async def _serve_embedded(app: FastAPI, options: dict[str, Any]) -> None:
+    """Granian in this process's event loop, stopped by SIGINT or SIGTERM."""
+    from granian.server.embed import Server
+
+    server = Server(app, **options)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, server.stop)
+    await server.serve()

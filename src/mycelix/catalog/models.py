@@ -404,5 +404,22 @@ class IndexedBlock(Base):
     block_time: Mapped[datetime | None] = mapped_column()
 
 
+class CatalogChange(Base):
+    """What the song reads' cache must forget (`mycelix.songs.changes`): an append-only log
+    written only by the database's own triggers (migration 0004) in the transaction that
+    changed a song, its splits or an artist's name, so every writer is covered and a change is
+    visible exactly when its commit is. Scopes: `song` (a song or its splits), `artist` (a name
+    shown on songs), `list` (`*`: which songs a listing holds or their order; `plays`: the
+    order by plays). The triggers keep the last `KEEP` rows or so."""
+
+    __tablename__ = "catalog_changes"
+
+    seq: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(66))
+    # PostgreSQL: the writing transaction's id (see `mycelix.songs.changes`); NULL on SQLite.
+    xid: Mapped[int | None] = mapped_column(BigInteger, index=True)
+
+
 # Tables of other domains on the same metadata, so the migrations and the schema checks see them.
 from mycelix.vouchers import models as _voucher_models  # noqa: E402, F401

@@ -31,7 +31,6 @@ from mycelix.config import Settings
 from mycelix.indexer import Indexer, rebuild
 from mycelix.indexer.indexer import DEFAULT_BATCH_BLOCKS
 from mycelix.ops.metrics import Metrics
-from mycelix.songs.cache import announce_songs_changed
 
 indexer_app = typer.Typer(
     help="The chain indexer: contract events into the catalogue.", no_args_is_help=True
@@ -97,12 +96,8 @@ def run(
             confirmations=settings.confirmations,
             batch_blocks=batch_blocks,
             wait_for_lock=wait,
-            # Tell API replicas their song caches are stale.
-            on_commit=lambda c: (
-                announce_songs_changed(settings.redis_url, catalog.dialect)
-                if c.songs_changed
-                else None
-            ),
+            # API processes learn what changed from the catalogue's change feed
+            # (mycelix.songs.changes: triggers write it in the indexer's own transactions).
         ) as indexer:
             if once:
                 indexer.acquire()

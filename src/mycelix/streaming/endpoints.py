@@ -3,11 +3,19 @@
 A gated song streams to a listener the chain authorises now (free songs, patrons, auction slot
 holders) or who paid for a play of it in the last `PAID_PLAY_WINDOW` seconds (indexed `Payment`
 events). Authorisation answers are cached briefly because a player sends many range requests
-per play."""
+per play.
+
+Bytes: under a server with the ASGI path-send extension (Granian, what `mycelix serve` runs)
+a range covering the whole file — what a player asks first (`bytes=0-`), and a plain GET —
+is sent by the server from the file (`http.response.pathsend`): the access check ran here, the
+bytes never enter Python. Other ranges, and other servers, read the range in chunks
+(`ContentStore.read_range`)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,6 +31,22 @@ from mycelix.storage import ContentNotFound, parse_cid, plan_response
 from mycelix.streaming.access import can_stream
 
 router = APIRouter(tags=["streaming"])
+PATHSEND = "http.response.pathsend"
+
+
+class PathSendResponse(Response):
+    """A whole file, sent by the server itself (the ASGI path-send extension)."""
+
+    def __init__(self, path: Path, status_code: int, headers: Mapping[str, str]) -> None:
+        super().__init__(status_code=status_code, headers=headers)
+        self.path = path
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": PATHSEND, "path": str(self.path)})
+
 
 RANGE_DOC: dict[int | str, dict[str, Any]] = {
     206: {"description": "Partial content"},
@@ -63,6 +87,10 @@ async def _serve(
     p.metrics.stream_bytes.inc(end - start + 1)
     if request.method == "HEAD":
         return Response(status_code=plan.status, headers=plan.headers)
+    if start == 0 and end == size - 1 and PATHSEND in request.scope.get("extensions", {}):
+        path = p.store.local_path(cid)
+        if path is not None:
+            return PathSendResponse(path, plan.status, plan.headers)
     return StreamingResponse(
         p.store.read_range(cid, start, end), status_code=plan.status, headers=plan.headers
     )

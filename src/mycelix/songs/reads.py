@@ -1,0 +1,130 @@
+"""A song's detail from the catalogue straight to JSON bytes: two plain SQL queries on a
+pooled connection (the song with its artist's name, then its splits), orjson; no ORM objects,
+no pydantic validation. A cold detail cost ~2 ms of Python that way (session, identity map,
+joined and select-in loads, `SongDetail` validation and serialisation) and costs ~0.2 ms
+this way (bench/README.md). The bytes are what `SongDetail` would serialise:
+`tests/api/test_song_reads.py` compares the two on every kind of song."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from mycelix.catalog.db import Catalog
+from mycelix.catalog.types import to_checksum
+from mycelix.schemas import role_name
+from mycelix.songs.schemas import DEFAULT_STREAM_PRICE, STRATEGIES
+
+SONG = (
+    "SELECT s.song_id, s.title, s.artist, a.name, s.genre, s.duration_ms, s.strategy_name, "
+    "s.stream_price, s.patron_only, s.registration_block, s.play_count, s.audio_cid, "
+    "s.cover_cid, s.created_at, s.media_type, s.bitrate, s.sample_rate, s.waveform, "
+    "s.registration_tx FROM songs s JOIN artists a ON a.address = s.artist "
+    "WHERE s.song_id = {p}"
+)
+SPLITS = "SELECT recipient, bps, role FROM splits WHERE song_id = {p} ORDER BY position"
+
+
+def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
+    """The `GET /api/songs/{song_id}` body of a described song (`song_id` normalised), or
+    None when there is no such song or it is a stub."""
+    mark = "?" if catalog.dialect == "sqlite" else "%s"
+    # A Core connection (not a session): the engine's events still time each statement
+    # (mycelix_db_query_duration_seconds) and open one read transaction for both queries.
+    with catalog.reader.connect() as connection:
+        row = connection.exec_driver_sql(SONG.format(p=mark), (song_id,)).first()
+        splits: Sequence[Any] = []
+        if row is not None and row[1]:
+            splits = connection.exec_driver_sql(SPLITS.format(p=mark), (song_id,)).all()
+        connection.rollback()
+    if row is None or not row[1]:
+        return None
+    return orjson.dumps(_detail(row, splits))
+
+
+def _detail(row: Any, splits: Sequence[Any]) -> dict[str, Any]:
+    (
+        song_id,
+        title,
+        artist,
+        artist_name,
+        genre,
+        duration_ms,
+        strategy,
+        price,
+        patron_only,
+        registration_block,
+        play_count,
+        audio_cid,
+        cover_cid,
+        created_at,
+        media_type,
+        bitrate,
+        sample_rate,
+        waveform,
+        registration_tx,
+    ) = row
+    if strategy != STRATEGIES[0]:
+        shown_price = None
+    else:
+        shown_price = str(DEFAULT_STREAM_PRICE if price is None else int(Decimal(price)))
+    return {
+        "song_id": song_id,
+        "title": title,
+        "artist": _checksum(artist),
+        "artist_name": artist_name,
+        "genre": genre,
+        "duration": duration_ms / 1000 if duration_ms is not None else None,
+        "strategy": strategy,
+        "stream_price": shown_price,
+        "patron_only": bool(patron_only),
+        "registered": registration_block is not None,
+        "play_count": int(play_count),
+        "audio_url": f"/api/songs/{song_id}/audio" if audio_cid else None,
+        "cover_url": f"/api/content/{cover_cid}" if cover_cid else None,
+        "created_at": _moment(created_at),
+        "media_type": media_type,
+        "bitrate": bitrate,
+        "sample_rate": sample_rate,
+        "waveform": _peaks(waveform),
+        "splits": [
+            {
+                "recipient": _checksum(recipient),
+                "bps": bps,
+                "role": role_name(role),
+                "role_code": role,
+            }
+            for recipient, bps, role in splits
+        ],
+        "registration_tx": registration_tx,
+        "registration_block": registration_block,
+    }
+
+
+@lru_cache(maxsize=65_536)
+def _checksum(address: str) -> str:
+    return to_checksum(address)
+
+
+def _moment(value: Any) -> str:
+    """As pydantic writes an aware UTC datetime: ISO 8601 with `Z`."""
+    if isinstance(value, str):  # SQLite keeps naive UTC text
+        value = datetime.fromisoformat(value)
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _peaks(value: Any) -> list[float] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | bytes):
+        value = orjson.loads(value)
+    if value is None:  # JSON null
+        return None
+    # `list[float]` in the model: an integral peak (0, 1) is written 0.0, 1.0.
+    return [float(x) for x in value]
