@@ -12,7 +12,7 @@ from boa.util.abi import Address
 from eth_abi import encode
 from eth_utils import keccak, to_bytes
 
-from mycelix.chain.artifacts import CONTRACTS_DIR
+from mycelix.chain.artifacts import source_path
 from mycelix.chain.deploy import create_address
 from mycelix.chain.units import ONE
 from mycelix.strategies.ids import strategy_id
@@ -73,7 +73,7 @@ class System:
 
 
 def load(name: str, *args: Any) -> Any:
-    return boa.load(str(CONTRACTS_DIR / f"{name}.vy"), *args, name=name)
+    return boa.load(str(source_path(name)), *args, name=name)
 
 
 def deployer_nonce(account: str) -> int:

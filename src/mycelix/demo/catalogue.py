@@ -18,18 +18,16 @@ from mycelix.demo.cast import Cast, Person
 from mycelix.demo.publish import name_artist, publish, song_id_of
 from mycelix.platform import Platform
 from mycelix.sdk import Role, Split, Tier
+from mycelix.strategies import dutch_auction, gift_economy, patronage, pay_per_stream, registry
 
-PPS = "pay-per-stream-v1"
-GIFT = "gift-economy-v1"
-PATRONAGE = "patronage-v1"
-AUCTION = "dutch-auction-v1"
+# The demo's story is scripted around these four (who patronises whom, who collects a slot);
+# every strategy's label comes from its folder, through the registry.
+PPS = pay_per_stream.STRATEGY.name
+GIFT = gift_economy.STRATEGY.name
+PATRONAGE = patronage.STRATEGY.name
+AUCTION = dutch_auction.STRATEGY.name
 
-STRATEGY_LABELS = {
-    PPS: "pay-per-stream",
-    GIFT: "gift economy",
-    PATRONAGE: "patronage",
-    AUCTION: "Dutch auction",
-}
+STRATEGY_LABELS = {s.name: s.label for s in registry.all_strategies()}
 
 
 @dataclass(frozen=True)
