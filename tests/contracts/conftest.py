@@ -50,6 +50,8 @@ class System:
     gift: Any
     patronage: Any
     auction: Any
+    freemium: Any
+    pwyw: Any
 
     def fund(self, account: str, amount: int = 1_000 * ONE) -> None:
         """Mint FLOW to `account` and approve the router for all of it."""
@@ -91,11 +93,15 @@ def build_system(owner: str, treasury: str) -> System:
         gift = load("GiftEconomy", router.address, cgc.address)
         patronage = load("Patronage", router.address)
         auction = load("DutchAuction", router.address)
+        freemium = load("Freemium", router.address)
+        pwyw = load("PayWhatYouWant", router.address)
         router.register_strategy(strategy_id("pay-per-stream-v1"), pps.address)
         router.register_strategy(strategy_id("gift-economy-v1"), gift.address)
         router.register_strategy(strategy_id("patronage-v1"), patronage.address)
         router.register_strategy(strategy_id("dutch-auction-v1"), auction.address)
-    return System(owner, treasury, flow, cgc, router, pps, gift, patronage, auction)
+        router.register_strategy(strategy_id("freemium-v1"), freemium.address)
+        router.register_strategy(strategy_id("pay-what-you-want-v1"), pwyw.address)
+    return System(owner, treasury, flow, cgc, router, pps, gift, patronage, auction, freemium, pwyw)
 
 
 @pytest.fixture(scope="module")

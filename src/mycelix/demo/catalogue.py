@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from mycelix.chain.units import DAY, to_wei
 from mycelix.demo.cast import Cast, Person
@@ -54,9 +55,10 @@ class SongSpec:
     gift: GiftTerms | None = None  # None keeps the strategy's defaults
     patron_only: bool = False
     auction: AuctionTerms | None = None
+    terms: dict[str, Any] | None = None  # a seam strategy's (`Strategy.demo_configure`)
 
 
-SONGS = (
+_SCRIPTED = (
     SongSpec(
         "Mycelial Network", "hyphae", PPS, price=Decimal("0.02"),
         splits=(("hyphae", 3_500, Role.ARTIST), ("bram", 2_500, Role.ARTIST),
@@ -93,6 +95,22 @@ SONGS = (
         splits=(("fruiting", 7_000, Role.ARTIST), ("mara", 3_000, Role.FEATURED)),
     ),
 )  # fmt: skip
+
+# Every other strategy's own demo songs (`Strategy.demo_songs`), played by its `demo_play`.
+SONGS = (
+    *_SCRIPTED,
+    *(
+        SongSpec(
+            d.title,
+            d.act,
+            s.name,
+            splits=tuple((key, bps, Role[role.upper()]) for key, bps, role in d.splits),
+            terms=dict(d.terms),
+        )
+        for s in registry.all_strategies()
+        for d in s.demo_songs()
+    ),
+)
 
 # Rhizome's patronage: the second tier opens the patron-only song.
 PATRON_TIERS = (
@@ -197,6 +215,8 @@ def release(
             )
         if spec.patron_only:
             sdk.set_patron_only(sid)
+        if spec.terms is not None:
+            registry.get(spec.strategy).demo_configure(sdk, sid, spec.terms)
         song = Song(spec, title, sid, artist, published.audio_cid, published.format)
         if spec.auction is not None:
             a = spec.auction

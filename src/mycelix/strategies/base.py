@@ -7,7 +7,8 @@ events kept), so a folder writes only what is its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,6 +35,7 @@ class BaseStrategy:
     free_plays: bool = False
     denial_reason: str = "unpaid"
     economy_field: str | None = None
+    short: str = ""  # empty: the label
 
     @property
     def catalogue(self) -> Catalogue:
@@ -63,6 +65,17 @@ class BaseStrategy:
 
     def demo_songs(self) -> list[DemoSong]:
         return []
+
+    def demo_configure(self, client: Any, song: bytes, terms: dict[str, Any]) -> None:
+        return None
+
+    def demo_play(
+        self, client: Any, song: bytes, rng: random.Random
+    ) -> tuple[Callable[..., object], tuple[Any, ...]]:
+        return client.stream, (song,)
+
+    def demo_terms(self, client: Any, song: bytes) -> str:
+        return self.catalogue.title
 
     # helpers for subclasses
 

@@ -9,6 +9,7 @@ economy view, why it refuses a play, its events, its demo songs) is asked throug
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -70,6 +71,7 @@ class Strategy(Protocol):
     name: str  # registry name, e.g. "tipjar-v1"; the router's id is keccak256 of it
     contract: str  # the folder's Vyper contract, e.g. "Tipjar"
     label: str  # short human name for tables and menus, e.g. "tip jar"
+    short: str  # a column heading in the demo's tables, e.g. "tips" (empty: the label)
     order: int  # position in listings (lower first); new strategies take 100+
     free_plays: bool  # plays are free to whoever the chain lets play (the API shows price 0)
     denial_reason: str  # the streaming API's code when the chain refuses a free play
@@ -110,5 +112,19 @@ class Strategy(Protocol):
         ...
 
     def demo_songs(self) -> list[DemoSong]:
-        """The songs the demo releases under this strategy."""
+        """The songs the demo releases under this strategy (beyond its scripted story)."""
+        ...
+
+    def demo_configure(self, client: Any, song: bytes, terms: dict[str, Any]) -> None:
+        """Set a demo song's `terms` as its artist (`client`: the artist's SDK client)."""
+        ...
+
+    def demo_play(
+        self, client: Any, song: bytes, rng: random.Random
+    ) -> tuple[Callable[..., object], tuple[Any, ...]]:
+        """One play of a demo song by a listener: the SDK action and its arguments."""
+        ...
+
+    def demo_terms(self, client: Any, song: bytes) -> str:
+        """The song's terms in a few words, for the demo's catalogue table."""
         ...

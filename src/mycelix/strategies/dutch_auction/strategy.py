@@ -59,6 +59,7 @@ class DutchAuction(BaseStrategy):
     name = "dutch-auction-v1"
     contract = "DutchAuction"
     label = "Dutch auction"
+    short = "auction"
     order = 40
     free_plays = True
     denial_reason = "no_slot"

@@ -61,6 +61,7 @@ class GiftEconomy(BaseStrategy):
     name = "gift-economy-v1"
     contract = "GiftEconomy"
     label = "gift economy"
+    short = "gift"
     order = 20
     free_plays = True
     economy_field = "gift"

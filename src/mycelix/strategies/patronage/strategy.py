@@ -65,6 +65,7 @@ class Patronage(BaseStrategy):
     name = "patronage-v1"
     contract = "Patronage"
     label = "patronage"
+    short = "patron"
     order = 30
     free_plays = True
     denial_reason = "patrons_only"

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from mycelix.chain.units import PaymentType
 from mycelix.schemas import Amount
 from mycelix.strategies.base import TIP, BaseStrategy, payment_type, sid, view, wei_field
-from mycelix.strategies.protocol import Catalogue, DemoSong, Projection
+from mycelix.strategies.protocol import Catalogue, Projection
 
 if TYPE_CHECKING:
     from mycelix.platform import Platform
@@ -29,6 +29,7 @@ class PayPerStream(BaseStrategy):
     name = "pay-per-stream-v1"
     contract = "PayPerStream"
     label = "pay-per-stream"
+    short = "stream"
     order = 10
     economy_field = "pay_per_stream"
 
@@ -76,9 +77,6 @@ class PayPerStream(BaseStrategy):
         from .indexer import on_price_set
 
         return {"PriceSet": on_price_set}
-
-    def demo_songs(self) -> list[DemoSong]:
-        return []
 
 
 def indexed_price(price: int) -> int | None:
