@@ -1,4 +1,5 @@
-"""The songs: each act releases two, covering all four strategies, with realistic splits.
+"""The songs: each act releases two scripted ones covering the first four strategies, plus the
+songs every other strategy folder offers (`Strategy.demo_songs`), with realistic splits.
 
 Every song is a real recording with a cover (`media`), published through the platform's upload
 path and registered under its content hash (`publish`), so it is listed and plays. Every run
