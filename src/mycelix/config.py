@@ -141,6 +141,13 @@ class Settings(BaseSettings):
     indexer_max_lag: int = Field(
         50, ge=0, description="Blocks behind the confirmed head before /ready fails."
     )
+    # None: offered on a dev chain when `serve` listens on loopback only.
+    dev_wallet: bool | None = Field(
+        None,
+        description="Offer the built-in dev wallet (the public dev accounts) to pages "
+        "(default: on a dev chain served on loopback).",
+        examples=[True],
+    )
 
     def __init__(self, **values: Any) -> None:
         try:

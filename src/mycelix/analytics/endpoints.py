@@ -52,6 +52,7 @@ EventName = Literal[
     "patron_click",
     "bid_click",
     "client_error",
+    "withdraw",
 ]
 EVENT_NAMES: tuple[str, ...] = get_args(EventName)
 MAX_PROPERTIES = 32

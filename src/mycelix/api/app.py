@@ -14,6 +14,7 @@ from mycelix.api.observe import ObserveMiddleware
 from mycelix.auth.service import AuthService, public_origins
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
+from mycelix.web import install as install_web
 
 
 def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> FastAPI:
@@ -44,6 +45,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
         public_origins(platform.settings),
     )
     errors.install(app)
+    install_web(app)
     for router in (
         system,
         auth,

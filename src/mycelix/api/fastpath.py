@@ -1,5 +1,7 @@
 """A raw-ASGI fast path for the two hot song reads, `GET /api/songs?...` and
-`GET /api/songs/{song_id}`: answers from `mycelix.songs.cache.SongCache` before FastAPI
+`GET /api/songs/{song_id}`, and for the catalogue pages built from the same rows (`GET /` and
+`GET /discover?...`: the same HTML for every visitor, the viewer's state comes from scripts):
+answers from `mycelix.songs.cache.SongCache` before FastAPI
 routes anything, and fills the cache from the app's own answers.
 
 - A hit sends the cached status, headers and body (~20 µs of Python instead of routing,
@@ -38,7 +40,13 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LIST_PATH = "/api/songs"
 DETAIL_PREFIX = "/api/songs/"
-TEMPLATES = {"list": "/api/songs", "detail": "/api/songs/{song_id}"}
+TEMPLATES = {
+    "list": "/api/songs",
+    "detail": "/api/songs/{song_id}",
+    "home": "/",
+    "discover": "/discover",
+}
+PAGES = {"/": "home", "/discover": "discover"}
 WRITE_PREFIXES = ("/api/songs", "/api/artists")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_MAX_MISSES = 4  # the SQLite reader pool (mycelix.catalog.db.SQLITE_READERS)
@@ -167,6 +175,8 @@ class SongReadFastPath:
 
 
 def _kind(path: str) -> str | None:
+    if path in PAGES:
+        return PAGES[path]
     if path == LIST_PATH:
         return "list"
     if (

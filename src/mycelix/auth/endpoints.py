@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
+from web3 import Web3
 
 from mycelix.api.deps import SESSION_COOKIE, CurrentAddress, auth, rate_limit, session_token
 from mycelix.auth.service import SESSION_TTL, AuthService
@@ -17,6 +18,10 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 class NonceOut(BaseModel):
     nonce: str
+    address: str | None = Field(
+        default=None,
+        description="The `address` asked about, EIP-55 checksummed as the message must name it.",
+    )
 
 
 class VerifyIn(BaseModel):
@@ -35,9 +40,15 @@ class MeOut(BaseModel):
 
 
 @router.get("/nonce", dependencies=[Depends(rate_limit("auth", 60))])
-def nonce(service: Annotated[AuthService, Depends(auth)]) -> NonceOut:
-    """A single-use nonce to put in the Sign-In with Ethereum message (valid 10 minutes)."""
-    return NonceOut(nonce=service.issue_nonce())
+def nonce(
+    service: Annotated[AuthService, Depends(auth)],
+    address: Annotated[str | None, Query(pattern="^0x[0-9a-fA-F]{40}$")] = None,
+) -> NonceOut:
+    """A single-use nonce to put in the Sign-In with Ethereum message (valid 10 minutes). With
+    `address`, also that address checksummed (EIP-4361 messages name it so; a page without a
+    keccak library can ask here)."""
+    checksummed = Web3.to_checksum_address(address) if address else None
+    return NonceOut(nonce=service.issue_nonce(), address=checksummed)
 
 
 @router.post("/verify", dependencies=[Depends(rate_limit("auth", 60))])

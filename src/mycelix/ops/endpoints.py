@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -18,12 +18,6 @@ from mycelix.indexer.supervisor import IndexerHealth, IndexerSupervisor
 from mycelix.platform import Platform
 
 router = APIRouter(tags=["operations"])
-
-
-@router.get("/", include_in_schema=False)
-def root() -> RedirectResponse:
-    """The API's interactive documentation."""
-    return RedirectResponse("/docs")
 
 
 @router.get("/health")
