@@ -34,7 +34,10 @@ from mycelix.strategies import registry
 def strategy_label(strategy_id_hex: str) -> str:
     """The registry name of a strategy id (0x-hex), or the id itself if this version does not
     know it."""
-    found = registry.by_id(bytes.fromhex(strategy_id_hex[2:]))
+    try:
+        found = registry.by_id(bytes.fromhex(strategy_id_hex.removeprefix("0x")))
+    except ValueError:
+        return strategy_id_hex
     return strategy_id_hex if found is None else found.name
 
 
