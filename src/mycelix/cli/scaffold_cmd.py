@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from mycelix.cli.common import settings_from
 from mycelix.cli.wallet import command_errors
 from mycelix.strategies.scaffold import Names, scaffold_strategy
 
@@ -21,9 +22,12 @@ def strategy(
         Path, typer.Option("--root", help="The checkout to write into.", file_okay=False)
     ] = Path("."),
 ) -> None:
-    """Write a new strategy: its folder under src/mycelix/strategies/ (contract, strategy,
-    SDK adapter, docs page) and its tests under tests/strategies/, ready to compile, deploy
-    and pass as written. Refuses a name that exists, writing nothing."""
+    """Write a new strategy folder and its tests.
+
+    The folder goes under src/mycelix/strategies/ (contract, strategy, SDK adapter, docs
+    page), the tests under tests/strategies/; as written they compile, deploy and pass.
+    Refuses a name that exists, writing nothing."""
+    settings_from(None, None)  # like every command: a bad config file stops it first
     with command_errors():
         written = scaffold_strategy(name, root.resolve())
         names = Names.of(name)
