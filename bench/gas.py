@@ -22,15 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_account import Account
 from eth_utils import keccak
 from web3 import Web3
 
-from mycelix.chain import artifacts
+from mycelix.chain import artifacts, vouchers
 from mycelix.chain.connect import Chain, open_chain
 from mycelix.chain.deploy import deploy_system
 from mycelix.chain.tx import Sender
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
 from mycelix.config import Settings
+from mycelix.sdk import Mycelix
 from mycelix.strategies.ids import strategy_id
 
 # Test-only helpers (tests/support) are not installed with the package: import them from the
@@ -118,6 +120,74 @@ class Bench:
 
     # -- the operations
 
+    def balance_rows(self, three_way: bytes, price: int) -> None:
+        """Streams paid from listener balances: directly, and as signed vouchers settled 50 at a
+        time, each voucher by a different listener who has settled one before."""
+        self.split(three_way, 3)
+        flow = self.c["FlowToken"]
+        self.send(self.listener, self.router.functions.deposit(1_000 * ONE))
+        pay = self.router.functions.pay_from_balance(three_way, price, PaymentType.STREAM, 0)
+        self.send(self.listener, pay)
+        self.measure(
+            "stream paid from a listener balance, 3-recipient split",
+            None,
+            65_000,
+            self.listener,
+            pay,
+        )
+
+        # The SDK as a listener calls it: every transaction `stream()` sends is counted.
+        sdk = Mycelix(self.w3, self.manifest, self.chain.dev_accounts[2])
+        assert sdk.address == self.listener
+        sdk.stream(three_way)
+        first = self.w3.eth.block_number + 1
+        sdk.stream(three_way)
+        sent = [
+            self.w3.eth.get_transaction_receipt(tx["hash"])
+            for n in range(first, self.w3.eth.block_number + 1)
+            for tx in self.w3.eth.get_block(n, full_transactions=True)["transactions"]
+            if tx["from"] == self.listener
+        ]
+        self.rows.append(
+            Row(
+                f"SDK stream(), 3-recipient split, all its transactions ({len(sent)})",
+                sum(r["gasUsed"] for r in sent),
+                None,
+                65_000,
+            )
+        )
+
+        funder = Sender(self.w3, self.chain.dev_accounts[0])
+        listeners = [Account.from_key(keccak(text=f"voucher listener {i}")) for i in range(50)]
+        for account in listeners:
+            funder.send_value(account.address, ONE // 10)
+            sender = Sender(self.w3, account)
+            sender.transact(flow.functions.faucet(10 * ONE))
+            sender.transact(flow.functions.approve(self.router.address, ALLOWANCE))
+            sender.transact(self.router.functions.deposit(10 * ONE))
+        chain_id, expiry = self.w3.eth.chain_id, 2**40
+
+        def batch(nonce: int) -> list[tuple[Any, ...]]:
+            return [
+                vouchers.sign(
+                    account,
+                    vouchers.Voucher(account.address, three_way, price, nonce, expiry),
+                    chain_id,
+                    self.router.address,
+                ).as_tuple()
+                for account in listeners
+            ]
+
+        self.send(self.owner, self.router.functions.settle_vouchers(batch(0)))
+        self.measure(
+            "batch of 50 vouchers, distinct listeners, 3-recipient split, per stream",
+            None,
+            20_000,
+            self.owner,
+            self.router.functions.settle_vouchers(batch(1)),
+            per=50,
+        )
+
     def run(self) -> list[Row]:
         flow = self.c["FlowToken"]
         for account in (self.listener, self.patron1, self.patron2, self.buyer1, self.buyer2):
@@ -204,6 +274,8 @@ class Bench:
             self.router.functions.pay_batch(batch),
             per=50,
         )
+
+        self.balance_rows(three_way=self.register("balance song", pps), price=price)
 
         gift = self.register("gift song", "gift-economy-v1")
         self.send(

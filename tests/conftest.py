@@ -15,7 +15,19 @@ from tests import redis_server
 from tests.catalog import postgres
 from tests.require import NAMES, required, unavailable
 
-REDIS_URL = os.environ.get("MYCELIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+def _redis_url() -> str:
+    """The test Redis database: MYCELIX_TEST_REDIS_URL, else db 15 — one database per xdist
+    worker (15, 14, …), since tests flush theirs."""
+    url = os.environ.get("MYCELIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    base, _, db = url.rpartition("/")
+    return f"{base}/{(int(db or 0) - int(worker[2:])) % 16}"
+
+
+REDIS_URL = _redis_url()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,3 +70,10 @@ def redis_url() -> str:
         unavailable("REDIS", str(exc))
     redis.Redis.from_url(REDIS_URL).flushdb()
     return REDIS_URL
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Long tests first: under `./dev test`'s two workers, each test file runs on one worker,
+    # and the longest (the invariant machine, minutes) must not start last and leave the
+    # other worker idle. The sort is stable, so files keep their own order otherwise.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

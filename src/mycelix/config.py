@@ -136,6 +136,13 @@ class Settings(BaseSettings):
         examples=[["https://music.example"]],
     )
     max_upload_mb: int = Field(200, ge=1, description="Largest audio upload, in MiB.")
+    # The voucher settlement worker runs wherever the embedded indexer does.
+    voucher_batch_size: int = Field(
+        50, ge=1, le=128, description="Queued vouchers that trigger a settlement batch."
+    )
+    voucher_batch_age: int = Field(
+        30, ge=1, description="Seconds the oldest queued voucher waits before a batch."
+    )
     # Off for a separate `mycelix indexer run`.
     embedded_indexer: bool = Field(True, description="Run the chain indexer inside `serve`.")
     indexer_max_lag: int = Field(

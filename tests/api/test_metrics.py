@@ -50,6 +50,12 @@ def test_docs_and_registry_agree() -> None:
 
 # Families this flow cannot move, and the tests that see them move.
 MOVED_ELSEWHERE = {
+    # Vouchers: tests/vouchers/test_api.py (queued, settled, batch gas) and
+    # test_settlement.py (skipped, by reason).
+    "mycelix_vouchers_queued_total": "tests/vouchers/test_api.py",
+    "mycelix_vouchers_settled_total": "tests/vouchers/test_api.py",
+    "mycelix_vouchers_skipped_total": "tests/vouchers/test_settlement.py",
+    "mycelix_voucher_batch_gas": "tests/vouchers/test_api.py",
     "mycelix_indexer_reorgs_total": "test_a_reorg_moves_the_reorg_counter (below)",
     # The supervisor runs only under `serve`: tests/api/test_indexer_supervision.py.
     "mycelix_indexer_up": "test_indexer_supervision.py",

@@ -18,25 +18,11 @@ from eth_account.messages import encode_defunct
 from mycelix.chain.connect import dev_signers
 from tests.require import require_anvil
 from tests.support.anvil import free_port, run_anvil
+from tests.support.serve import wait_ready as _wait_ready
 
 from .conftest import siwe_message
 
 HOST = {"Host": "mycelix.test"}  # both replicas sit behind one name, as behind a load balancer
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise RuntimeError(f"server exited {proc.returncode}: {out[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} not up within {timeout}s")
 
 
 @pytest.fixture

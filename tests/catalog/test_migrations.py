@@ -34,7 +34,7 @@ def _diff(url: str, metadata: sa.MetaData) -> list[Any]:
 
 
 def test_models_and_migration_agree(empty_url: str) -> None:
-    assert migrate(empty_url) == head_revision() == "0002"
+    assert migrate(empty_url) == head_revision() == "0003"
     assert _diff(empty_url, Base.metadata) == []
 
 
@@ -53,7 +53,7 @@ def test_comparison_would_notice_a_difference(empty_url: str) -> None:
 
 def test_migrate_is_idempotent_and_downgrades(empty_url: str) -> None:
     migrate(empty_url)
-    assert migrate(empty_url) == "0002"
+    assert migrate(empty_url) == "0003"
     engine = create_engine(empty_url)
     try:
         with engine.begin() as connection:
@@ -64,4 +64,4 @@ def test_migrate_is_idempotent_and_downgrades(empty_url: str) -> None:
         assert tables == set()
     finally:
         engine.dispose()
-    assert migrate(empty_url) == "0002"
+    assert migrate(empty_url) == "0003"

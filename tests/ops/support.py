@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.anvil import free_port
+from tests.support.serve import serve
 
 MYCELIX = [sys.executable, "-m", "mycelix.cli.main"]
 
@@ -45,42 +45,12 @@ def mycelix(
     )
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise RuntimeError(f"server exited {proc.returncode}: {out[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} not up within {timeout}s")
-
-
 @contextmanager
 def running_serve(data_dir: Path, **env: str) -> Iterator[str]:
-    """`mycelix serve` on a free loopback port with an embedded data directory; yields its URL."""
-    port = free_port()
-    server = subprocess.Popen(
-        [*MYCELIX, "serve", "--empty", "--port", str(port)],
-        env={**os.environ, "MYCELIX_DATA_DIR": str(data_dir), **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, server)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    """`mycelix serve --empty` on a free loopback port with an embedded data directory; yields
+    its URL."""
+    with serve(data_dir, "--empty", env=env) as served:
+        yield served.url
 
 
 @contextmanager

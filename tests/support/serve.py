@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from mycelix.chain.manifest import Manifest
+from mycelix.config import Settings
 from tests.support.anvil import free_port
 
 
@@ -25,6 +27,10 @@ class Served:
     @property
     def rpc_url(self) -> str:
         return f"{self.url}/rpc"
+
+    @property
+    def manifest(self) -> Manifest:
+        return Manifest.load(Settings(data_dir=self.data_dir).manifest_path)
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:

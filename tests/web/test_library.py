@@ -6,12 +6,14 @@ and with nothing yet, the page says so. Every state passes the accessibility aud
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from web3 import HTTPProvider, Web3
 
-from tests.support.serve import Served
+from tests.support.serve import Served, serve
 from tests.web.browser import audit
 from tests.web.test_dashboard import ERC20, send, sign_in, wait_indexed
 
@@ -72,8 +74,28 @@ def test_signed_out_library_says_to_connect_and_sign_in(page: Any) -> None:
     assert page.evaluate("async () => (await fetch('/api/auth/me')).status") == 401
 
 
-def test_library_of_a_new_listener_shows_empty_states(page: Any) -> None:
-    sign_in(page, "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955")  # dev 7: nothing yet
+@pytest.fixture(scope="module")
+def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A node started with `--empty`: no demo, so every account really has nothing yet (on the
+    shared seeded site the other journeys use every dev account)."""
+    with serve(tmp_path_factory.mktemp("empty"), "--empty") as served:
+        yield served
+
+
+@pytest.fixture
+def empty_page(browser: Any, empty_site: Served) -> Iterator[Any]:
+    context = browser.new_context(base_url=empty_site.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_library_of_a_new_listener_shows_empty_states(empty_page: Any) -> None:
+    page = empty_page
+    page.goto("/")
+    assert page.locator(".empty").count() == 2  # no new and no popular songs yet
+    audit(page, "home-empty")
+    sign_in(page, "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955")  # dev 7
     page.goto("/library")
     for heading in ("Payments", "Patronages", "Auction slots", "Listening history"):
         section = page.locator("section", has=page.get_by_role("heading", name=heading))

@@ -53,6 +53,10 @@ EventName = Literal[
     "bid_click",
     "client_error",
     "withdraw",
+    "payment",
+    "tip",
+    "subscribe",
+    "purchase",
 ]
 EVENT_NAMES: tuple[str, ...] = get_args(EventName)
 MAX_PROPERTIES = 32

@@ -28,6 +28,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     from mycelix.streaming.endpoints import router as streaming
     from mycelix.transactions.endpoints import router as transactions
     from mycelix.uploads.endpoints import router as uploads
+    from mycelix.vouchers.endpoints import router as vouchers
 
     app = FastAPI(
         dependencies=[Depends(plain_query)],
@@ -57,6 +58,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
         transactions,
         analytics,
         rpc,
+        vouchers,
     ):
         app.include_router(router)
     # Innermost, so CORS and the metrics middleware treat cached answers like any other.

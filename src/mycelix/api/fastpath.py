@@ -1,6 +1,7 @@
 """A raw-ASGI fast path for the two hot song reads, `GET /api/songs?...` and
 `GET /api/songs/{song_id}`, and for the catalogue pages built from the same rows (`GET /` and
-`GET /discover?...`: the same HTML for every visitor, the viewer's state comes from scripts):
+`GET /discover?...`, `GET /songs/{id}`, `GET /artists/{address}`: the same HTML for every
+visitor, the viewer's state comes from scripts):
 answers from `mycelix.songs.cache.SongCache` before FastAPI
 routes anything, and fills the cache from the app's own answers.
 
@@ -45,8 +46,12 @@ TEMPLATES = {
     "detail": "/api/songs/{song_id}",
     "home": "/",
     "discover": "/discover",
+    "song_page": "/songs/{song_id}",
+    "artist_page": "/artists/{address}",
 }
 PAGES = {"/": "home", "/discover": "discover"}
+# Song and artist pages: also the same HTML for every visitor, built from catalogue rows.
+PAGE_PREFIXES = {"/songs/": "song_page", "/artists/": "artist_page"}
 WRITE_PREFIXES = ("/api/songs", "/api/artists")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_MAX_MISSES = 4  # the SQLite reader pool (mycelix.catalog.db.SQLITE_READERS)
@@ -177,6 +182,9 @@ class SongReadFastPath:
 def _kind(path: str) -> str | None:
     if path in PAGES:
         return PAGES[path]
+    for prefix, kind in PAGE_PREFIXES.items():
+        if path.startswith(prefix) and len(path) > len(prefix) and "/" not in path[len(prefix) :]:
+            return kind
     if path == LIST_PATH:
         return "list"
     if (

@@ -32,7 +32,21 @@ class Runtime:
         runtime = cls(platform, create_app(platform))
         if indexer:
             runtime.start_indexer()
+            runtime.start_settlement()
         return runtime
+
+    def start_settlement(self, **tuning: Any) -> Any:
+        """Run the voucher settlement worker in this process (it settles only while it holds
+        its leader lock, so replicas may all start one; see mycelix.vouchers.settlement)."""
+        from mycelix.vouchers.settlement import SettlementWorker
+
+        settings = self.platform.settings
+        tuning.setdefault("batch_size", settings.voucher_batch_size)
+        tuning.setdefault("max_age", float(settings.voucher_batch_age))
+        worker = SettlementWorker(self.platform, **tuning)
+        self.platform.extras["settlement"] = worker
+        worker.start()
+        return worker
 
     def start_indexer(self, poll_interval: float = 0.5, **supervision: Any) -> IndexerSupervisor:
         """Run the indexer in this process under a supervisor (restarts with backoff, chain
@@ -89,6 +103,9 @@ class Runtime:
         )
 
     def close(self) -> None:
+        worker = self.platform.extras.pop("settlement", None)
+        if worker is not None:
+            worker.close()
         # Platform.close stops the supervisor (extras["indexer"]) before the catalogue goes.
         self.platform.close()
 

@@ -402,3 +402,7 @@ class IndexedBlock(Base):
     hash: Mapped[str] = mapped_column(Bytes32())
     parent_hash: Mapped[str] = mapped_column(Bytes32())
     block_time: Mapped[datetime | None] = mapped_column()
+
+
+# Tables of other domains on the same metadata, so the migrations and the schema checks see them.
+from mycelix.vouchers import models as _voucher_models  # noqa: E402, F401

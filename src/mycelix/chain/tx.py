@@ -4,7 +4,7 @@ the package's exceptions (a revert carries the contract's reason)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -64,16 +64,23 @@ class Sender:
         # chain reverts to a snapshot.
         return self.w3.eth.get_transaction_count(self.address, "pending")
 
-    def transact(self, call: ContractFunction, value: int = 0) -> TxReceipt:
+    def transact(
+        self,
+        call: ContractFunction,
+        value: int = 0,
+        *,
+        before_send: Callable[[str], None] | None = None,
+    ) -> TxReceipt:
         """Send one contract call and wait for its receipt; raise on any failure. A nonce that
-        went stale (the account sent elsewhere) is re-read from the node once."""
+        went stale (the account sent elsewhere) is re-read from the node once. `before_send`
+        gets the signed transaction's hash before it leaves (to record it durably first)."""
         name = getattr(call, "fn_name", None)
         with self._lock, call_errors(name):
             for attempt in (1, 2):
                 params = {"from": self.address, "value": value, "nonce": self._nonce()}
                 try:
                     tx = call.build_transaction(cast(Any, params))
-                    return self._send(cast(dict[str, Any], tx), name)
+                    return self._send(cast(dict[str, Any], tx), name, before_send)
                 except (ContractLogicError, TransactionFailed, ChainConnectionError):
                     raise
                 except Exception as exc:
@@ -102,8 +109,15 @@ class Sender:
             tx["maxPriorityFeePerGas"] = min(fee, 10**9)
             return self._send(tx, None)
 
-    def _send(self, tx: dict[str, Any], name: str | None) -> TxReceipt:
+    def _send(
+        self,
+        tx: dict[str, Any],
+        name: str | None,
+        before_send: Callable[[str], None] | None = None,
+    ) -> TxReceipt:
         signed = self.account.sign_transaction(tx)
+        if before_send is not None:
+            before_send(Web3.to_hex(signed.hash))
         tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT)

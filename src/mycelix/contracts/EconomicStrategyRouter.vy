@@ -10,8 +10,15 @@
         much to charge, the router pulls that from the payer, credits the
         protocol fee to the treasury and the net to the song's splits.
         Recipients withdraw their credits whenever they like (pull
-        payments), so the router's token balance always equals the sum
-        of unwithdrawn credits.
+        payments).
+
+        Listeners may also deposit into a balance here and pay from it:
+        directly (`pay_from_balance`, no token moves) or by signing
+        EIP-712 play vouchers that anyone settles in batches
+        (`settle_vouchers`); `listener_balances` keeps those books. A
+        balance is withdrawn only after a notice period, so vouchers
+        already signed can still settle. The router's token balance
+        always equals unwithdrawn credits plus listener balances.
 
         Distribution rule (the indexer reproduces it from events):
         for a net amount `n` and splits `(r_i, b_i)`, every recipient
@@ -55,17 +62,22 @@
 from ethereum.ercs import IERC20
 from snekmate.auth import ownable
 from snekmate.auth import ownable_2step
+from snekmate.utils import eip712_domain_separator
 
+from . import listener_balances
 from .interfaces import IStrategy
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
+initializes: eip712_domain_separator
+initializes: listener_balances[eip712_domain_separator := eip712_domain_separator]
 
 exports: (
     ownable_2step.owner,
     ownable_2step.pending_owner,
     ownable_2step.transfer_ownership,
     ownable_2step.accept_ownership,
+    eip712_domain_separator.eip712Domain,
 )
 
 
@@ -96,6 +108,25 @@ MAX_BATCH_CREDITS: public(constant(uint256)) = 512
 # @dev Most strategies the registry holds: one bit each in a song's
 # slot records the strategies it has used.
 MAX_STRATEGIES: public(constant(uint256)) = 80
+
+# @dev Why `settle_vouchers` skipped a voucher (`VoucherSkipped.reason`):
+# not signed by its listener for this chain and router; past its
+# expiry; nonce settled already, too old for the window or above 64
+# bits; amount above the listener's balance; song unregistered or its
+# strategy quarantined; the strategy refused the charge; the batch's
+# credits are used up (the voucher may be submitted again).
+SKIP_SIGNATURE: public(constant(uint8)) = 1
+SKIP_EXPIRED: public(constant(uint8)) = 2
+SKIP_REPLAYED: public(constant(uint8)) = 3
+SKIP_BALANCE: public(constant(uint8)) = 4
+SKIP_SONG: public(constant(uint8)) = 5
+SKIP_REFUSED: public(constant(uint8)) = 6
+SKIP_BATCH_FULL: public(constant(uint8)) = 7
+
+_MAX_NONCE: constant(uint256) = (1 << 64) - 1
+_S_MASK: constant(uint256) = (1 << 255) - 1
+_CHARGE_SELECTOR: constant(bytes4) = method_id("charge(bytes32,address,uint256,uint8,uint256)", output_type=bytes4)
+_PERMIT_SELECTOR: constant(bytes4) = method_id("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)", output_type=bytes4)
 
 # @dev Role code of the implicit 100 % split to the artist.
 ROLE_ARTIST: public(constant(uint8)) = 0
@@ -132,6 +163,20 @@ struct PaymentRequest:
     amount: uint256
     payment_type: uint8
     option: uint256
+
+
+# @dev A listener's signed authorisation of one stream (see
+# `listener_balances` for the EIP-712 type), with its signature in
+# EIP-2098 compact form: `vs` is s with the recovery bit (v - 27) in
+# its top bit, one calldata word less per voucher.
+struct PlayVoucher:
+    listener: address
+    song_id: bytes32
+    amount: uint256
+    nonce: uint256
+    expiry: uint256
+    r: bytes32
+    vs: bytes32
 
 
 # @dev The ERC-20 every payment is made in (FLOW on a dev chain).
@@ -227,6 +272,38 @@ event Withdrawal:
     amount: uint256
 
 
+event Deposit:
+    listener: indexed(address)
+    amount: uint256
+
+
+event WithdrawalRequested:
+    listener: indexed(address)
+    unlocks_at: uint256
+
+
+event BalanceWithdrawn:
+    listener: indexed(address)
+    amount: uint256
+
+
+# @dev A settled voucher: a STREAM of `song_id` by `listener` through
+# the song's current strategy, in place of a `Payment` event (one log
+# per voucher, not two); `amount` and `fee` as in `Payment`.
+event VoucherSettled:
+    song_id: indexed(bytes32)
+    listener: indexed(address)
+    nonce: uint256
+    amount: uint256
+    fee: uint256
+
+
+event VoucherSkipped:
+    listener: indexed(address)
+    nonce: uint256
+    reason: uint8
+
+
 event FeeChanged:
     fee_bps: uint256
 
@@ -254,6 +331,7 @@ def __init__(token_: IERC20, treasury_: address):
     assert treasury_ != empty(address), "router: zero treasury"
     ownable.__init__()
     ownable_2step.__init__()
+    eip712_domain_separator.__init__("Mycelix Router", "1")
     token = token_
     self._config = convert(treasury_, uint256) | (DEFAULT_FEE_BPS << _FEE_SHIFT)
     log TreasuryChanged(treasury=treasury_)
@@ -599,7 +677,315 @@ def withdraw() -> uint256:
     return amount
 
 
+# ----------------------------------------------------- listener balances
+
+
+@external
+@nonreentrant
+def deposit(amount: uint256):
+    """
+    @dev Adds `amount` to the caller's listener balance, pulled from
+         them (who must have approved the router). The balance pays
+         streams with `pay_from_balance` and settles the caller's
+         signed vouchers.
+    @param amount The amount in token units, non-zero.
+    """
+    self._deposit(amount)
+
+
+@external
+@nonreentrant
+def deposit_with_permit(amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32):
+    """
+    @dev `deposit` in one transaction with an EIP-2612 permit of the
+         caller for the router. A permit that fails (already used, e.g.
+         by someone who saw it first) is ignored: the pull then needs
+         the allowance to be there anyway.
+    @param amount The amount in token units, non-zero; also the permit's
+           value.
+    @param deadline The permit's deadline.
+    @param v The permit signature's recovery id.
+    @param r The permit signature's r.
+    @param s The permit signature's s.
+    """
+    permitted: bool = raw_call(
+        token.address,
+        abi_encode(msg.sender, self, amount, deadline, v, r, s, method_id=_PERMIT_SELECTOR),
+        revert_on_failure=False,
+    )
+    self._deposit(amount)
+
+
+@external
+@nonreentrant
+def pay_from_balance(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256 = 0) -> uint256:
+    """
+    @dev `pay`, charged to the caller's listener balance instead of
+         pulled from their wallet: no token moves, the charge becomes
+         credits by the same rule.
+    @param song_id The 32-byte song id.
+    @param amount The most the caller offers, in token units.
+    @param payment_type STREAM 0, DOWNLOAD 1, TIP 2, PATRONAGE 3, ACCESS 4.
+    @param option A strategy-specific choice (the patronage tier).
+    @return uint256 The amount charged.
+    """
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT == 0, "router: paused"
+    charged: uint256 = self._process(song_id, amount, payment_type, option, config)
+    if charged != 0:
+        packed: uint256 = listener_balances.account[msg.sender]
+        assert charged <= packed & listener_balances.MAX_BALANCE, "router: balance too low"
+        listener_balances.account[msg.sender] = unsafe_sub(packed, charged)
+    return charged
+
+
+@external
+@nonreentrant
+def settle_vouchers(vouchers: DynArray[PlayVoucher, MAX_BATCH]) -> uint256:
+    """
+    @dev Settles signed play vouchers, anyone may submit them. Each is
+         a STREAM by its listener, charged by the song's strategy
+         (at most the voucher's amount), paid from the listener's
+         balance and divided exactly as by `pay`, with the same
+         `Payment` event plus `VoucherSettled`. A voucher that cannot
+         settle (see the SKIP_ reasons) is skipped with a
+         `VoucherSkipped` event and changes nothing; the others go on.
+         Reverts only if paused, the batch is empty, or a strategy
+         charges more than offered.
+    @param vouchers The vouchers, in any order.
+    @return uint256 The total charged.
+    """
+    assert len(vouchers) > 0, "router: empty batch"
+    config: uint256 = self._live_config()
+    total: uint256 = 0
+    credits_: uint256 = 0
+    # Computed once: every voucher is hashed in this domain, and the
+    # treasury is credited the batch's fees in one write.
+    domain: bytes32 = eip712_domain_separator._domain_separator_v4()
+    fee_bps: uint256 = (config >> _FEE_SHIFT) & 65535
+    fees: uint256 = 0
+    for v: PlayVoucher in vouchers:
+        if v.expiry < block.timestamp:
+            self._skip(v, SKIP_EXPIRED)
+            continue
+        if v.nonce > _MAX_NONCE:
+            self._skip(v, SKIP_REPLAYED)
+            continue
+        # Nonces, not signatures, guard against replay, so a malleable
+        # (high-s) signature gains nothing.
+        digest: bytes32 = keccak256(
+            concat(
+                x"1901",
+                domain,
+                keccak256(
+                    abi_encode(listener_balances.VOUCHER_TYPEHASH, v.listener, v.song_id, v.amount, v.nonce, v.expiry)
+                ),
+            )
+        )
+        vs: uint256 = convert(v.vs, uint256)
+        if v.listener == empty(address) or ecrecover(digest, 27 + (vs >> 255), v.r, vs & _S_MASK) != v.listener:
+            self._skip(v, SKIP_SIGNATURE)
+            continue
+        # The replay window, inlined (see `listener_balances`): a nonce
+        # above the highest moves the window up, one below it must be
+        # inside it with its bit clear.
+        packed: uint256 = listener_balances.account[v.listener]
+        high: uint256 = (packed >> listener_balances.HIGH_SHIFT) & _MAX_NONCE
+        window: uint256 = packed >> listener_balances.WINDOW_SHIFT
+        if v.nonce > high:
+            step: uint256 = unsafe_sub(v.nonce, high)
+            if step >= listener_balances.NONCE_WINDOW:
+                window = 1
+            else:
+                window = ((window << step) | 1) & _MAX_NONCE
+            high = v.nonce
+        else:
+            below: uint256 = unsafe_sub(high, v.nonce)
+            if below >= listener_balances.NONCE_WINDOW or (window >> below) & 1 != 0:
+                self._skip(v, SKIP_REPLAYED)
+                continue
+            window = window | (1 << below)
+        # The offer, not the charge, must be covered: the strategy
+        # records the play when it charges, so it is asked only once
+        # the voucher can pay whatever it answers.
+        if v.amount > packed & listener_balances.MAX_BALANCE:
+            self._skip(v, SKIP_BALANCE)
+            continue
+        info: uint256 = self._song[v.song_id]
+        if info == 0:
+            self._skip(v, SKIP_SONG)
+            continue
+        slot: uint256 = self._strategy_at[(info >> _INDEX_SHIFT) & _SONG_INDEX_MASK]
+        if slot & _AT_QUARANTINED_BIT != 0:
+            self._skip(v, SKIP_SONG)
+            continue
+        n: uint256 = max((info >> _COUNT_SHIFT) & 255, 1) + 1
+        if credits_ + n > MAX_BATCH_CREDITS:
+            self._skip(v, SKIP_BATCH_FULL)
+            continue
+        strategy: address = convert(convert(slot & _ADDRESS_MASK, uint160), address)
+        charged: uint256 = 0
+        if info >> _HISTORY_SHIFT == 1 << ((info >> _INDEX_SHIFT) & _SONG_INDEX_MASK) or not self._retained(
+            v.song_id, info, v.listener
+        ):
+            ok: bool = False
+            response: Bytes[32] = b""
+            ok, response = raw_call(
+                strategy,
+                abi_encode(v.song_id, v.listener, v.amount, STREAM, empty(uint256), method_id=_CHARGE_SELECTOR),
+                max_outsize=32,
+                revert_on_failure=False,
+            )
+            if not ok or len(response) != 32:
+                self._skip(v, SKIP_REFUSED)
+                continue
+            charged = convert(extract32(response, 0), uint256)
+            assert charged <= v.amount, "router: charge exceeds offer"
+        listener_balances.account[v.listener] = (
+            unsafe_sub(packed & listener_balances.MAX_BALANCE, charged)
+            | (high << listener_balances.HIGH_SHIFT)
+            | (window << listener_balances.WINDOW_SHIFT)
+        )
+        fee: uint256 = 0
+        if charged != 0:
+            credits_ += n
+            fee = charged * fee_bps // BPS
+            fees += fee
+            # `_distribute`, inlined: the call alone costs a few hundred
+            # gas per voucher.
+            net: uint256 = charged - fee
+            count: uint256 = (info >> _COUNT_SHIFT) & 255
+            if count == 0:
+                self.credits[self._address_of(info)] += net
+            else:
+                rest: uint256 = net
+                for i: uint256 in range(1, count, bound=MAX_SPLITS):
+                    split: uint256 = self._split[v.song_id][i]
+                    share: uint256 = net * ((split >> _BPS_SHIFT) & 65535) // BPS
+                    rest = unsafe_sub(rest, share)
+                    self.credits[convert(convert(split & _ADDRESS_MASK, uint160), address)] += share
+                self.credits[self._address_of(self._split[v.song_id][0])] += rest
+            total += charged
+        log VoucherSettled(song_id=v.song_id, listener=v.listener, nonce=v.nonce, amount=charged, fee=fee)
+    if fees != 0:
+        self.credits[self._address_of(config)] += fees
+    return total
+
+
+@external
+def request_withdrawal():
+    """
+    @dev Gives notice that the caller will withdraw their balance:
+         `withdraw_balance` works from `WITHDRAWAL_NOTICE` seconds on,
+         so vouchers signed before can still be settled. Asking again
+         restarts the notice.
+    """
+    assert listener_balances.account[msg.sender] & listener_balances.MAX_BALANCE != 0, "router: no balance"
+    unlocks_at: uint256 = block.timestamp + listener_balances.WITHDRAWAL_NOTICE
+    listener_balances.withdrawal_at[msg.sender] = unlocks_at
+    log WithdrawalRequested(listener=msg.sender, unlocks_at=unlocks_at)
+
+
+@external
+@nonreentrant
+def withdraw_balance(amount: uint256):
+    """
+    @dev Sends the caller `amount` of their balance once their notice
+         has run; the notice is then used up. Works while paused.
+    @param amount The amount in token units, non-zero, at most the
+           balance.
+    """
+    unlocks_at: uint256 = listener_balances.withdrawal_at[msg.sender]
+    assert unlocks_at != 0, "router: no withdrawal requested"
+    assert block.timestamp >= unlocks_at, "router: withdrawal notice running"
+    assert amount != 0, "router: zero amount"
+    packed: uint256 = listener_balances.account[msg.sender]
+    assert amount <= packed & listener_balances.MAX_BALANCE, "router: balance too low"
+    listener_balances.account[msg.sender] = unsafe_sub(packed, amount)
+    listener_balances.withdrawal_at[msg.sender] = 0
+    assert extcall token.transfer(msg.sender, amount, default_return_value=True), "router: token transfer failed"
+    log BalanceWithdrawn(listener=msg.sender, amount=amount)
+
+
 # ---------------------------------------------------------------- views
+
+
+@view
+@external
+def balance_of(listener: address) -> uint256:
+    """
+    @dev A listener's unspent deposited balance.
+    @param listener The 20-byte listener address.
+    @return uint256 The balance in token units.
+    """
+    return listener_balances.account[listener] & listener_balances.MAX_BALANCE
+
+
+@view
+@external
+def withdrawal_unlocks_at(listener: address) -> uint256:
+    """
+    @dev When a listener's requested withdrawal may be made, 0 if none
+         is requested.
+    @param listener The 20-byte listener address.
+    @return uint256 A unix time.
+    """
+    return listener_balances.withdrawal_at[listener]
+
+
+@view
+@external
+def withdrawal_notice() -> uint256:
+    """
+    @dev Seconds between `request_withdrawal` and `withdraw_balance`.
+    @return uint256 The notice period.
+    """
+    return listener_balances.WITHDRAWAL_NOTICE
+
+
+@view
+@external
+def voucher_nonce_used(listener: address, nonce: uint256) -> bool:
+    """
+    @dev Whether a voucher of `listener` with `nonce` can no longer
+         settle: settled already, or too old for the replay window.
+    @param listener The 20-byte listener address.
+    @param nonce The voucher nonce.
+    @return bool True if used.
+    """
+    if nonce > _MAX_NONCE:
+        return True
+    return listener_balances._nonce_used(listener_balances.account[listener], nonce)
+
+
+@view
+@external
+def next_voucher_nonce(listener: address) -> uint256:
+    """
+    @dev One above the highest nonce of `listener` settled so far (0
+         before any): where a client that lost count starts again.
+    @param listener The 20-byte listener address.
+    @return uint256 The nonce.
+    """
+    packed: uint256 = listener_balances.account[listener]
+    if packed >> listener_balances.WINDOW_SHIFT == 0:
+        return 0
+    return ((packed >> listener_balances.HIGH_SHIFT) & _MAX_NONCE) + 1
+
+
+@view
+@external
+def voucher_digest(listener: address, song_id: bytes32, amount: uint256, nonce: uint256, expiry: uint256) -> bytes32:
+    """
+    @dev The EIP-712 digest a listener signs for a play voucher.
+    @param listener The 20-byte listener address.
+    @param song_id The 32-byte song id.
+    @param amount The most the play may be charged.
+    @param nonce The voucher's nonce.
+    @param expiry The last unix time it may settle.
+    @return bytes32 The digest.
+    """
+    return listener_balances._voucher_digest(listener, song_id, amount, nonce, expiry)
 
 
 @view
@@ -990,6 +1376,21 @@ def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uin
         song_id=song_id, payer=msg.sender, strategy=strategy, payment_type=payment_type, amount=charged, fee=fee
     )
     return charged
+
+
+@internal
+def _deposit(amount: uint256):
+    assert amount != 0, "router: zero amount"
+    packed: uint256 = listener_balances.account[msg.sender]
+    assert (packed & listener_balances.MAX_BALANCE) + amount <= listener_balances.MAX_BALANCE, "router: balance too large"
+    self._pull(amount)
+    listener_balances.account[msg.sender] = packed + amount
+    log Deposit(listener=msg.sender, amount=amount)
+
+
+@internal
+def _skip(v: PlayVoucher, reason: uint8):
+    log VoucherSkipped(listener=v.listener, nonce=v.nonce, reason=reason)
 
 
 @internal

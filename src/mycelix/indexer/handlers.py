@@ -23,6 +23,7 @@ from mycelix.chain.units import BPS, ONE, PaymentType
 from mycelix.ops.metrics import Metrics
 from mycelix.sdk.types import ChainEvent
 from mycelix.strategies import registry
+from mycelix.vouchers.repository import VoucherRepository, skip_label
 
 from .context import IndexContext
 from .distribution import distribute
@@ -208,10 +209,53 @@ def _strategy_events() -> tuple[dict[tuple[str, str], Handler], set[tuple[str, s
 
 _STRATEGY_HANDLERS, _STRATEGY_IGNORED = _strategy_events()
 
+# ------------------------------------------------------------------ router: vouchers
+
+
+def on_voucher_settled(ctx: IndexContext, event: ChainEvent) -> None:
+    """A settled voucher is a STREAM payment by its listener through the song's strategy (the
+    router logs it in place of `Payment`); the voucher queue learns it settled."""
+    args = event.args
+    song = ctx.songs.get(hex32(args["song_id"]))
+    strategy = ctx.reader.strategy_address(song.strategy_id) if song and song.strategy_id else ""
+    as_payment = ChainEvent(
+        name="Payment",
+        contract=event.contract,
+        args={
+            "song_id": args["song_id"],
+            "payer": args["listener"],
+            "strategy": strategy,
+            "payment_type": int(PaymentType.STREAM),
+            "amount": args["amount"],
+            "fee": args["fee"],
+        },
+        block_number=event.block_number,
+        block_hash=event.block_hash,
+        tx_hash=event.tx_hash,
+        log_index=event.log_index,
+    )
+    on_payment(ctx, as_payment)
+    listener, nonce = str(args["listener"]), int(str(args["nonce"]))
+    if VoucherRepository(ctx.session).settled(
+        listener, nonce, int(str(args["amount"])), event.tx_hash
+    ):
+        ctx.count(lambda m: m.vouchers_settled.inc())
+
+
+def on_voucher_skipped(ctx: IndexContext, event: ChainEvent) -> None:
+    args = event.args
+    reason = int(str(args["reason"]))
+    listener, nonce = str(args["listener"]), int(str(args["nonce"]))
+    if VoucherRepository(ctx.session).skipped(listener, nonce, reason, event.tx_hash):
+        ctx.count(lambda m: m.vouchers_skipped.labels(skip_label(reason)).inc())
+
+
 HANDLERS: Mapping[tuple[str, str], Handler] = MappingProxyType(
     {
         **_STRATEGY_HANDLERS,
         (ROUTER, "Payment"): on_payment,
+        (ROUTER, "VoucherSettled"): on_voucher_settled,
+        (ROUTER, "VoucherSkipped"): on_voucher_skipped,
         (ROUTER, "Withdrawal"): on_withdrawal,
         (ROUTER, "SongRegistered"): on_song_registered,
         (ROUTER, "SongStrategyChanged"): on_strategy_changed,
@@ -240,6 +284,10 @@ IGNORED: frozenset[tuple[str, str]] = frozenset(
         (ROUTER, "Unpaused"),
         (ROUTER, "OwnershipTransferred"),
         (ROUTER, "OwnershipTransferStarted"),
+        # Listener balances are read live from the router (`balance_of`).
+        (ROUTER, "Deposit"),
+        (ROUTER, "WithdrawalRequested"),
+        (ROUTER, "BalanceWithdrawn"),
         *_STRATEGY_IGNORED,
     }
 )

@@ -32,16 +32,22 @@ PG_LOCK_KEY = 0x6D7963656C697849
 LOCK_SUFFIX = ".indexer.lock"
 
 
-def lock_path(url: URL) -> Path:
+def lock_path(url: URL, suffix: str = LOCK_SUFFIX) -> Path:
     """The lock file of a SQLite catalogue: next to its database file."""
     assert url.database
     database = Path(url.database)
-    return database.with_name(database.name + LOCK_SUFFIX)
+    return database.with_name(database.name + suffix)
 
 
 class LeaderLock:
-    def __init__(self, url: str | URL) -> None:
+    def __init__(
+        self, url: str | URL, *, key: int = PG_LOCK_KEY, suffix: str = LOCK_SUFFIX
+    ) -> None:
+        """`key` and `suffix` name the lock, so other single-leader workers (the voucher
+        settlement) hold one of their own on the same catalogue."""
         self.url = normalize_url(url)
+        self.key = key
+        self.suffix = suffix
         self._fd: int | None = None
         self._conn: Connection | None = None
         self._held = False
@@ -52,10 +58,10 @@ class LeaderLock:
 
     def describe(self) -> str:
         if self.url.get_backend_name() == "postgresql":
-            return f"PostgreSQL advisory lock {PG_LOCK_KEY:#x} on {self.url.database}"
+            return f"PostgreSQL advisory lock {self.key:#x} on {self.url.database}"
         if is_memory(self.url):
             return "in-memory database (no lock needed)"
-        return f"lock file {lock_path(self.url)}"
+        return f"lock file {lock_path(self.url, self.suffix)}"
 
     def acquire(
         self, *, wait: bool = False, timeout: float | None = None, poll: float = 0.5
@@ -84,7 +90,7 @@ class LeaderLock:
         return self._try_flock()
 
     def _try_flock(self) -> bool:
-        path = lock_path(self.url)
+        path = lock_path(self.url, self.suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -109,7 +115,7 @@ class LeaderLock:
         conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
             query = text("SELECT pg_try_advisory_lock(:key)")
-            got = bool(conn.execute(query, {"key": PG_LOCK_KEY}).scalar())
+            got = bool(conn.execute(query, {"key": self.key}).scalar())
         except BaseException:
             conn.close()
             raise

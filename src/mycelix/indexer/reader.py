@@ -120,6 +120,16 @@ class ChainReader:
     def remember_strategy(self, strategy: str, strategy_id_hex: str) -> None:
         self._strategy_ids[normalize_address(strategy)] = normalize_bytes32(strategy_id_hex)
 
+    def strategy_address(self, strategy_id_hex: str) -> str:
+        """The contract registered under a strategy id (the inverse of `strategy_id`)."""
+        wanted = normalize_bytes32(strategy_id_hex)
+        for address, known in self._strategy_ids.items():
+            if known == wanted:
+                return address
+        found = str(self.router.functions.strategies(bytes.fromhex(wanted[2:])).call())
+        self.remember_strategy(found, wanted)
+        return normalize_address(found)
+
     def strategy_id(self, strategy: str) -> str:
         """The id a strategy contract is registered under (from `StrategyRegistered`
         events seen, else the router's current registry)."""

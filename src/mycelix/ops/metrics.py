@@ -204,6 +204,33 @@ class Metrics:
             namespace=ns,
             registry=r,
         )
+        # Play vouchers (mycelix.vouchers).
+        self.vouchers_queued = Counter(
+            "vouchers_queued",
+            "Signed play vouchers accepted as proof of payment and queued.",
+            namespace=ns,
+            registry=r,
+        )
+        self.vouchers_settled = Counter(
+            "vouchers_settled",
+            "Queued vouchers the router settled.",
+            namespace=ns,
+            registry=r,
+        )
+        self.vouchers_skipped = Counter(
+            "vouchers_skipped",
+            "Queued vouchers the router skipped, by reason.",
+            ["reason"],
+            namespace=ns,
+            registry=r,
+        )
+        self.voucher_batch_gas = Histogram(
+            "voucher_batch_gas",
+            "Gas used by one settlement transaction.",
+            buckets=(1e5, 2.5e5, 5e5, 1e6, 2e6, 4e6, 8e6, 16e6),
+            namespace=ns,
+            registry=r,
+        )
         # Dependencies.
         self.rpc_latency = Histogram(
             "chain_rpc_duration_seconds",

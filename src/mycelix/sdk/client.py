@@ -25,6 +25,7 @@ from mycelix.chain.errors import ContractRevert, InvalidInput
 from mycelix.chain.manifest import Manifest
 from mycelix.chain.tx import Sender, call_errors
 from mycelix.chain.units import BPS, PaymentType
+from mycelix.sdk.balance import ListenerBalance
 from mycelix.sdk.events import EventDecoder
 from mycelix.sdk.types import (
     Amount,
@@ -81,6 +82,7 @@ class Mycelix:
         self.sender = _sender_for(w3, account)
         self._contracts: dict[str, Contract] = {}
         self._decoder: EventDecoder | None = None
+        self.balance = ListenerBalance(self)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -330,13 +332,21 @@ class Mycelix:
             self._allow(call, pulled)
         return self._send(call)
 
-    def stream(self, song: SongRef, max_price: Amount | None = None) -> TxReceipt:
+    def stream(
+        self, song: SongRef, max_price: Amount | None = None, *, from_balance: bool | None = None
+    ) -> TxReceipt:
         """Pay for one play (free where the strategy says so). With `max_price` the offer is
-        that maximum; without, it is the live quote if within `max_payment`."""
-        if max_price is not None:
-            return self.pay(song, max_price, PaymentType.STREAM)
+        that maximum; without, it is the live quote if within `max_payment`. Paid from this
+        account's router balance (`balance`, one transaction, no token transfer) when the
+        balance covers the charge, unless `from_balance=False`; `from_balance=True` insists."""
         price = self.quote(song, PaymentType.STREAM)
-        return self.pay(song, self._within(price, self.max_payment, "a play"), PaymentType.STREAM)
+        if max_price is None:
+            offer = self._within(price, self.max_payment, "a play")
+        else:
+            offer = amount_wei(max_price, what="max_price")
+        if from_balance or (from_balance is None and price and self.balance.covers(price)):
+            return self.balance.pay(song, offer)
+        return self.pay(song, offer, PaymentType.STREAM)
 
     def tip(self, song: SongRef, amount: Amount) -> TxReceipt:
         """Tip a song's collaborators (split like any payment)."""

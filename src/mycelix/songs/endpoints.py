@@ -131,6 +131,25 @@ def edit_song(
     return SongDetail.model_validate(song_detail(song))
 
 
+@router.delete(
+    "/api/songs/{song_id}",
+    status_code=204,
+    responses={403: {}, 404: {}, 409: {"description": "registered on chain"}},
+    dependencies=[Depends(rate_limit("write", 120))],
+)
+def delete_draft(song_id: str, artist: CurrentAddress, session: WriteSession) -> None:
+    """Withdraw a song described here but never registered on chain (its artist only): what
+    an upload leaves when the artist declines to sign the registration. A registered song
+    cannot be deleted (409)."""
+    songs = SongRepository(session)
+    song = songs.get(song_id_param(song_id))
+    if song is None:
+        raise APIError(404, f"song {song_id} not found")
+    if song.artist.lower() != artist.lower():
+        raise APIError(403, "only the song's artist can delete it")
+    songs.delete_draft(song.song_id)
+
+
 @router.get("/api/artists/{address}", responses={404: {}})
 def get_artist(address: str, session: ReadSession) -> ArtistOut:
     """An artist's profile and number of songs."""

@@ -17,6 +17,7 @@ from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
 from mycelix.strategies import registry
+from mycelix.vouchers import service as vouchers
 
 STREAM_AUTH_KEY = "stream_auth"  # pragma: allowlist secret
 PAID_PLAY_WINDOW = 30 * 60
@@ -78,9 +79,14 @@ def _paid_recently(p: Platform, song_id: str, listener: str) -> bool:
     chain_now = p.chain.w3.eth.get_block("latest")["timestamp"]
     since = datetime.fromtimestamp(chain_now, UTC) - timedelta(seconds=PAID_PLAY_WINDOW)
     with p.catalog.read() as session:
-        return PaymentRepository(session).paid_since(
+        if PaymentRepository(session).paid_since(
             song_id, listener, since, [int(PaymentType.STREAM), int(PaymentType.ACCESS)]
-        )
+        ):
+            return True
+    # A signed voucher the API queued is the payment too (it settles later); queue times are
+    # wall-clock.
+    recent = datetime.now(UTC) - timedelta(seconds=PAID_PLAY_WINDOW)
+    return vouchers.played_since(p, song_id, listener, recent)
 
 
 def _reason(strategy: str) -> str:

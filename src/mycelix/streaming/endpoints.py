@@ -121,7 +121,8 @@ def _cover_type(p: Platform, cid: str) -> str | None:
 
 
 _DENIED = {
-    "unpaid": "this song is paid per stream: pay for a play (POST /api/tx/stream), then stream",
+    "unpaid": "this song is paid per stream: pay for a play (POST /api/tx/stream, or a signed "
+    "voucher: POST /api/vouchers), then stream",
     "patrons_only": "this song is for patrons of an exclusive tier",
     "no_slot": "this song is a limited release: buy an auction slot to stream it",
     "unregistered": "this song is not registered on chain yet",

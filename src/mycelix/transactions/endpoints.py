@@ -22,7 +22,7 @@ from mycelix.platform import Platform
 from mycelix.schemas import Wei, flow_text, role_name
 from mycelix.sdk.types import splits_digest
 from mycelix.strategies.ids import strategy_id
-from mycelix.transactions import service
+from mycelix.transactions import balance, service
 from mycelix.transactions.prepare import PreparedTx, encode, prepare_register
 from mycelix.transactions.schemas import (
     AcceptSongTx,
@@ -601,3 +601,7 @@ def approval(
         sufficient_balance=balance >= amount,
         approve_tx=tx,
     )
+
+
+# The listener balance's actions (deposit) live in their own module.
+router.include_router(balance.router)

@@ -14,8 +14,14 @@ def install(app: FastAPI) -> None:
     from mycelix.web.account_pages import router as account_pages
     from mycelix.web.devwallet import router as devwallet
     from mycelix.web.pages import router as pages
+    from mycelix.web.song_pages import install_not_found
+    from mycelix.web.song_pages import router as song_pages
+    from mycelix.web.upload_pages import router as upload_pages
 
     app.include_router(pages)
     app.include_router(devwallet)
     app.include_router(account_pages)
+    app.include_router(upload_pages)
+    app.include_router(song_pages)
+    install_not_found(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

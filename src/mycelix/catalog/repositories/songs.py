@@ -40,6 +40,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from mycelix.errors import Conflict
+
 from ..models import Artist, Song, Split
 from ..types import fold, normalize_address, normalize_bytes32, normalize_genre, utc
 from . import cursor as cursors
@@ -201,6 +203,15 @@ class SongRepository:
             setattr(song, name, value)
         self.session.flush()
         return song
+
+    def delete_draft(self, song_id: str | bytes) -> None:
+        """Forget a song described here and never registered on chain (Conflict once it is:
+        a registered song's record follows the chain)."""
+        song = self.require(song_id)
+        if song.registration_tx is not None:
+            raise Conflict(f"song {song.song_id} is registered on chain: it cannot be deleted")
+        self.session.delete(song)
+        self.session.flush()
 
     def register(
         self,

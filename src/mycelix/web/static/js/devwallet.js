@@ -1,6 +1,6 @@
 // An EIP-1193 provider over the server's dev accounts (the public "test … junk" mnemonic),
 // offered only on a dev chain served on loopback. Signing happens on the server
-// (/api/dev-wallet/send and /sign): the keys never reach the page. Reads go to the chain's
+// (/api/dev-wallet/send, /sign and /sign-typed): the keys never reach the page. Reads go to the chain's
 // JSON-RPC URL, exactly as a browser wallet would send them.
 import { api } from "./api.js";
 
@@ -56,6 +56,11 @@ export class DevWalletProvider {
       case "personal_sign": {
         const [message, address] = params;
         return (await api("/api/dev-wallet/sign", { method: "POST", body: { address, message } })).signature;
+      }
+      case "eth_signTypedData_v4": {
+        const [address, typed] = params;
+        const typedData = typeof typed === "string" ? JSON.parse(typed) : typed;
+        return (await api("/api/dev-wallet/sign-typed", { method: "POST", body: { address, typed_data: typedData } })).signature;
       }
       default:
         return this.rpc(method, params);

@@ -1,6 +1,8 @@
-// The header's wallet controls: connect, the dev-account switcher, sign in, FLOW balance.
+// The header's wallet controls: connect, the dev-account switcher, sign in, FLOW balance and
+// the listening balance in the router (what signed play vouchers may still spend).
 import { formatFlow } from "./api.js";
 import { notify, notifyError } from "./notice.js";
+import { BALANCE_EVENT, listenerAccount } from "./vouchers.js";
 import { wallet } from "./wallet.js";
 
 export function mountHeader() {
@@ -8,6 +10,7 @@ export function mountHeader() {
   const signin = document.getElementById("wallet-signin");
   const who = document.getElementById("wallet-who");
   const balance = document.getElementById("wallet-balance");
+  const available = document.getElementById("wallet-available");
   const devLabel = document.querySelector(".dev-accounts");
   const devSelect = document.getElementById("dev-account");
   if (!connect) return;
@@ -46,7 +49,20 @@ export function mountHeader() {
     if (wallet.address) {
       try { balance.textContent = `${formatFlow(await wallet.flowBalance())} FLOW`; } catch { balance.textContent = ""; }
     }
+    await renderAvailable();
+  }
+
+  async function renderAvailable() {
+    if (!available) return;
+    const address = wallet.address;
+    let account = null;
+    if (address) account = await listenerAccount(address).catch(() => null);
+    if (address !== wallet.address) return; // the account changed meanwhile: its render shows it
+    available.hidden = !account;
+    available.textContent = account ? `${formatFlow(account.available)} FLOW to play` : "";
+    available.dataset.wei = account ? account.available.toString() : "";
   }
   wallet.on("change", render);
+  window.addEventListener(BALANCE_EVENT, () => renderAvailable());
   wallet.ready.then(render).catch(notifyError);
 }
