@@ -224,6 +224,32 @@ class Bench:
             self.pay(self.listener, three, price, PaymentType.STREAM),
         )
 
+        # Strategies added through the seam, against this run's pay-per-stream payment above
+        # (the reference column; target: within 5 % of it).
+        pps_gas = self.rows[-1].gas
+        freemium = self.register("freemium three-way", "freemium-v1")
+        self.split(freemium, 3)
+        self.send(self.artist, self.c["Freemium"].functions.configure(freemium, 1, price))
+        for _ in range(2):  # the free play, then a paid one: recipients hold credits
+            self.send(self.listener, self.pay(self.listener, freemium, price, PaymentType.STREAM))
+        self.measure(
+            "freemium paid play, 3-recipient split",
+            pps_gas,
+            pps_gas * 105 // 100,
+            self.listener,
+            self.pay(self.listener, freemium, price, PaymentType.STREAM),
+        )
+        pwyw = self.register("pwyw three-way", "pay-what-you-want-v1")
+        self.split(pwyw, 3)
+        self.send(self.listener, self.pay(self.listener, pwyw, price, PaymentType.STREAM))
+        self.measure(
+            "pay-what-you-want payment, 3-recipient split",
+            pps_gas,
+            pps_gas * 105 // 100,
+            self.listener,
+            self.pay(self.listener, pwyw, price + 1, PaymentType.STREAM),
+        )
+
         five = self.register("five-way", pps)
         self.split(five, 5)
         self.send(self.listener, self.pay(self.listener, five, price, PaymentType.STREAM))

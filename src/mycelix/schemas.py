@@ -22,6 +22,7 @@ from pydantic import (
 from web3 import Web3
 
 from mycelix.chain.units import ONE, PaymentType
+from mycelix.strategies import registry
 
 MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -135,11 +136,20 @@ class Amount(BaseModel):
         return cls(wei=str(wei), flow=flow_text(wei))
 
 
-class StrategyName(StrEnum):
-    PAY_PER_STREAM = "pay-per-stream-v1"
-    GIFT_ECONOMY = "gift-economy-v1"
-    PATRONAGE = "patronage-v1"
-    DUTCH_AUCTION = "dutch-auction-v1"
+def _known_strategy(name: str) -> str:
+    if registry.find(name) is None:
+        raise ValueError(f"unknown strategy {name!r}; known: {', '.join(registry.names())}")
+    return name
+
+
+def _strategy_enum(schema: dict[str, Any]) -> None:
+    schema["enum"] = registry.names()
+
+
+# A strategy registry name: one of the strategy folders' (`mycelix.strategies.registry`).
+StrategyName = Annotated[
+    str, AfterValidator(_known_strategy), Field(json_schema_extra=_strategy_enum)
+]
 
 
 class PaymentKind(StrEnum):

@@ -230,3 +230,59 @@ def test_an_auction_slot(platform: Platform, client: TestClient, cast: Cast) -> 
         client, AUCTION, {"slots": 1, "clearing_price": str(chain.paid), "song_id": song}
     )
     assert_same(out, chain)
+
+
+def test_freemium_free_then_paid_plays(platform: Platform, client: TestClient, cast: Cast) -> None:
+    from mycelix.strategies.freemium import sdk as freemium
+
+    song = new_song(cast, "two free", "freemium-v1")
+    price = 10**16 + 13
+    freemium.configure(cast.artist, song, 2, price)
+    before = Ledger.read(platform.sdk, cast)
+    for listener in cast.listeners:  # 5 plays each: 2 free, 3 paid
+        for _ in range(5):
+            listener.stream(song)
+    chain = charged(before, Ledger.read(platform.sdk, cast), cast.treasury)
+    assert chain.paid == 3 * 3 * price
+    out = calculate(
+        client,
+        "freemium-v1",
+        {
+            "params": {
+                "listeners": 3,
+                "plays_per_listener": 5,
+                "free_plays": 2,
+                "price": str(price),
+            },
+            "song_id": song,
+        },
+    )
+    assert [line["payments"] for line in out["lines"]] == [6, 9]
+    assert_same(out, chain)
+
+
+def test_pay_what_you_want_amounts(platform: Platform, client: TestClient, cast: Cast) -> None:
+    from mycelix.strategies.pay_what_you_want import sdk as pwyw
+
+    song = new_song(cast, "your price", "pay-what-you-want-v1")
+    pwyw.configure(cast.artist, song, 0, ONE)
+    amounts = [0, 1, 10**16 + 1, 3 * ONE + 7]
+    before = Ledger.read(platform.sdk, cast)
+    for i, amount in enumerate(amounts):
+        pwyw.pay(cast.listeners[i % 3], song, amount)
+    chain = charged(before, Ledger.read(platform.sdk, cast), cast.treasury)
+    out = calculate(
+        client,
+        "pay-what-you-want-v1",
+        {"params": {"plays": [{"count": 1, "amount": str(a)} for a in amounts]}, "song_id": song},
+    )
+    assert_same(out, chain)
+
+
+def test_pay_what_you_want_refuses_amounts_below_its_minimum(client: TestClient) -> None:
+    response = client.post(
+        "/api/strategies/pay-what-you-want-v1/calculator",
+        json={"params": {"minimum": "100", "plays": [{"count": 1, "amount": "99"}]}},
+    )
+    assert response.status_code == 422
+    assert "below the minimum" in response.json()["error"]["message"]

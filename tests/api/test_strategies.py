@@ -45,6 +45,8 @@ def test_catalogue_matches_the_contracts(client: TestClient, platform: Platform)
         "gift-economy-v1",
         "patronage-v1",
         "dutch-auction-v1",
+        "freemium-v1",
+        "pay-what-you-want-v1",
     }
     for name, s in by_name.items():
         assert s["enabled"] is True and s["payment_types"] and s["title"]
@@ -56,6 +58,8 @@ def test_catalogue_matches_the_contracts(client: TestClient, platform: Platform)
                     "gift-economy-v1": "GiftEconomy",
                     "patronage-v1": "Patronage",
                     "dutch-auction-v1": "DutchAuction",
+                    "freemium-v1": "Freemium",
+                    "pay-what-you-want-v1": "PayWhatYouWant",
                 }[name]
             ]
         )
@@ -98,6 +102,17 @@ def test_catalogue_matches_the_contracts(client: TestClient, platform: Platform)
     assert field("dutch-auction-v1", "start_price")["maximum"] == str(auc.MAX_PRICE().call())
     assert field("dutch-auction-v1", "slots")["maximum"] == auc.MAX_SLOTS().call()
     assert field("dutch-auction-v1", "duration")["maximum"] == auc.MAX_TIME().call()
+    fre, pwyw = sdk.contract("Freemium").functions, sdk.contract("PayWhatYouWant").functions
+    free = field("freemium-v1", "free_plays")
+    assert (free["default"], free["maximum"]) == (
+        fre.DEFAULT_FREE_PLAYS().call(),
+        fre.MAX_FREE_PLAYS().call(),
+    )
+    assert field("freemium-v1", "price")["maximum"] == str(fre.MAX_PRICE().call())
+    assert field("pay-what-you-want-v1", "minimum")["default"] == "0"
+    suggested = field("pay-what-you-want-v1", "suggested")
+    assert suggested["default"] == str(pwyw.DEFAULT_SUGGESTED().call())
+    assert suggested["maximum"] == str(pwyw.MAX_AMOUNT().call())
 
 
 def test_preview_follows_the_routers_rule(client: TestClient) -> None:

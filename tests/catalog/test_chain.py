@@ -133,3 +133,19 @@ def test_rollback_to_undoes_everything_above_the_block(db: Session) -> None:
     for block in range(4, 7):
         _index_block(db, song, block)
     assert EarningsRepository(db).for_recipient(ARTIST) == 600
+
+
+def test_a_recorded_free_play_counts_as_a_paid_play(db: Session) -> None:
+    """A stream payment of 0 is a play the chain accepted (a freemium listener's free play):
+    it opens the song's gated audio like a charged one; other payers and types do not."""
+    song = make_song(db, "free first")
+    freemium = bytes32("freemium-v1")
+    at = T0 + timedelta(days=1)
+    PaymentRepository(db).record(
+        PaymentEvent(song, LISTENER, freemium, 0, 0, 0, ref(1, 0, at=at)), [Share(ARTIST, 0)]
+    )
+    payments = PaymentRepository(db)
+    assert payments.paid_since(song, LISTENER, at - timedelta(minutes=1), [0, 4])
+    assert not payments.paid_since(song, LISTENER, at + timedelta(seconds=1), [0, 4])
+    assert not payments.paid_since(song, PATRON, at - timedelta(minutes=1), [0, 4])
+    assert not payments.paid_since(song, LISTENER, at - timedelta(minutes=1), [2])

@@ -12,7 +12,7 @@ from boa.util.abi import Address
 from eth_abi import encode
 from eth_utils import keccak, to_bytes
 
-from mycelix.chain.artifacts import CONTRACTS_DIR
+from mycelix.chain.artifacts import source_path
 from mycelix.chain.deploy import create_address
 from mycelix.chain.units import ONE
 from mycelix.strategies.ids import strategy_id
@@ -50,6 +50,8 @@ class System:
     gift: Any
     patronage: Any
     auction: Any
+    freemium: Any
+    pwyw: Any
 
     def fund(self, account: str, amount: int = 1_000 * ONE) -> None:
         """Mint FLOW to `account` and approve the router for all of it."""
@@ -73,7 +75,7 @@ class System:
 
 
 def load(name: str, *args: Any) -> Any:
-    return boa.load(str(CONTRACTS_DIR / f"{name}.vy"), *args, name=name)
+    return boa.load(str(source_path(name)), *args, name=name)
 
 
 def deployer_nonce(account: str) -> int:
@@ -91,11 +93,15 @@ def build_system(owner: str, treasury: str) -> System:
         gift = load("GiftEconomy", router.address, cgc.address)
         patronage = load("Patronage", router.address)
         auction = load("DutchAuction", router.address)
+        freemium = load("Freemium", router.address)
+        pwyw = load("PayWhatYouWant", router.address)
         router.register_strategy(strategy_id("pay-per-stream-v1"), pps.address)
         router.register_strategy(strategy_id("gift-economy-v1"), gift.address)
         router.register_strategy(strategy_id("patronage-v1"), patronage.address)
         router.register_strategy(strategy_id("dutch-auction-v1"), auction.address)
-    return System(owner, treasury, flow, cgc, router, pps, gift, patronage, auction)
+        router.register_strategy(strategy_id("freemium-v1"), freemium.address)
+        router.register_strategy(strategy_id("pay-what-you-want-v1"), pwyw.address)
+    return System(owner, treasury, flow, cgc, router, pps, gift, patronage, auction, freemium, pwyw)
 
 
 @pytest.fixture(scope="module")

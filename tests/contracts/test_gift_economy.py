@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mycelix.chain.artifacts import CONTRACTS_DIR
+from mycelix.chain.artifacts import source_path
 from mycelix.chain.units import HOUR, ONE, PaymentType
 from mycelix.strategies.ids import strategy_id
 from tests.contracts.conftest import System, build_system, salt, song_id_for
@@ -94,7 +94,7 @@ def song(system: System, artist: str) -> bytes:
 
 
 def test_constructor_rejects_non_contracts(system: System, stranger: str) -> None:
-    path = str(CONTRACTS_DIR / "GiftEconomy.vy")
+    path = str(source_path("GiftEconomy"))
     with boa.reverts("gift: router is not a contract"):
         boa.load(path, stranger, system.cgc.address)
     with boa.reverts("gift: cgc is not a contract"):

@@ -1,9 +1,10 @@
-"""Money and access invariants over random sequences of operations across all four strategies.
+"""Money and access invariants over random sequences of operations across every strategy.
 
 A hypothesis state machine registers songs, configures splits and strategies, streams, tips,
-joins patronage, buys auction slots, withdraws, moves time, changes the fee, offers, accepts and
-cancels song transfers, moves songs between strategies and quarantines strategies, with
-role-named actors including a stranger who keeps trying to configure what is not theirs.
+joins patronage, buys auction slots, configures freemium and pay-what-you-want terms,
+withdraws, moves time, changes the fee, offers, accepts and cancels song transfers, moves songs
+between strategies and quarantines strategies, with role-named actors including a stranger who
+keeps trying to configure what is not theirs.
 
 The machine can fail, not only catch exceptions:
 - every operation whose inputs are valid by construction must succeed (a payment whose
@@ -71,7 +72,15 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-STRATEGIES = ["pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auction-v1"]
+STRATEGIES = [
+    "pay-per-stream-v1",
+    "gift-economy-v1",
+    "patronage-v1",
+    "dutch-auction-v1",
+    "freemium-v1",
+    "pay-what-you-want-v1",
+]
+AUCTION, PWYW = "dutch-auction-v1", "pay-what-you-want-v1"
 FUNDING = 10_000 * ONE
 ZERO = "0x" + "00" * 20
 
@@ -83,6 +92,8 @@ REQUIRED = (
     "configure_gift",
     "configure_patronage",
     "create_auction",
+    "configure_freemium",
+    "configure_pwyw",
     "stream",
     "tip",
     "patronage",
@@ -155,6 +166,8 @@ class Economy(RuleBasedStateMachine):
             "gift-economy-v1": s.gift,
             "patronage-v1": s.patronage,
             "dutch-auction-v1": s.auction,
+            "freemium-v1": s.freemium,
+            "pay-what-you-want-v1": s.pwyw,
         }[strategy]
 
     def record(self, song: bytes | None) -> tuple:
@@ -240,7 +253,9 @@ class Economy(RuleBasedStateMachine):
         ok, charged = self.attempt(op, payer, s.router.pay, song, amount, ptype, option, song=song)
         if quoted is not None and amount >= quoted:
             assert ok, f"{op} offering {amount} >= quote {quoted} reverted"
-            assert charged == (amount if ptype == PaymentType.TIP else quoted)
+            # A tip, and a pay-what-you-want play, is charged the whole offer.
+            whole = ptype == PaymentType.TIP or self.song_strategy[song] == PWYW
+            assert charged == (amount if whole else quoted)
         if self.song_strategy[song] in self.quarantined:
             assert not ok, "a payment went through a quarantined strategy"
         if not ok:
@@ -265,7 +280,9 @@ class Economy(RuleBasedStateMachine):
             self.system.patronage.configure(["supporter"], [ONE], [True], [], 0)
         sids = [self.register(0, strategy) for strategy in STRATEGIES]
         with boa.env.prank(artist):
-            self.system.auction.create_auction(sids[-1], 10 * ONE, ONE, 0, 30 * DAY, 3)
+            self.system.auction.create_auction(
+                sids[STRATEGIES.index(AUCTION)], 10 * ONE, ONE, 0, 30 * DAY, 3
+            )
         return multiple(*sids)
 
     @rule(target=songs, artist=st.integers(0, 1), strategy=st.sampled_from(STRATEGIES))
@@ -306,6 +323,10 @@ class Economy(RuleBasedStateMachine):
             s.gift.configure(song, 0, 0, 0, 10_000)
         with boa.env.prank(stranger), boa.reverts("auction: caller is not the artist"):
             s.auction.create_auction(song, 2, 1, 0, DAY, 1)
+        with boa.env.prank(stranger), boa.reverts("freemium: caller is not the artist"):
+            s.freemium.configure(song, 0, 1)
+        with boa.env.prank(stranger), boa.reverts("pwyw: caller is not the artist"):
+            s.pwyw.configure(song, 0, 1)
         with boa.env.prank(stranger), boa.reverts("pps: caller is not the router"):
             s.pps.charge(song, stranger, ONE, PaymentType.TIP, 0)
 
@@ -343,6 +364,30 @@ class Economy(RuleBasedStateMachine):
     def set_price(self, song: bytes, price: int) -> None:
         ok, _ = self.attempt(
             "set_price", self.song_artist[song], self.system.pps.set_price, song, price
+        )
+        assert ok
+
+    @rule(song=songs, free_plays=st.integers(0, 4), price=st.integers(1, 5 * ONE))
+    def configure_freemium(self, song: bytes, free_plays: int, price: int) -> None:
+        ok, _ = self.attempt(
+            "configure_freemium",
+            self.song_artist[song],
+            self.system.freemium.configure,
+            song,
+            free_plays,
+            price,
+        )
+        assert ok
+
+    @rule(song=songs, minimum=amounts, extra=st.integers(0, ONE))
+    def configure_pwyw(self, song: bytes, minimum: int, extra: int) -> None:
+        ok, _ = self.attempt(
+            "configure_pwyw",
+            self.song_artist[song],
+            self.system.pwyw.configure,
+            song,
+            minimum,
+            max(minimum + extra, 1),
         )
         assert ok
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from mycelix.strategies import registry
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
 TIMEOUT = 120
@@ -26,7 +28,8 @@ def run(script: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_there_is_one_example_per_strategy() -> None:
-    assert SCRIPTS == ["dutch_auction.py", "gift_economy.py", "patronage.py", "pay_per_stream.py"]
+    folders = {type(s).__module__.split(".")[-2] for s in registry.all_strategies()}
+    assert sorted(f"{folder}.py" for folder in folders) == SCRIPTS
     readme = (EXAMPLES / "README.md").read_text()
     assert all(f"`{script}`" in readme for script in SCRIPTS)
 

@@ -38,12 +38,13 @@ from mycelix.indexer import CHECKPOINT, Indexer, rebuild
 from mycelix.indexer.reader import hex32
 from mycelix.ops.metrics import Metrics
 from mycelix.sdk import Mycelix, connect
-from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
+from mycelix.strategies import registry
+from mycelix.strategies.ids import strategy_id
 
 from .conftest import MakeCatalog
 from .support import GIFT, PPS, Cast, Songs, assert_credits_match_chain, dump, economy, make_cast
 
-STRATEGIES = list(STRATEGY_CONTRACTS.values())
+STRATEGIES = registry.names()
 
 
 @dataclass

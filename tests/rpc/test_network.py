@@ -46,6 +46,8 @@ def test_network_describes_the_embedded_chain_and_the_deployment(served: Served)
             "gift-economy-v1": manifest.addresses["GiftEconomy"],
             "patronage-v1": manifest.addresses["Patronage"],
             "dutch-auction-v1": manifest.addresses["DutchAuction"],
+            "freemium-v1": manifest.addresses["Freemium"],
+            "pay-what-you-want-v1": manifest.addresses["PayWhatYouWant"],
         },
         "wallet_add_ethereum_chain": add_chain,
         "wallet_switch_ethereum_chain": {"chainId": "0x7a69"},

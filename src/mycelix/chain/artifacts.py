@@ -16,17 +16,32 @@ from pathlib import Path
 from typing import Any
 
 CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
+# Each strategy's folder holds its own contract (`strategies/<snake_name>/<CamelName>.vy`).
+STRATEGIES_DIR = CONTRACTS_DIR.parent / "strategies"
 
-# Deployable contracts (CamelCase files); snake_case files would be modules.
-CONTRACT_NAMES = (
-    "FlowToken",
-    "GiftCredits",
-    "EconomicStrategyRouter",
-    "PayPerStream",
-    "GiftEconomy",
-    "Patronage",
-    "DutchAuction",
-)
+
+def source_paths() -> dict[str, Path]:
+    """Every deployable contract (a CamelCase file; snake_case files would be modules) by name:
+    the shared ones in `contracts/` and each strategy's in its folder. Found on disk, so a new
+    strategy folder needs no list kept here."""
+    found = sorted(CONTRACTS_DIR.glob("[A-Z]*.vy")) + sorted(STRATEGIES_DIR.glob("*/[A-Z]*.vy"))
+    out: dict[str, Path] = {}
+    for path in found:
+        if path.stem in out:
+            raise RuntimeError(f"two contracts named {path.stem}: {out[path.stem]} and {path}")
+        out[path.stem] = path
+    return out
+
+
+CONTRACT_NAMES = tuple(source_paths())
+
+
+def source_path(name: str) -> Path:
+    """The Vyper source of deployable contract `name`."""
+    paths = source_paths()
+    if name not in paths:
+        raise KeyError(f"unknown contract {name!r}; known: {', '.join(paths)}")
+    return paths[name]
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,7 @@ def _source_fingerprint() -> str:
     import vyper
 
     digest = hashlib.sha256(vyper.__version__.encode())
-    roots = [CONTRACTS_DIR, Path(next(iter(snekmate.__path__)))]
+    roots = [CONTRACTS_DIR, STRATEGIES_DIR, Path(next(iter(snekmate.__path__)))]
     for root in roots:
         for path in sorted(root.rglob("*.vy*")):
             digest.update(path.as_posix().encode())
@@ -59,7 +74,7 @@ def _compile(name: str) -> Artifact:
     from vyper.compiler import compile_from_file_input
     from vyper.compiler.input_bundle import FilesystemInputBundle
 
-    path = CONTRACTS_DIR / f"{name}.vy"
+    path = source_path(name)
     search_paths = [Path(p) for p in reversed(sys.path) if p] + [CONTRACTS_DIR.parent]
     bundle = FilesystemInputBundle(search_paths)
     file_input = bundle.load_file(path)
@@ -79,8 +94,7 @@ def _compile(name: str) -> Artifact:
 @cache
 def load(name: str) -> Artifact:
     """Return the artifact of one deployable contract, compiling it if the cache is stale."""
-    if name not in CONTRACT_NAMES:
-        raise KeyError(f"unknown contract {name!r}; known: {', '.join(CONTRACT_NAMES)}")
+    source_path(name)  # refuses an unknown name
     cache_file = _cache_dir() / _source_fingerprint() / f"{name}.json"
     if cache_file.exists():
         data = json.loads(cache_file.read_text())

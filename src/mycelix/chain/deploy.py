@@ -26,7 +26,9 @@ from mycelix.chain.manifest import Manifest
 from mycelix.chain.tx import Sender
 from mycelix.chain.units import ONE
 from mycelix.config import Settings
-from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
+from mycelix.strategies import registry
+from mycelix.strategies.protocol import Deployer
+from mycelix.strategies.registry import strategy_id
 
 DEV_FAUCET_LIMIT = 1_000_000 * ONE
 
@@ -60,8 +62,8 @@ def deploy_system(
     faucet_limit: int = DEV_FAUCET_LIMIT,
     progress: Progress | None = None,
 ) -> Manifest:
-    """Deploy FLOW (unless `token` names an existing ERC-20), the router, CGC (with the gift
-    strategy as its only, immutable minter) and the four strategies; register every strategy."""
+    """Deploy FLOW (unless `token` names an existing ERC-20), the router and every strategy
+    of the registry (each by its own `deploy`, with whatever only it needs); register them."""
     say = progress or (lambda _msg: None)
     first_block = w3.eth.block_number + 1
     addresses: dict[str, ChecksumAddress] = {}
@@ -89,25 +91,24 @@ def deploy_system(
         probe_token(w3, sender, token)
         flow = addresses["FlowToken"] = Web3.to_checksum_address(token)
     router = deploy("EconomicStrategyRouter", flow, treasury or sender.address)
-    deploy("PayPerStream", router)
-    # CGC's only minter is immutable, so CGC is deployed naming the gift strategy's address
-    # before it exists: the CREATE address of the deployer's next transaction but one. The
-    # strategy's constructor refuses a CGC that names another minter, so a wrong prediction
-    # (another transaction from this key in between) fails here, before anything is registered.
-    next_nonce = w3.eth.get_transaction_count(sender.address, "pending")
-    gift = create_address(sender.address, next_nonce + 1)
-    cgc = deploy("GiftCredits", gift)
-    if deploy("GiftEconomy", router, cgc) != gift:
-        raise DeploymentError(f"GiftEconomy: deployed elsewhere than CGC's minter {gift}")
-    deploy("Patronage", router)
-    deploy("DutchAuction", router)
-    for contract_name, registry_name in STRATEGY_CONTRACTS.items():
-        say(f"registering strategy {registry_name}")
+    deployer = Deployer(
+        deploy=deploy,
+        router=router,
+        next_address=lambda n: create_address(
+            sender.address, w3.eth.get_transaction_count(sender.address, "pending") + n
+        ),
+    )
+    strategies = registry.all_strategies()
+    for strategy in strategies:
+        if strategy.deploy(deployer) != addresses.get(strategy.contract):
+            raise DeploymentError(f"{strategy.name}: its deploy did not deploy {strategy.contract}")
+    for strategy in strategies:
+        say(f"registering strategy {strategy.name}")
         call(
             "EconomicStrategyRouter",
             "register_strategy",
-            strategy_id(registry_name),
-            addresses[contract_name],
+            strategy_id(strategy.name),
+            addresses[strategy.contract],
         )
     return Manifest.record(w3, addresses, first_block, external_token=token is not None)
 

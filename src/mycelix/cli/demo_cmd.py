@@ -24,7 +24,7 @@ def demo(
     """Simulate weeks of a realistic economy on a dev chain.
 
     Four artists upload generated songs (audio and covers, listed and playable in the API)
-    under all four strategies; weeks of listeners streaming, tipping, patronising and
+    under every strategy; weeks of listeners streaming, tipping, patronising and
     bidding; then print earnings and check that every FLOW is accounted for (exit 1 if
     not). Run it again to continue the economy."""
     settings = settings_from(data_dir, rpc_url)

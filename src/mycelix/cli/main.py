@@ -16,6 +16,7 @@ from mycelix.cli.indexer_cmd import indexer_app
 from mycelix.cli.init_cmd import init
 from mycelix.cli.monitor_cmd import monitor
 from mycelix.cli.pay_cmds import buy, pay, subscribe, tip, withdraw
+from mycelix.cli.scaffold_cmd import scaffold_app
 from mycelix.cli.security_cmd import security
 from mycelix.cli.serve_cmd import serve
 from mycelix.cli.songs_cmd import songs_app
@@ -59,6 +60,7 @@ app.command()(withdraw)
 app.add_typer(chain_app, name="chain")
 app.add_typer(indexer_app, name="indexer")
 app.add_typer(songs_app, name="songs")
+app.add_typer(scaffold_app, name="scaffold")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,13 @@ from mycelix.cli.wallet import (
 from mycelix.config import Settings
 from mycelix.sdk.client import Mycelix
 from mycelix.sdk.types import address, song_id
+from mycelix.strategies import registry
 
-PATRONAGE = "patronage-v1"
+
+def _patronage() -> list[str]:
+    """The strategies an artist's patrons pay through."""
+    return registry.taking(PaymentType.PATRONAGE)
+
 
 SongArg = Annotated[str, typer.Argument(metavar="SONG", help="Song id: 0x and 64 hex digits.")]
 
@@ -138,7 +143,7 @@ def subscribe(
                 raise InvalidInput(f"artist {who} offers no patron tiers")
             number = _tier_number(tier, [t.name for t in tiers])
             sid = _registered(sdk, song) if song else _patronage_song(settings, sdk, who)
-            if sdk.song_artist(sid) != who or sdk.song_strategy(sid) != PATRONAGE:
+            if sdk.song_artist(sid) != who or sdk.song_strategy(sid) not in _patronage():
                 raise InvalidInput(f"song {song} is not a patronage song of {who}")
             fee = sdk.quote(sid, PaymentType.PATRONAGE, number)
             _within_max(fee, max_flow, f"tier {tiers[number].name}")
@@ -188,7 +193,7 @@ def _patronage_song(settings: Settings, sdk: Mycelix, artist: str) -> bytes:
         with catalog.read() as session:
             candidates = session.scalars(
                 select(Song.song_id).where(
-                    Song.artist == artist.lower(), Song.strategy_name == PATRONAGE
+                    Song.artist == artist.lower(), Song.strategy_name.in_(_patronage())
                 )
             ).all()
     except Exception:  # no catalogue here (a wallet-only machine): ask for --song
@@ -197,7 +202,7 @@ def _patronage_song(settings: Settings, sdk: Mycelix, artist: str) -> bytes:
         catalog.dispose()
     for candidate in candidates:
         sid = song_id(candidate)
-        if sdk.song_strategy(sid) == PATRONAGE and sdk.song_artist(sid) == artist:
+        if sdk.song_strategy(sid) in _patronage() and sdk.song_artist(sid) == artist:
             return sid
     raise InvalidInput(
         f"no patronage song of {artist} in this node's catalogue; name one with --song"

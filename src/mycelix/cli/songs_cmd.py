@@ -82,7 +82,9 @@ def list_songs(
     genre: Annotated[str | None, typer.Option("--genre", help="Only this genre.")] = None,
     strategy: Annotated[
         str | None,
-        typer.Option("--strategy", help="Only this strategy, e.g. pay-per-stream-v1."),
+        typer.Option(
+            "--strategy", help="Only this strategy (a registry name, as `mycelix songs` lists)."
+        ),
     ] = None,
     artist: Annotated[
         str | None, typer.Option("--artist", help="Only this artist's address.")

@@ -34,7 +34,7 @@ from mycelix.songs.service import describe
 from mycelix.storage import DEFAULT_COVER_LIMIT
 from mycelix.storage.formats import Kind
 from mycelix.storage.media import probe_media
-from mycelix.strategies.ids import STRATEGY_CONTRACTS
+from mycelix.strategies import registry
 from mycelix.uploads.service import receive
 
 MiB = 1024 * 1024
@@ -100,8 +100,8 @@ def upload(
     ] = None,
     genre: Annotated[str, typer.Option(help="Genre, e.g. ambient.")] = "",
     strategy: Annotated[
-        str, typer.Option(help=f"One of {', '.join(STRATEGY_CONTRACTS.values())}.")
-    ] = "pay-per-stream-v1",
+        str, typer.Option(help=f"One of {', '.join(registry.names())}.")
+    ] = registry.names()[0],
     register: Annotated[
         bool, typer.Option("--register", help="Also register the song on chain.")
     ] = False,
@@ -127,8 +127,8 @@ def upload(
     with command_errors():
         if not title.strip():
             raise InvalidInput("--title must not be empty")
-        if strategy not in STRATEGY_CONTRACTS.values():
-            known = ", ".join(STRATEGY_CONTRACTS.values())
+        if registry.find(strategy) is None:
+            known = ", ".join(registry.names())
             raise InvalidInput(f"unknown strategy {strategy!r}; one of {known}")
         splits = [parse_split(s) for s in split or []]
         if splits and not register:

@@ -1,6 +1,6 @@
 """`mycelix demo`: a realistic economy on a dev chain.
 
-Four acts release songs under all four strategies — generated recordings and covers, uploaded
+Four acts release songs under every strategy — generated recordings and covers, uploaded
 through the platform's upload path so they are listed and play — a seeded crowd of listeners
 streams, tips, joins patronages and buys auction slots over several weeks of chain time, some
 collaborators withdraw, and at the end every credited unit is replayed from the chain's events and

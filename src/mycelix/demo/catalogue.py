@@ -1,4 +1,5 @@
-"""The songs: each act releases two, covering all four strategies, with realistic splits.
+"""The songs: each act releases two scripted ones covering the first four strategies, plus the
+songs every other strategy folder offers (`Strategy.demo_songs`), with realistic splits.
 
 Every song is a real recording with a cover (`media`), published through the platform's upload
 path and registered under its content hash (`publish`), so it is listed and plays. Every run
@@ -12,24 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from mycelix.chain.units import DAY, to_wei
 from mycelix.demo.cast import Cast, Person
 from mycelix.demo.publish import name_artist, publish, song_id_of
 from mycelix.platform import Platform
 from mycelix.sdk import Role, Split, Tier
+from mycelix.strategies import dutch_auction, gift_economy, patronage, pay_per_stream, registry
 
-PPS = "pay-per-stream-v1"
-GIFT = "gift-economy-v1"
-PATRONAGE = "patronage-v1"
-AUCTION = "dutch-auction-v1"
+# The demo's story is scripted around these four (who patronises whom, who collects a slot);
+# every strategy's label comes from its folder, through the registry.
+PPS = pay_per_stream.STRATEGY.name
+GIFT = gift_economy.STRATEGY.name
+PATRONAGE = patronage.STRATEGY.name
+AUCTION = dutch_auction.STRATEGY.name
 
-STRATEGY_LABELS = {
-    PPS: "pay-per-stream",
-    GIFT: "gift economy",
-    PATRONAGE: "patronage",
-    AUCTION: "Dutch auction",
-}
+STRATEGY_LABELS = {s.name: s.label for s in registry.all_strategies()}
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,10 @@ class SongSpec:
     gift: GiftTerms | None = None  # None keeps the strategy's defaults
     patron_only: bool = False
     auction: AuctionTerms | None = None
+    terms: dict[str, Any] | None = None  # a seam strategy's (`Strategy.demo_configure`)
 
 
-SONGS = (
+_SCRIPTED = (
     SongSpec(
         "Mycelial Network", "hyphae", PPS, price=Decimal("0.02"),
         splits=(("hyphae", 3_500, Role.ARTIST), ("bram", 2_500, Role.ARTIST),
@@ -95,6 +96,22 @@ SONGS = (
         splits=(("fruiting", 7_000, Role.ARTIST), ("mara", 3_000, Role.FEATURED)),
     ),
 )  # fmt: skip
+
+# Every other strategy's own demo songs (`Strategy.demo_songs`), played by its `demo_play`.
+SONGS = (
+    *_SCRIPTED,
+    *(
+        SongSpec(
+            d.title,
+            d.act,
+            s.name,
+            splits=tuple((key, bps, Role[role.upper()]) for key, bps, role in d.splits),
+            terms=dict(d.terms),
+        )
+        for s in registry.all_strategies()
+        for d in s.demo_songs()
+    ),
+)
 
 # Rhizome's patronage: the second tier opens the patron-only song.
 PATRON_TIERS = (
@@ -199,6 +216,8 @@ def release(
             )
         if spec.patron_only:
             sdk.set_patron_only(sid)
+        if spec.terms is not None:
+            registry.get(spec.strategy).demo_configure(sdk, sid, spec.terms)
         song = Song(spec, title, sid, artist, published.audio_cid, published.format)
         if spec.auction is not None:
             a = spec.auction

@@ -26,7 +26,7 @@ from web3 import Web3
 from mycelix.chain.distribution import split_net
 from mycelix.chain.units import PaymentType, from_wei
 from mycelix.sdk import ChainEvent, Mycelix
-from mycelix.strategies.ids import STRATEGY_CONTRACTS
+from mycelix.strategies import registry
 
 ZERO = "0x0000000000000000000000000000000000000000"
 FREE = "free stream"
@@ -186,7 +186,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[Ledger, ChainEvent], None]] = {
 def replay(sdk: Mycelix, since_block: int) -> Ledger:
     """Read every event of the deployment, in chain order, into a ledger."""
     strategy_of = {
-        sdk.manifest.addresses[c].lower(): name for c, name in STRATEGY_CONTRACTS.items()
+        sdk.manifest.addresses[c].lower(): name for c, name in registry.contracts().items()
     }
     ledger = Ledger(since_block=since_block, strategy_of=strategy_of)
     for event in sdk.events():

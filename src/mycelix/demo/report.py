@@ -12,13 +12,14 @@ from rich.table import Table
 
 from mycelix.chain.units import from_wei
 from mycelix.demo.cast import Cast
-from mycelix.demo.catalogue import AUCTION, GIFT, PATRONAGE, PPS, STRATEGY_LABELS, Release
+from mycelix.demo.catalogue import GIFT, PATRONAGE, PPS, STRATEGY_LABELS, Release
 from mycelix.demo.ledger import FREE, Check, Ledger
 from mycelix.demo.simulate import RunStats
 from mycelix.sdk import PaymentType, Role
+from mycelix.strategies import registry
 
-STRATEGIES = (PPS, GIFT, PATRONAGE, AUCTION)
-SHORT = {PPS: "stream", GIFT: "gift", PATRONAGE: "patron", AUCTION: "auction"}
+STRATEGIES = tuple(registry.names())
+SHORT = {s.name: s.short or s.label for s in registry.all_strategies()}
 FEE = "protocol fee"
 
 
@@ -70,6 +71,8 @@ def catalogue_table(cast: Cast, release: Release) -> Table:
                 f"x{g.repeat_multiplier_bps / 10_000:g} from the 6th"
                 + ("" if g.configured else " (defaults)")
             )
+        elif song.spec.terms is not None:
+            terms = registry.get(song.strategy).demo_terms(sdk, sid)
         elif song.spec.patron_only:
             terms = "patron-only: exclusive\ntier patrons stream free"
         elif song.strategy == PATRONAGE:

@@ -37,6 +37,7 @@ from mycelix.demo.catalogue import (
     Song,
 )
 from mycelix.sdk import ContractRevert
+from mycelix.strategies import registry
 
 SESSIONS = 3
 SESSION_LENGTH = DAY // SESSIONS
@@ -131,6 +132,7 @@ class Simulation:
             s for s in release.by_strategy(PATRONAGE) if s.spec.patron_only
         )
         self.curious_tried = False
+        self.seam_songs = [s for s in release.songs if s.spec.terms is not None]
 
     # ---------------------------------------------------------------- plumbing
 
@@ -194,6 +196,10 @@ class Simulation:
             self.patron_song(listener)
         if listener.has_slot and rng.random() < 0.04:
             self.send(client.stream, self.auction.song_id)
+        if self.seam_songs and rng.random() < listener.stream_chance / 2:
+            song = rng.choice(self.seam_songs)
+            action, args = registry.get(song.strategy).demo_play(client, song.song_id, rng)
+            self.send(action, *args)
 
     def patron_song(self, listener: Listener) -> None:
         client = listener.person.client

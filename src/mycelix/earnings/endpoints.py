@@ -132,7 +132,7 @@ def earnings(
         recipient=recipient,
         artist=artist,
         song_id=song,
-        strategy_id=strategy_id(strategy.value) if strategy else None,
+        strategy_id=strategy_id(strategy) if strategy else None,
         since=start,
         until=end,
         kind=None if kind == "all" else kind,
@@ -146,7 +146,7 @@ def earnings(
         )
     return EarningsOut(
         group=group,
-        filters=service.filters_echo(f, strategy.value if strategy else None),
+        filters=service.filters_echo(f, strategy),
         total=Amount.of(total),
         rows=[EarningsRowOut(key=r.key, label=r.label, amount=Amount.of(r.amount)) for r in rows],
     )
@@ -196,7 +196,7 @@ def payments(
             PaymentOut(
                 song_id=pay.song_id,
                 payer=to_checksum(pay.payer),
-                strategy=service.STRATEGY_NAMES.get(pay.strategy_id, pay.strategy_id),
+                strategy=service.strategy_label(pay.strategy_id),
                 payment_type=_type_name(pay.payment_type),
                 amount=Amount.of(pay.amount),
                 fee=Amount.of(pay.fee),

@@ -28,9 +28,17 @@ from mycelix.catalog.repositories import (
 )
 from mycelix.catalog.types import to_checksum
 from mycelix.schemas import flow_text
-from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
+from mycelix.strategies import registry
 
-STRATEGY_NAMES = {"0x" + strategy_id(n).hex(): n for n in STRATEGY_CONTRACTS.values()}
+
+def strategy_label(strategy_id_hex: str) -> str:
+    """The registry name of a strategy id (0x-hex), or the id itself if this version does not
+    know it."""
+    try:
+        found = registry.by_id(bytes.fromhex(strategy_id_hex.removeprefix("0x")))
+    except ValueError:
+        return strategy_id_hex
+    return strategy_id_hex if found is None else found.name
 
 
 class Group(StrEnum):
@@ -67,7 +75,7 @@ def report(session: Session, f: EarningsFilter, group: Group) -> tuple[int, list
             )
     elif group is Group.STRATEGY:
         rows = [
-            Row(STRATEGY_NAMES.get(sid, sid), None, amount)
+            Row(strategy_label(sid), None, amount)
             for sid, amount in earnings.by_strategy(f).items()
         ]
     else:

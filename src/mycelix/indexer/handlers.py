@@ -16,29 +16,24 @@ from types import MappingProxyType
 from typing import Any
 
 from mycelix.catalog.repositories import (
-    AuctionCreatedIn,
-    PatronEventIn,
     PaymentEvent,
     SplitSpec,
 )
 from mycelix.chain.units import BPS, ONE, PaymentType
 from mycelix.ops.metrics import Metrics
 from mycelix.sdk.types import ChainEvent
+from mycelix.strategies import registry
 from mycelix.vouchers.repository import VoucherRepository, skip_label
 
 from .context import IndexContext
 from .distribution import distribute
 from .errors import IndexerError
-from .reader import hex32, set_price, strategy_name
+from .reader import hex32, strategy_name
 from .store import Setting
 
 Handler = Callable[[IndexContext, ChainEvent], None]
 
 ROUTER = "EconomicStrategyRouter"
-PPS = "PayPerStream"
-GIFT = "GiftEconomy"
-PATRONAGE = "Patronage"
-AUCTION = "DutchAuction"
 
 
 def _time(seconds: Any) -> datetime:
@@ -198,106 +193,21 @@ def on_strategy_registered(ctx: IndexContext, event: ChainEvent) -> None:
 # -------------------------------------------------------------------- strategies
 
 
-def on_listen_rewarded(ctx: IndexContext, event: ChainEvent) -> None:
-    amount = int(str(event.args["amount"]))
-    if amount:
-        ctx.count(lambda m: m.cgc_minted.inc(amount / ONE))
+def _strategy_events() -> tuple[dict[tuple[str, str], Handler], set[tuple[str, str]]]:
+    """Each strategy folder's handlers (`Strategy.indexer_handlers`); events it maps to None
+    change nothing the catalogue keeps."""
+    handlers: dict[tuple[str, str], Handler] = {}
+    ignored: set[tuple[str, str]] = set()
+    for strategy in registry.all_strategies():
+        for event, handler in strategy.indexer_handlers().items():
+            if handler is None:
+                ignored.add((strategy.contract, event))
+            else:
+                handlers[(strategy.contract, event)] = handler
+    return handlers, ignored
 
 
-def _patron_event(ctx: IndexContext, event: ChainEvent, kind: str) -> None:
-    args = event.args
-    if kind == "cancelled":
-        record = PatronEventIn(
-            artist=str(args["artist"]),
-            patron=str(args["patron"]),
-            kind=kind,
-            ref=ctx.ref(event),
-            access_until=_time(args["access_until"]),
-        )
-    else:
-        record = PatronEventIn(
-            artist=str(args["artist"]),
-            patron=str(args["patron"]),
-            kind=kind,
-            ref=ctx.ref(event),
-            tier=int(str(args["tier"])),
-            level=int(str(args.get("level", 1))),
-            amount=int(str(args["amount"])),
-            song_id=hex32(args["song_id"]),
-            started_at=_time(args["start"]),
-            paid_until=_time(args["paid_until"]),
-        )
-    if ctx.patrons.record_event(record) and kind != "cancelled":
-        ctx.count(lambda m: m.patronage.labels(kind=kind).inc())
-
-
-def on_patron_joined(ctx: IndexContext, event: ChainEvent) -> None:
-    _patron_event(ctx, event, "joined")
-
-
-def on_patron_renewed(ctx: IndexContext, event: ChainEvent) -> None:
-    _patron_event(ctx, event, "renewed")
-
-
-def on_patron_cancelled(ctx: IndexContext, event: ChainEvent) -> None:
-    _patron_event(ctx, event, "cancelled")
-
-
-def on_price_set(ctx: IndexContext, event: ChainEvent) -> None:
-    """The price the API displays for a pay-per-stream song, and so offers for its plays."""
-    song_id = hex32(event.args["song_id"])
-    ctx.songs.update(song_id, stream_price=set_price(int(str(event.args["price"]))))
-    ctx.touch(event, song_id)
-
-
-def on_patron_only_set(ctx: IndexContext, event: ChainEvent) -> None:
-    song_id = hex32(event.args["song_id"])
-    ctx.songs.update(song_id, patron_only=bool(event.args["patron_only"]))
-    ctx.touch(event, song_id)
-
-
-def on_auction_created(ctx: IndexContext, event: ChainEvent) -> None:
-    args = event.args
-    ctx.auctions.record_created(
-        AuctionCreatedIn(
-            song_id=hex32(args["song_id"]),
-            number=int(str(args["number"])),
-            start_price=int(str(args["start_price"])),
-            floor_price=int(str(args["floor_price"])),
-            start_time=_time(args["start_time"]),
-            end_time=_time(args["end_time"]),
-            slots=int(str(args["slots"])),
-            ref=ctx.ref(event),
-        )
-    )
-
-
-def on_slot_purchased(ctx: IndexContext, event: ChainEvent) -> None:
-    args = event.args
-    if ctx.auctions.record_slot(
-        hex32(args["song_id"]),
-        int(str(args["number"])),
-        slot=int(str(args["slot"])),
-        buyer=str(args["buyer"]),
-        price=int(str(args["price"])),
-        ref=ctx.ref(event),
-    ):
-        ctx.count(lambda m: m.auction_slots.inc())
-
-
-def on_auction_ended(ctx: IndexContext, event: ChainEvent) -> None:
-    args = event.args
-    ctx.auctions.record_ended(
-        hex32(args["song_id"]),
-        int(str(args["number"])),
-        reason=int(str(args["reason"])),
-        sold=int(str(args["sold"])),
-        revenue=int(str(args["revenue"])),
-        clearing_price=int(str(args["clearing_price"])),
-        ended_at=_time(args["ended_at"]),
-        block_number=event.block_number,
-    )
-
+_STRATEGY_HANDLERS, _STRATEGY_IGNORED = _strategy_events()
 
 # ------------------------------------------------------------------ router: vouchers
 
@@ -342,6 +252,7 @@ def on_voucher_skipped(ctx: IndexContext, event: ChainEvent) -> None:
 
 HANDLERS: Mapping[tuple[str, str], Handler] = MappingProxyType(
     {
+        **_STRATEGY_HANDLERS,
         (ROUTER, "Payment"): on_payment,
         (ROUTER, "VoucherSettled"): on_voucher_settled,
         (ROUTER, "VoucherSkipped"): on_voucher_skipped,
@@ -353,15 +264,6 @@ HANDLERS: Mapping[tuple[str, str], Handler] = MappingProxyType(
         (ROUTER, "TreasuryChanged"): on_treasury_changed,
         (ROUTER, "FeeChanged"): on_fee_changed,
         (ROUTER, "StrategyRegistered"): on_strategy_registered,
-        (PPS, "PriceSet"): on_price_set,
-        (GIFT, "ListenRewarded"): on_listen_rewarded,
-        (PATRONAGE, "PatronJoined"): on_patron_joined,
-        (PATRONAGE, "PatronRenewed"): on_patron_renewed,
-        (PATRONAGE, "PatronCancelled"): on_patron_cancelled,
-        (PATRONAGE, "PatronOnlySet"): on_patron_only_set,
-        (AUCTION, "AuctionCreated"): on_auction_created,
-        (AUCTION, "SlotPurchased"): on_slot_purchased,
-        (AUCTION, "AuctionEnded"): on_auction_ended,
     }
 )
 
@@ -386,8 +288,7 @@ IGNORED: frozenset[tuple[str, str]] = frozenset(
         (ROUTER, "Deposit"),
         (ROUTER, "WithdrawalRequested"),
         (ROUTER, "BalanceWithdrawn"),
-        (GIFT, "GiftConfigured"),
-        (PATRONAGE, "PatronageConfigured"),
+        *_STRATEGY_IGNORED,
     }
 )
 

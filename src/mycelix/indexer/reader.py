@@ -18,16 +18,12 @@ from web3.exceptions import BlockNotFound
 from mycelix.catalog.types import normalize_address, normalize_bytes32
 from mycelix.chain import artifacts
 from mycelix.chain.manifest import Manifest
-from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
+from mycelix.strategies import registry
 
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_HASH = "0x" + "00" * 32
 # PayPerStream's price of a song whose artist never set one (the contract's DEFAULT_PRICE).
 DEFAULT_STREAM_PRICE = 10**16
-# strategy id (0x-hex) -> registry name, e.g. "pay-per-stream-v1"
-STRATEGY_NAMES: dict[str, str] = {
-    "0x" + strategy_id(name).hex(): name for name in STRATEGY_CONTRACTS.values()
-}
 
 
 def hex32(value: Any) -> str:
@@ -45,7 +41,8 @@ def set_price(price: int) -> int | None:
 
 def strategy_name(strategy_id_hex: str) -> str | None:
     """The registry name of a strategy id, None for an id this version does not know."""
-    return STRATEGY_NAMES.get(normalize_bytes32(strategy_id_hex))
+    found = registry.by_id(bytes.fromhex(normalize_bytes32(strategy_id_hex)[2:]))
+    return None if found is None else found.name
 
 
 @dataclass(frozen=True)

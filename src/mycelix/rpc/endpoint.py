@@ -15,7 +15,7 @@ from mycelix.api.deps import PlatformDep
 from mycelix.api.errors import APIError
 from mycelix.platform import Platform
 from mycelix.rpc import handler
-from mycelix.strategies.ids import STRATEGY_CONTRACTS
+from mycelix.strategies import registry
 
 router = APIRouter()
 
@@ -163,7 +163,7 @@ def network(request: Request, p: PlatformDep) -> dict[str, Any]:
         "cgc": {"address": addresses["GiftCredits"], "symbol": "CGC", "decimals": 18},
         "strategies": {
             registry: addresses[contract]
-            for contract, registry in STRATEGY_CONTRACTS.items()
+            for contract, registry in registry.contracts().items()
             if contract in addresses
         },
         "wallet_add_ethereum_chain": add_chain,

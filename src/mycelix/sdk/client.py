@@ -44,7 +44,8 @@ from mycelix.sdk.types import (
     song_id_for,
     splits_digest,
 )
-from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
+from mycelix.strategies import registry
+from mycelix.strategies.ids import strategy_id
 
 MAX_SPLITS = 64
 MAX_BATCH = 128
@@ -112,12 +113,12 @@ class Mycelix:
         return self.contract("FlowToken")
 
     def _strategy(self, registry_name: str) -> Contract:
-        for contract_name, name in STRATEGY_CONTRACTS.items():
-            if name == registry_name:
-                return self.contract(contract_name)
-        raise InvalidInput(
-            f"unknown strategy {registry_name!r}; known: {', '.join(STRATEGY_CONTRACTS.values())}"
-        )
+        strategy = registry.find(registry_name)
+        if strategy is None:
+            raise InvalidInput(
+                f"unknown strategy {registry_name!r}; known: {', '.join(registry.names())}"
+            )
+        return self.contract(strategy.contract)
 
     def _send(self, call: Any) -> TxReceipt:
         return self.sender.transact(call)
@@ -129,11 +130,12 @@ class Mycelix:
     # ------------------------------------------------------------------ artist
 
     def register_song(self, salt_value: SaltRef, strategy: str) -> TxReceipt:
-        """Register a song of this account under a strategy registry name (e.g.
-        "pay-per-stream-v1"). The router derives the song's id from the sender and the 32-byte
-        `salt_value` (`song_id_for(address, salt)`, here `self.song_id_of(salt)`), so an id can
-        only ever belong to the account it was derived from. Make salts with `salt_for(text)`,
-        or `content_salt(audio_cid)` for a song uploaded to a platform."""
+        """Register a song of this account under a strategy registry name (one of
+        `mycelix.strategies.registry.names()`). The router derives the song's id from the
+        sender and the 32-byte `salt_value` (`song_id_for(address, salt)`, here
+        `self.song_id_of(salt)`), so an id can only ever belong to the account it was derived
+        from. Make salts with `salt_for(text)`, or `content_salt(audio_cid)` for a song
+        uploaded to a platform."""
         return self._send(
             self.router.functions.register_song(salt(salt_value), strategy_id(strategy))
         )
@@ -464,10 +466,8 @@ class Mycelix:
     def song_strategy(self, song: SongRef) -> str | None:
         """The registry name of a song's strategy, or None if unregistered."""
         sid = bytes(self._view(self.router.functions.song_strategy_id(song_id(song))))
-        for name in STRATEGY_CONTRACTS.values():
-            if strategy_id(name) == sid:
-                return name
-        return None
+        found = registry.by_id(sid)
+        return None if found is None else found.name
 
     def is_authorized(self, song: SongRef, listener: str | None = None) -> bool:
         """Whether `listener` may stream the song now without paying for the play."""

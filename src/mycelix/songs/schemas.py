@@ -10,18 +10,15 @@ from mycelix.api.params import Genre, Title
 from mycelix.catalog.models import Song
 from mycelix.catalog.types import to_checksum
 from mycelix.schemas import SplitOut, role_name
-
-STRATEGIES = ("pay-per-stream-v1", "gift-economy-v1", "patronage-v1", "dutch-auction-v1")
-# PayPerStream's price of a song whose artist never set one.
-DEFAULT_STREAM_PRICE = 10**16
+from mycelix.strategies import registry
 
 
 def stream_price(song: Song) -> int | None:
-    """The price of one play the API shows for a song, as indexed: a pay-per-stream song's
-    price (the default until its artist sets one); None for other strategies."""
-    if song.strategy_name != STRATEGIES[0]:
-        return None
-    return DEFAULT_STREAM_PRICE if song.stream_price is None else song.stream_price
+    """The price of one play the listings show for a song, as indexed, by its strategy
+    (`Strategy.listed_price`): a per-song price, 0 where plays are free, None where the
+    strategy shows none (or the song is not indexed under a known strategy)."""
+    strategy = registry.find(song.strategy_name) if song.strategy_name else None
+    return None if strategy is None else strategy.listed_price(song.stream_price)
 
 
 class SongOut(BaseModel):

@@ -16,7 +16,8 @@ from mycelix.storage import AudioInfo, parse_cid
 from mycelix.storage.media import probe_media
 from mycelix.storage.waveform import compute_peaks
 from mycelix.storage.work import media_work
-from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
+from mycelix.strategies import registry
+from mycelix.strategies.ids import strategy_id
 
 
 async def describe(
@@ -30,10 +31,8 @@ async def describe(
     strategy: str,
 ) -> NewSong:
     """The song to store, once its uploads and audio check out (4xx otherwise)."""
-    if strategy not in STRATEGY_CONTRACTS.values():
-        raise InvalidRequest(
-            f"unknown strategy {strategy!r}; one of {', '.join(STRATEGY_CONTRACTS.values())}"
-        )
+    if registry.find(strategy) is None:
+        raise InvalidRequest(f"unknown strategy {strategy!r}; one of {', '.join(registry.names())}")
     audio_cid = parse_cid(audio_cid)
     cover_cid = parse_cid(cover_cid) if cover_cid is not None else None
     await asyncio.to_thread(_check_uploads, p, artist, audio_cid, cover_cid)

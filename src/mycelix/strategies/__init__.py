@@ -1,3 +1,4 @@
-"""Economic strategies off chain: their registry ids (`ids`), and the API's view of them —
-config schemas, split previews and earnings calculators (`endpoints`, `service`, `schemas`).
-Each strategy's rules live in its contract (`mycelix/contracts/*.vy`)."""
+"""Economic strategies, one folder each (`<snake_name>/`: its Vyper contract and its `STRATEGY`,
+see `protocol.Strategy`), found by `registry`; plus what all of them share: the API's catalogue,
+split previews and earnings calculator (`endpoints`, `service`, `schemas`). Nothing outside a
+strategy's folder names it (tests/strategies/test_seam.py)."""

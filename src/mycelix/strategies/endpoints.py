@@ -1,44 +1,34 @@
 """Strategy reads: `GET /api/strategies` (what each strategy charges and how it is configured),
 `POST /api/strategies/preview-splits`, `POST /api/strategies/{name}/calculator` (the upload
-wizard's earnings calculator), a song's live economics (`GET /api/songs/{id}/economy`), its
-auction (`GET /api/songs/{id}/auction`), and an artist's patron tiers and patrons.
+wizard's earnings calculator), a song's live economics (`GET /api/songs/{id}/economy`), and the
+routes each strategy folder adds (`Strategy.api_router`: an artist's patrons, a song's auction).
 
-Chain figures are read live through the SDK; patron lists and auction history come from the
-catalogue (indexed events). Everything here is public chain data, so sign-in is optional: a
-signed-in listener also gets their own standing (profile, patronage, slot, authorisation).
+Chain figures are read live through the SDK. Everything here is public chain data, so sign-in is
+optional: a signed-in listener also gets their own standing (under the song's strategy, and
+whether the chain lets them play it now).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 
-from mycelix.api.deps import OptionalAddress, PlatformDep, ReadSession, rate_limit
-from mycelix.api.errors import APIError
-from mycelix.catalog.repositories import AuctionRepository, PatronRepository, SongRepository
-from mycelix.catalog.types import to_checksum
-from mycelix.schemas import Address, Amount, SongId
-from mycelix.strategies import service
+from mycelix.api.deps import OptionalAddress, PlatformDep, rate_limit
+from mycelix.schemas import SongId
+from mycelix.strategies import registry, service
 from mycelix.strategies.schemas import (
-    AuctionRecordOut,
     CalculatorIn,
     CalculatorOut,
     EconomyOut,
-    PatronOut,
-    PatronsOut,
     PreviewIn,
     PreviewOut,
-    SlotOut,
-    SongAuctionOut,
     StrategiesOut,
-    TiersOut,
 )
 
 router = APIRouter(tags=["strategies"], dependencies=[Depends(rate_limit("read", 600))])
 
 SongPath = Annotated[SongId, Path(description="The song's bytes32 id.")]
-AddressPath = Annotated[Address, Path(description="The artist's address.")]
 
 
 @router.get("/api/strategies")
@@ -86,92 +76,7 @@ def song_economy(song_id: SongPath, p: PlatformDep, viewer: OptionalAddress) -> 
     return service.economy(p, song_id, viewer)
 
 
-@router.get("/api/songs/{song_id}/auction", responses={404: {}})
-def song_auction(
-    song_id: SongPath, p: PlatformDep, session: ReadSession, viewer: OptionalAddress
-) -> SongAuctionOut:
-    """The song's latest auction as the chain has it now (with the current price), and its
-    auction history and sold slots from the catalogue."""
-    registered = p.sdk.song_artist(song_id) is not None
-    if not registered and SongRepository(session).get(song_id) is None:
-        raise APIError(404, f"song {song_id} not found")
-    auctions = AuctionRepository(session)
-    history = auctions.of_song(song_id)
-    slots = auctions.slots(history[-1].id) if history else []
-    return SongAuctionOut(
-        song_id=song_id,
-        chain=service.auction_out(p, song_id, viewer),
-        history=[
-            AuctionRecordOut(
-                number=a.number,
-                start_price=Amount.of(a.start_price),
-                floor_price=Amount.of(a.floor_price),
-                start_time=a.start_time,
-                end_time=a.end_time,
-                slots=a.slots,
-                sold=a.sold,
-                revenue=Amount.of(a.revenue),
-                clearing_price=None if a.clearing_price is None else Amount.of(a.clearing_price),
-                live=a.live,
-                end_reason=a.end_reason,
-                ended_at=a.ended_at,
-            )
-            for a in history
-        ],
-        latest_slots=[
-            SlotOut(
-                slot=s.slot,
-                buyer=to_checksum(s.buyer),
-                price=Amount.of(s.price),
-                purchased_at=s.purchased_at,
-                tx_hash=s.tx_hash,
-            )
-            for s in slots
-        ],
-    )
-
-
-@router.get("/api/artists/{address}/tiers")
-def artist_tiers(address: AddressPath, p: PlatformDep, session: ReadSession) -> TiersOut:
-    """The artist's patron tiers, loyalty discounts and minimum commitment (from the chain)
-    and how many patrons have access now (from the catalogue)."""
-    tiers, discounts, commitment = service.tiers_of(p, address)
-    active = PatronRepository(session).count_active(address, service.chain_now(p))
-    return TiersOut(
-        artist=address,
-        tiers=tiers,
-        discounts_bps=discounts,
-        min_commitment=commitment,
-        active_patrons=active,
-    )
-
-
-@router.get("/api/artists/{address}/patrons")
-def artist_patrons(
-    address: AddressPath,
-    p: PlatformDep,
-    session: ReadSession,
-    active: Annotated[bool, Query(description="Only patrons with access now.")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> PatronsOut:
-    """The artist's patrons from the catalogue, longest-standing first."""
-    now = service.chain_now(p)
-    rows = PatronRepository(session).of_artist(
-        address, active_at=now if active else None, limit=limit
-    )
-    return PatronsOut(
-        artist=address,
-        patrons=[
-            PatronOut(
-                patron=to_checksum(r.patron),
-                tier=r.tier,
-                level=r.level,
-                status=r.status,
-                started_at=r.started_at,
-                paid_until=r.paid_until,
-                access_until=r.access_until,
-                active=r.access_until >= now,
-            )
-            for r in rows
-        ],
-    )
+# Routes a strategy adds for what only it has (an artist's patrons, a song's auctions).
+for _strategy in registry.all_strategies():
+    if (_extra := _strategy.api_router()) is not None:
+        router.include_router(_extra)

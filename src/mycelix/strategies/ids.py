@@ -1,21 +1,13 @@
-"""On-chain strategy ids: keccak256 of a versioned ASCII name, as registered with the router."""
+"""On-chain ids: a strategy's is keccak256 of its versioned ASCII registry name, as registered
+with the router (`registry.strategy_id`); a song's derived from free text here."""
 
 from __future__ import annotations
 
 from eth_utils import keccak
 
-# contract name -> registry name
-STRATEGY_CONTRACTS: dict[str, str] = {
-    "PayPerStream": "pay-per-stream-v1",
-    "GiftEconomy": "gift-economy-v1",
-    "Patronage": "patronage-v1",
-    "DutchAuction": "dutch-auction-v1",
-}
+from mycelix.strategies.registry import strategy_id
 
-
-def strategy_id(name: str) -> bytes:
-    """The 32-byte id of a strategy name, e.g. ``strategy_id("pay-per-stream-v1")``."""
-    return keccak(text=name)
+__all__ = ["song_id", "strategy_id"]
 
 
 def song_id(text: str) -> bytes:

@@ -3,7 +3,6 @@ calculator and a song's live economics. Amounts are wei strings (see mycelix.sch
 
 from __future__ import annotations
 
-from datetime import datetime
 from itertools import pairwise
 from typing import Annotated, Any
 
@@ -52,7 +51,7 @@ class PaymentTypeInfo(BaseModel):
 
 
 class StrategyOut(BaseModel):
-    name: str = Field(description="Registry name, e.g. pay-per-stream-v1.")
+    name: str = Field(description="Registry name: keccak256 of it is the router's id.")
     strategy_id: str = Field(description="keccak256 of the name: the router's bytes32 id.")
     contract: str = Field(description="Address of the strategy contract.")
     enabled: bool = Field(description="Whether new songs may register under it.")
@@ -174,6 +173,10 @@ class CalculatorIn(BaseModel):
     slots: int = Field(default=0, ge=0, le=2**24 - 1, description="dutch-auction: slots sold")
     clearing_price: Wei | None = Field(default=None, description="dutch-auction: each slot")
     auctions_per_month: int = Field(default=1, ge=0, le=1_000)
+    # strategies added through the seam read their own inputs (see each strategy's docs)
+    params: dict[str, Any] | None = Field(
+        default=None, description="Inputs of strategies that define their own (e.g. freemium)."
+    )
 
     @model_validator(mode="after")
     def _sources(self) -> CalculatorIn:
@@ -205,86 +208,12 @@ class CalculatorOut(BaseModel):
     net: Amount = Field(description="gross - fee: what the splits share.")
     shares: list[ShareOut] = Field(description="Per recipient, by the router's rule per payment.")
     cgc_to_listeners: Amount | None = Field(
-        default=None, description="gift-economy: CGC minted to listeners per month."
+        default=None, description="CGC minted to listeners per month, where a strategy mints it."
     )
     assumptions: list[str]
 
 
 # -------------------------------------------------------------------- economy
-
-
-class PpsOut(BaseModel):
-    price: Amount
-
-
-class GiftConfigOut(BaseModel):
-    cgc_per_listen: Amount
-    early_bonus: Amount
-    early_threshold: int
-    repeat_multiplier_bps: int
-    configured: bool = Field(description="False: the contract's defaults apply.")
-
-
-class GiftListenerOut(BaseModel):
-    listens: int
-    last_reward_at: datetime | None
-    total_earned: Amount = Field(description="CGC earned from this song.")
-    early: bool
-    cgc_balance: Amount
-    next_reward: Amount = Field(description="CGC the next listen would earn now.")
-
-
-class GiftOut(BaseModel):
-    config: GiftConfigOut
-    listener_count: int
-    listener: GiftListenerOut | None = None
-
-
-class TierOut(BaseModel):
-    index: int = Field(description="Pass as `tier` to become_patron.")
-    name: str
-    fee: Amount
-    exclusive: bool
-
-
-class PatronStateOut(BaseModel):
-    tier: int
-    exclusive: bool
-    start: datetime | None
-    paid_until: datetime | None
-    commitment_end: datetime | None
-    cancelled: bool
-    active: bool
-    level: int
-
-
-class PatronageOut(BaseModel):
-    patron_only: bool
-    tiers: list[TierOut]
-    discounts_bps: list[int]
-    min_commitment: int = Field(description="Seconds.")
-    patron: PatronStateOut | None = Field(default=None, description="The signed-in patron.")
-
-
-class AuctionChainOut(BaseModel):
-    number: int
-    start_price: Amount
-    floor_price: Amount
-    start_time: datetime | None
-    end_time: datetime | None
-    duration: int
-    slots: int
-    sold: int
-    revenue: Amount
-    clearing_price: Amount
-    average_price: Amount
-    live: bool
-    current_price: Amount | None
-
-
-class AuctionOut(BaseModel):
-    auction: AuctionChainOut | None = Field(description="The latest auction; null if none.")
-    holds_slot: bool | None = Field(default=None, description="The signed-in listener.")
 
 
 class EconomyOut(BaseModel):
@@ -299,61 +228,13 @@ class EconomyOut(BaseModel):
         description="What one play costs the viewer now; null where the strategy refuses it."
     )
     stream_refusal: str | None = Field(default=None, description="Why, when refused.")
-    pay_per_stream: PpsOut | None = None
-    gift: GiftOut | None = None
-    patronage: PatronageOut | None = None
-    auction: AuctionOut | None = None
-
-
-class TiersOut(BaseModel):
-    artist: str
-    tiers: list[TierOut]
-    discounts_bps: list[int]
-    min_commitment: int
-    active_patrons: int = Field(description="From the catalogue (indexed events).")
-
-
-class PatronOut(BaseModel):
-    patron: str
-    tier: int
-    level: int
-    status: str
-    started_at: datetime
-    paid_until: datetime
-    access_until: datetime
-    active: bool
-
-
-class PatronsOut(BaseModel):
-    artist: str
-    patrons: list[PatronOut]
-
-
-class SlotOut(BaseModel):
-    slot: int
-    buyer: str
-    price: Amount
-    purchased_at: datetime
-    tx_hash: str
-
-
-class AuctionRecordOut(BaseModel):
-    number: int
-    start_price: Amount
-    floor_price: Amount
-    start_time: datetime
-    end_time: datetime
-    slots: int
-    sold: int
-    revenue: Amount
-    clearing_price: Amount | None
-    live: bool
-    end_reason: int | None
-    ended_at: datetime | None
-
-
-class SongAuctionOut(BaseModel):
-    song_id: str
-    chain: AuctionOut
-    history: list[AuctionRecordOut] = Field(description="From the catalogue, oldest first.")
-    latest_slots: list[SlotOut] = Field(description="Slots sold in the latest indexed auction.")
+    terms: dict[str, Any] | None = Field(
+        default=None,
+        description="The song's terms under its strategy, and the viewer's standing: each "
+        "strategy's own view (see `GET /api/strategies` for what each strategy configures).",
+    )
+    # The same view under the field name clients of the first four strategies read.
+    pay_per_stream: dict[str, Any] | None = None
+    gift: dict[str, Any] | None = None
+    patronage: dict[str, Any] | None = None
+    auction: dict[str, Any] | None = None

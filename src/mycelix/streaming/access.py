@@ -16,6 +16,7 @@ from mycelix.catalog.repositories import PaymentRepository
 from mycelix.chain.units import PaymentType
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
+from mycelix.strategies import registry
 from mycelix.vouchers import service as vouchers
 
 STREAM_AUTH_KEY = "stream_auth"  # pragma: allowlist secret
@@ -89,4 +90,5 @@ def _paid_recently(p: Platform, song_id: str, listener: str) -> bool:
 
 
 def _reason(strategy: str) -> str:
-    return {"patronage-v1": "patrons_only", "dutch-auction-v1": "no_slot"}.get(strategy, "unpaid")
+    known = registry.find(strategy)
+    return "unpaid" if known is None else known.denial_reason

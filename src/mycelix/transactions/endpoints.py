@@ -108,7 +108,7 @@ def register_song(body: RegisterSongIn, p: PlatformDep, who: CurrentAddress) -> 
     artist of an id nobody else can take: for a song described here the salt is the content
     hash of its audio; otherwise pass any 32-byte `salt`."""
     salt = service.registration_salt(p, who, body.song_id, body.salt)
-    return _checked(p, prepare_register(p, salt, body.strategy.value, who))
+    return _checked(p, prepare_register(p, salt, body.strategy, who))
 
 
 @router.post("/change_strategy")
@@ -119,9 +119,9 @@ def change_strategy(body: ChangeStrategyIn, p: PlatformDep, who: CurrentAddress)
         p,
         ROUTER,
         "change_strategy",
-        [_sid(body.song_id), strategy_id(body.strategy.value)],
+        [_sid(body.song_id), strategy_id(body.strategy)],
         action="change_strategy",
-        description=f"move the song to {body.strategy.value}",
+        description=f"move the song to {body.strategy}",
         sender=who,
     )
     return _checked(p, tx)

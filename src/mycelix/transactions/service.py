@@ -16,7 +16,7 @@ from mycelix.chain.units import PaymentType
 from mycelix.errors import Conflict, Forbidden, Missing
 from mycelix.platform import Platform
 from mycelix.sdk.types import content_salt, song_id_for
-from mycelix.songs.schemas import stream_price
+from mycelix.strategies import registry
 from mycelix.transactions.prepare import PreparedTx
 
 
@@ -58,11 +58,6 @@ def registration_salt(p: Platform, who: str, song_id: str | None, salt: str | No
     return raw
 
 
-# Strategies whose plays the API shows as free (to whoever the chain lets play them: everyone,
-# patrons, slot holders); the chain refuses the others, which `quote` turns into a 409.
-FREE_PLAYS = frozenset({"gift-economy-v1", "patronage-v1", "dutch-auction-v1"})
-
-
 def displayed_price(p: Platform, song_id: str) -> int:
     """The price of one play the API shows for a song (`stream_price` in the song listings,
     from the indexed `PriceSet`; 0 where plays are free). 409 where it shows none: a song not
@@ -75,11 +70,13 @@ def displayed_price(p: Platform, song_id: str) -> int:
                 "max_price, the price you showed",
                 "price_unknown",
             )
-        price, strategy = stream_price(song), song.strategy_name
+        indexed, strategy = song.stream_price, song.strategy_name
+    known = registry.find(strategy) if strategy else None
+    # Free plays show 0 (to whoever the chain lets play them: everyone, patrons, slot
+    # holders); the chain refuses the others, which `quote` turns into a 409.
+    price = None if known is None else known.shown_price(p, song_id, indexed)
     if price is not None:
         return price
-    if strategy in FREE_PLAYS:
-        return 0
     raise Conflict(
         f"no price is shown for plays under {strategy}: pass max_price, the price you showed",
         "price_unknown",

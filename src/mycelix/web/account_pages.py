@@ -35,7 +35,7 @@ from mycelix.catalog.repositories import (
 )
 from mycelix.catalog.types import normalize_address, to_checksum
 from mycelix.chain.units import PaymentType
-from mycelix.earnings.service import STRATEGY_NAMES
+from mycelix.earnings.service import strategy_label as strategy_name
 from mycelix.platform import Platform
 from mycelix.strategies.service import chain_now
 from mycelix.web import charts
@@ -146,7 +146,7 @@ def dashboard(
         [
             charts.Point(name, strategy_label(name), v, _flow_text(v))
             for sid, v in earnings.by_strategy(mine).items()
-            for name in [STRATEGY_NAMES.get(sid, sid)]
+            for name in [strategy_name(sid)]
         ],
         "FLOW credited to you per economic strategy",
         _flow_text,
@@ -285,7 +285,7 @@ def library(
             {
                 "song_id": x.song_id,
                 "title": titles[x.song_id],
-                "strategy": STRATEGY_NAMES.get(x.strategy_id, x.strategy_id),
+                "strategy": strategy_name(x.strategy_id),
                 "kind": _payment_kind(x.payment_type),
                 "amount": x.amount,
                 "paid_at": x.paid_at,

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from mycelix import __version__
+from mycelix.strategies import registry
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -48,9 +49,13 @@ def when(moment: datetime | None) -> str:
 
 
 def strategy_label(name: str | None) -> str:
-    """`pay-per-stream-v1` → `Pay per stream` (the registry name without its version)."""
+    """A strategy's title from its folder (`Strategy.catalogue`), e.g. `Pay per stream`; a name
+    this version does not know reads as itself without its version."""
     if not name:
         return "Unregistered"
+    known = registry.find(name)
+    if known is not None:
+        return known.catalogue.title
     base = name.rsplit("-v", 1)[0] if name[-1:].isdigit() else name
     return base.replace("-", " ").capitalize()
 

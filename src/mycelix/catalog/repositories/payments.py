@@ -154,15 +154,15 @@ class PaymentRepository:
     def paid_since(
         self, song_id: str, payer: str, since: datetime, payment_types: Iterable[int]
     ) -> bool:
-        """Whether `payer` paid a positive amount of one of `payment_types` for the song
-        at or after `since`."""
+        """Whether `payer` made a payment of one of `payment_types` for the song at or after
+        `since`. A payment of 0 counts: the chain recorded only plays its strategy accepted
+        (a freemium listener's free play, a pay-what-you-want play at a zero minimum)."""
         found = self.session.scalar(
             select(Payment.id)
             .where(
                 Payment.song_id == song_id,
                 Payment.payer == payer,
                 Payment.payment_type.in_(list(payment_types)),
-                Payment.amount > 0,
                 Payment.paid_at >= since,
             )
             .limit(1)

@@ -81,7 +81,7 @@ class SongQuery:
 
     q: str | None = None
     genre: str | None = None
-    strategy: str | None = None  # strategy registry name, e.g. "pay-per-stream-v1"
+    strategy: str | None = None  # strategy registry name (`mycelix.strategies.registry`)
     artist: str | None = None
     sort: SongSort = SongSort.NEWEST
     # Stubs (registered on chain, never described here) have no audio and are hidden.

@@ -27,7 +27,8 @@ from mycelix.config import Settings
 from mycelix.ops.chainview import chain_view
 from mycelix.ops.check.model import Probe
 from mycelix.ops.metrics import exported_families
-from mycelix.strategies.ids import STRATEGY_CONTRACTS, strategy_id
+from mycelix.strategies import registry
+from mycelix.strategies.ids import strategy_id
 
 ZERO_ADDRESS = "0x" + "00" * 20
 # Read routes that need no sign-in and no particular catalogue content.
@@ -200,7 +201,7 @@ def contracts(ctx: CheckContext) -> Iterator[Probe]:
     yield Probe.expect(
         "router token", token == manifest.token, f"{token} (manifest {manifest.token})"
     )
-    for contract_name, registry_name in STRATEGY_CONTRACTS.items():
+    for contract_name, registry_name in registry.contracts().items():
         if contract_name not in manifest.addresses:
             yield Probe.fail(f"strategy {registry_name}", f"{contract_name} is not in the manifest")
             continue

@@ -21,13 +21,19 @@ def _decorators(node: object) -> set[str]:
     return {getattr(d, "id", "") for d in getattr(node, "decorator_list", [])}
 
 
+def _sources(contracts: Path) -> list[Path]:
+    """The shared contracts and each strategy folder's (`strategies/<name>/*.vy`)."""
+    strategies = contracts.parent / "strategies"
+    return sorted(contracts.glob("*.vy")) + sorted(strategies.glob("*/*.vy"))
+
+
 def natspec_and_reasons(contracts: Path) -> Outcome:
     """Every `@external` function documents itself and its parameters (and return value);
     every revert reason starts with one contract prefix per file."""
     from vyper.ast import nodes, parse_to_ast
 
     findings: list[Finding] = []
-    sources = sorted(contracts.glob("*.vy"))
+    sources = _sources(contracts)
     for path in sources:
         module = parse_to_ast(path.read_text(), module_path=str(path))
         where = path.name
@@ -90,7 +96,7 @@ def compiler_warnings(contracts: Path) -> Outcome:
 
     root = contracts.resolve()
     findings: list[Finding] = []
-    names = sorted(p for p in root.glob("*.vy") if p.stem[:1].isupper())
+    names = [p for p in _sources(root) if p.stem[:1].isupper()]
     search = [Path(p) for p in reversed(sys.path) if p] + [root.parent]
     for path in names:
         bundle = FilesystemInputBundle(search)

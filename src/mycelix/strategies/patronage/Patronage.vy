@@ -82,8 +82,8 @@
 """
 
 
-from .interfaces import IRouter
-from .interfaces import IStrategy
+from ...contracts.interfaces import IRouter
+from ...contracts.interfaces import IStrategy
 
 implements: IStrategy
 

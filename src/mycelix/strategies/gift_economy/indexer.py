@@ -1,0 +1,17 @@
+"""Gift economy's events in the catalogue: CGC minted counts in the metrics only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mycelix.chain.units import ONE
+
+if TYPE_CHECKING:
+    from mycelix.indexer.context import IndexContext
+    from mycelix.sdk.types import ChainEvent
+
+
+def on_listen_rewarded(ctx: IndexContext, event: ChainEvent) -> None:
+    amount = int(str(event.args["amount"]))
+    if amount:
+        ctx.count(lambda m: m.cgc_minted.inc(amount / ONE))
