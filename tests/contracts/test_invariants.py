@@ -662,4 +662,7 @@ def test_economy_invariants(
     assert not never, f"never succeeded in {profile.max_examples} examples: {never}"
 
 
-pytestmark = pytest.mark.slow
+# Not traced by coverage: the machine replays thousands of transactions through py-evm, and
+# tracing them (Python lines and the Vyper plugin) made it the longest test by far while the
+# contract tests already cover those lines.
+pytestmark = [pytest.mark.slow, pytest.mark.no_cover]

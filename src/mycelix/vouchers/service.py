@@ -30,7 +30,7 @@ MIN_LIFETIME = 10 * 60
 MAX_LIFETIME = 24 * 3_600
 MAX_NONCE = 2**63 - 1  # stored as BIGINT
 MAX_EXPIRY = 2**63 - 1  # stored as BIGINT
-STREAM_AUTH_KEY = "stream_auth"  # mycelix.streaming.access's cache (pragma: allowlist secret)
+STREAM_AUTH_KEY = "stream_auth"  # mycelix.streaming.access cache key # pragma: allowlist secret
 
 
 @dataclass(frozen=True)

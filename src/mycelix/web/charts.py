@@ -116,7 +116,7 @@ def day_bars(
                     f'text-anchor="middle">{escape(p.label)}</text>'
                 )
     parts.append("</svg>")
-    svg = Markup("".join(parts))
+    svg = Markup("".join(parts))  # nosec B704: every value in `parts` went through escape()
     return Chart(chart_id, title, description, unit, list(points), svg, total, fmt(total))
 
 
@@ -147,7 +147,7 @@ def ranked_bars(
             f"{escape(_clip(p.label))} · {escape(p.text)}</text>"
         )
     parts.append("</svg>")
-    svg = Markup("".join(parts))
+    svg = Markup("".join(parts))  # nosec B704: every value in `parts` went through escape()
     return Chart(chart_id, title, description, unit, ordered, svg, total, fmt(total))
 
 
