@@ -18,7 +18,7 @@ import orjson
 from mycelix.catalog.db import Catalog
 from mycelix.catalog.types import to_checksum
 from mycelix.schemas import role_name
-from mycelix.songs.schemas import DEFAULT_STREAM_PRICE, STRATEGIES
+from mycelix.strategies import registry
 
 SONG = (
     "SELECT s.song_id, s.title, s.artist, a.name, s.genre, s.duration_ms, s.strategy_name, "
@@ -69,10 +69,14 @@ def _detail(row: Any, splits: Sequence[Any]) -> dict[str, Any]:
         waveform,
         registration_tx,
     ) = row
-    if strategy != STRATEGIES[0]:
-        shown_price = None
-    else:
-        shown_price = str(DEFAULT_STREAM_PRICE if price is None else int(Decimal(price)))
+    # The strategy decides what listings show (as `songs.schemas.stream_price` does).
+    found = registry.find(strategy) if strategy else None
+    listed = (
+        None
+        if found is None
+        else found.listed_price(None if price is None else int(Decimal(price)))
+    )
+    shown_price = None if listed is None else str(listed)
     return {
         "song_id": song_id,
         "title": title,
