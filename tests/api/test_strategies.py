@@ -17,6 +17,7 @@ from mycelix.catalog.repositories import (
 )
 from mycelix.chain.units import ONE
 from mycelix.platform import Platform
+from mycelix.strategies import registry
 from tests.api.conftest import assert_invalid
 from tests.api.helpers_endpoints import (
     Session,
@@ -40,7 +41,9 @@ def test_catalogue_matches_the_contracts(client: TestClient, platform: Platform)
     body = response.json()
     assert body["protocol_fee_bps"] == 100
     by_name = {s["name"]: s for s in body["strategies"]}
-    assert set(by_name) == {
+    # Every registered folder (a scaffolded one too), and at least the shipped six.
+    assert set(by_name) == set(registry.names())
+    assert set(by_name) >= {
         "pay-per-stream-v1",
         "gift-economy-v1",
         "patronage-v1",
@@ -50,19 +53,8 @@ def test_catalogue_matches_the_contracts(client: TestClient, platform: Platform)
     }
     for name, s in by_name.items():
         assert s["enabled"] is True and s["payment_types"] and s["title"]
-        assert (
-            s["contract"]
-            == platform.manifest.addresses[
-                {
-                    "pay-per-stream-v1": "PayPerStream",
-                    "gift-economy-v1": "GiftEconomy",
-                    "patronage-v1": "Patronage",
-                    "dutch-auction-v1": "DutchAuction",
-                    "freemium-v1": "Freemium",
-                    "pay-what-you-want-v1": "PayWhatYouWant",
-                }[name]
-            ]
-        )
+        assert s["contract"] == platform.manifest.addresses[registry.get(name).contract]
+    assert registry.get("pay-what-you-want-v1").contract == "PayWhatYouWant"
 
     def field(strategy: str, name: str) -> dict[str, Any]:
         return next(f for f in by_name[strategy]["config"] if f["name"] == name)

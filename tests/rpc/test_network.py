@@ -16,6 +16,7 @@ from mycelix.chain.embedded import EmbeddedChain
 from mycelix.config import Settings
 from mycelix.platform import Platform
 from mycelix.rpc.handler import handle
+from mycelix.strategies import registry
 
 from .conftest import AnvilDeployment, Served
 
@@ -41,16 +42,18 @@ def test_network_describes_the_embedded_chain_and_the_deployment(served: Served)
         "router": manifest.router,
         "token": {"address": manifest.token, "symbol": "FLOW", "decimals": 18},
         "cgc": {"address": manifest.addresses["GiftCredits"], "symbol": "CGC", "decimals": 18},
-        "strategies": {
-            "pay-per-stream-v1": manifest.addresses["PayPerStream"],
-            "gift-economy-v1": manifest.addresses["GiftEconomy"],
-            "patronage-v1": manifest.addresses["Patronage"],
-            "dutch-auction-v1": manifest.addresses["DutchAuction"],
-            "freemium-v1": manifest.addresses["Freemium"],
-            "pay-what-you-want-v1": manifest.addresses["PayWhatYouWant"],
-        },
+        # Every registered strategy (a scaffolded one too) with its deployed contract.
+        "strategies": {s.name: manifest.addresses[s.contract] for s in registry.all_strategies()},
         "wallet_add_ethereum_chain": add_chain,
         "wallet_switch_ethereum_chain": {"chainId": "0x7a69"},
+    }
+    assert set(network["strategies"]) >= {
+        "pay-per-stream-v1",
+        "gift-economy-v1",
+        "patronage-v1",
+        "dutch-auction-v1",
+        "freemium-v1",
+        "pay-what-you-want-v1",
     }
     # The URL it names is the one that answers.
     answer = requests.post(
