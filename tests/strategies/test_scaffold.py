@@ -15,7 +15,15 @@ import pytest
 from mycelix.strategies.scaffold import Names
 
 ROOT = Path(__file__).resolve().parents[2]
-SCAFFOLD = ("-m", "mycelix.cli.main", "scaffold", "strategy", "tipjar")
+# "tipjar", as the issue asks, unless this checkout has one already (someone scaffolded it, as
+# the README suggests): then a name nobody has, so the test command stays green either way.
+NAME = next(
+    n
+    for n in ("tipjar", "tipjar-b", "tipjar-c", "tipjar-d")
+    if not (ROOT / "src" / "mycelix" / "strategies" / Names.of(n).snake).exists()
+)
+NAMES = Names.of(NAME)
+SCAFFOLD = ("-m", "mycelix.cli.main", "scaffold", "strategy", NAME)
 
 
 def _copy_checkout(to: Path) -> Path:
@@ -38,19 +46,25 @@ def test_a_scaffolded_strategy_passes_its_generated_tests(tmp_path: Path) -> Non
     root = _copy_checkout(tmp_path / "checkout")
     made = _run(root, *SCAFFOLD, "--root", str(root))
     assert made.returncode == 0, made.stderr
-    folder = root / "src" / "mycelix" / "strategies" / "tipjar"
+    folder = root / "src" / "mycelix" / "strategies" / NAMES.snake
     assert {p.name for p in folder.iterdir()} >= {
         "__init__.py",
-        "Tipjar.vy",
+        f"{NAMES.contract}.vy",
         "strategy.py",
         "sdk.py",
         "README.md",
     }
-    assert "tests/strategies/test_tipjar.py" in made.stdout
+    assert f"tests/strategies/test_{NAMES.snake}.py" in made.stdout
     listed = _run(root, "-c", "from mycelix.strategies import registry; print(registry.names())")
-    assert "tipjar-v1" in listed.stdout, listed.stderr
+    assert NAMES.registry in listed.stdout, listed.stderr
     tested = _run(
-        root, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/strategies/test_tipjar.py"
+        root,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"tests/strategies/test_{NAMES.snake}.py",
     )
     assert tested.returncode == 0, tested.stdout[-4000:] + tested.stderr[-2000:]
     assert "2 passed" in tested.stdout

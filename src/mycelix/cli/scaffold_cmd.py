@@ -17,7 +17,7 @@ scaffold_app = typer.Typer(help="Generate code for extending Mycelix.", no_args_
 
 @scaffold_app.command("strategy")
 def strategy(
-    name: Annotated[str, typer.Argument(help="e.g. tipjar or tip-jar (registered as tip-jar-v1).")],
+    name: Annotated[str, typer.Argument(help="e.g. my-strategy (registered as my-strategy-v1).")],
     root: Annotated[
         Path, typer.Option("--root", help="The checkout to write into.", file_okay=False)
     ] = Path("."),

@@ -68,9 +68,9 @@ class DemoSong:
 class Strategy(Protocol):
     """The contract between a strategy folder and the platform."""
 
-    name: str  # registry name, e.g. "tipjar-v1"; the router's id is keccak256 of it
-    contract: str  # the folder's Vyper contract, e.g. "Tipjar"
-    label: str  # short human name for tables and menus, e.g. "tip jar"
+    name: str  # registry name, e.g. "my-strategy-v1"; the router's id is keccak256 of it
+    contract: str  # the folder's Vyper contract, e.g. "MyStrategy"
+    label: str  # short human name for tables and menus, e.g. "my strategy"
     short: str  # a column heading in the demo's tables, e.g. "tips" (empty: the label)
     order: int  # position in listings (lower first); new strategies take 100+
     free_plays: bool  # plays are free to whoever the chain lets play (the API shows price 0)
