@@ -172,3 +172,33 @@ def test_a_nonce_settled_on_chain_is_refused(
     fan.sdk.balance.settle([signed])
     answer = client.post("/api/vouchers", json=body(signed), headers=fan.headers)
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "nonce_used")
+
+
+def test_concurrent_vouchers_never_overdraw_or_queue_a_nonce_twice(
+    platform: Platform, client: TestClient, accounts
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    artist = platform.sdk.as_account(accounts["artist"])
+    song = register(platform, artist, "concurrent")
+    # Covers one play and a half: of two different vouchers sent at once, one is queued.
+    tight = make_fan(platform, client, "concurrent tight", deposit=PRICE + PRICE // 2)
+    before = queued(platform)
+    pair = [body(voucher_for(platform, tight, song, n)) for n in (0, 1)]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(
+            pool.map(lambda b: client.post("/api/vouchers", json=b, headers=tight.headers), pair)
+        )
+    assert sorted(a.status_code for a in answers) == [202, 409]
+    # The same voucher eight times at once: queued once.
+    fan = make_fan(platform, client, "concurrent replay")
+    same = body(voucher_for(platform, fan, song, 0))
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(
+            pool.map(
+                lambda _: client.post("/api/vouchers", json=same, headers=fan.headers).status_code,
+                range(8),
+            )
+        )
+    assert codes.count(202) == 1 and codes.count(409) == 7
+    assert queued(platform) == before + 2
