@@ -83,3 +83,22 @@ def test_pay_what_you_want_minimum_suggestion_and_chosen_amounts(
     refused = client.post("/api/tx/configure_pay_what_you_want", json=wrong, headers=auth["artist"])
     assert refused.status_code == 409
     assert "pwyw: minimum above suggested" in refused.json()["error"]["message"]
+
+
+def test_pay_what_you_want_terms_are_the_artists_and_well_formed(
+    client: TestClient, platform: Platform, auth: Session
+) -> None:
+    song = register(client, platform, auth["artist"], "pay-what-you-want-v1")
+    before = client.get(f"/api/songs/{song}/economy").json()["terms"]
+    body = {"song_id": song, "minimum": "1", "suggested": "2"}
+    other = client.post(
+        "/api/tx/configure_pay_what_you_want", json=body, headers=auth["listener"]
+    )
+    assert other.status_code == 403
+    assert client.post("/api/tx/configure_pay_what_you_want", json=body).status_code == 401
+    for bad in ({**body, "minimum": "-1"}, {**body, "suggested": "1.5"}, {**body, "song_id": "0x12"}):
+        answer = client.post(
+            "/api/tx/configure_pay_what_you_want", json=bad, headers=auth["artist"]
+        )
+        assert answer.status_code == 422, (bad, answer.text)
+    assert client.get(f"/api/songs/{song}/economy").json()["terms"] == before
