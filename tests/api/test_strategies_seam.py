@@ -96,7 +96,8 @@ def test_pay_what_you_want_terms_are_the_artists_and_well_formed(
     )
     assert other.status_code == 403
     assert client.post("/api/tx/configure_pay_what_you_want", json=body).status_code == 401
-    for bad in ({**body, "minimum": "-1"}, {**body, "suggested": "1.5"}, {**body, "song_id": "0x12"}):
+    malformed = ({**body, "minimum": "-1"}, {**body, "suggested": "1.5"}, {**body, "song_id": "0x1"})
+    for bad in malformed:
         answer = client.post(
             "/api/tx/configure_pay_what_you_want", json=bad, headers=auth["artist"]
         )
