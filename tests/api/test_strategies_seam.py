@@ -91,12 +91,10 @@ def test_pay_what_you_want_terms_are_the_artists_and_well_formed(
     song = register(client, platform, auth["artist"], "pay-what-you-want-v1")
     before = client.get(f"/api/songs/{song}/economy").json()["terms"]
     body = {"song_id": song, "minimum": "1", "suggested": "2"}
-    other = client.post(
-        "/api/tx/configure_pay_what_you_want", json=body, headers=auth["listener"]
-    )
+    other = client.post("/api/tx/configure_pay_what_you_want", json=body, headers=auth["listener"])
     assert other.status_code == 403
     assert client.post("/api/tx/configure_pay_what_you_want", json=body).status_code == 401
-    malformed = ({**body, "minimum": "-1"}, {**body, "suggested": "1.5"}, {**body, "song_id": "0x1"})
+    malformed = ({**body, "minimum": "-1"}, {**body, "suggested": "1.5"}, {**body, "song_id": "0"})
     for bad in malformed:
         answer = client.post(
             "/api/tx/configure_pay_what_you_want", json=bad, headers=auth["artist"]
