@@ -10,6 +10,7 @@ it on the event loop froze the whole server)."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
@@ -117,6 +118,15 @@ def optional_address(
     request: Request, service: Annotated[AuthService, Depends(auth)]
 ) -> str | None:
     return service.address_for(session_token(request))
+
+
+def loopback_client(request: Request) -> bool:
+    """The request comes from this machine (Starlette's in-process TestClient counts)."""
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "testclient"
 
 
 async def plain_query(request: Request) -> None:

@@ -3,7 +3,6 @@ a wallet or client needs to reach the chain and the deployment). See docs/api.md
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
@@ -11,7 +10,7 @@ import anyio
 from fastapi import APIRouter, Request, Response
 from web3 import Web3
 
-from mycelix.api.deps import PlatformDep
+from mycelix.api.deps import PlatformDep, loopback_client
 from mycelix.api.errors import APIError
 from mycelix.platform import Platform
 from mycelix.rpc import handler
@@ -73,13 +72,7 @@ async def _read_body(request: Request) -> bytes | None:
 def _dev_allowed(request: Request) -> bool:
     """Time travel only for a program on this machine: a loopback client that is no browser
     page (a page on any site the developer visits could otherwise move their chain's clock)."""
-    if "origin" in request.headers:
-        return False
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "testclient"  # Starlette's TestClient, in-process
+    return "origin" not in request.headers and loopback_client(request)
 
 
 @router.options("/rpc", include_in_schema=False)

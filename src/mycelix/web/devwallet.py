@@ -11,7 +11,6 @@ requests without one (programs, not pages) only from loopback. The keys never le
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from web3.exceptions import ContractLogicError, Web3RPCError
 
-from mycelix.api.deps import PlatformDep
+from mycelix.api.deps import PlatformDep, loopback_client
 from mycelix.api.errors import APIError
 from mycelix.auth.service import LOCAL_HOSTS, public_origins
 from mycelix.chain.tx import revert_reason
@@ -57,11 +56,7 @@ def _caller_allowed(request: Request, p: Platform) -> bool:
     origin = request.headers.get("origin")
     if origin is not None:
         return origin.lower() in public_origins(p.settings)
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "testclient"
+    return loopback_client(request)
 
 
 def enabled_wallet(request: Request, p: PlatformDep) -> Platform:
