@@ -51,9 +51,9 @@ def local_url(host: str, port: int) -> str:
 
 def announce(settings: Settings, app: Any) -> None:
     """Have ``app`` write ``server.json`` once it starts and remove it when it stops (embedded
-    chain only). Tied to the app's lifespan, not to the command: uvicorn ends a SIGTERM'd
-    server by re-raising the signal, after the lifespan's shutdown but before any ``finally``
-    of its caller would run."""
+    chain only). Tied to the app's lifespan, not to the command: an ASGI server may end a
+    SIGTERM'd server after the lifespan's shutdown but before any ``finally`` of its caller
+    would run (uvicorn re-raises the signal)."""
     if not settings.embedded:
         return
     path = server_file(settings)
