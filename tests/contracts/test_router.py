@@ -514,6 +514,47 @@ def test_new_treasury_gets_future_fees_only(
     assert system.router.fee_bps() == 100
 
 
+def test_treasury_fees_accrue_and_are_withdrawn_with_its_credits(
+    system: System, owner: str, artist: str, listener: str, treasury: str, song: bytes
+) -> None:
+    # Fees accrue in the router's config slot, not the treasury's credit: `credits` and
+    # `withdraw` count them, and the settings sharing the slot do not disturb them.
+    system.fund(listener)
+    fee = PRICE // 100
+    with boa.env.prank(listener):
+        system.router.pay(song, PRICE, PaymentType.STREAM)
+        system.router.pay(song, PRICE, PaymentType.STREAM)
+    assert system.router.credits(treasury) == 2 * fee
+    with boa.env.prank(owner):
+        system.router.pause()
+        system.router.unpause()
+        system.router.set_fee(200)
+    assert system.router.credits(treasury) == 2 * fee
+    assert (system.router.fee_bps(), system.router.treasury(), system.router.paused()) == (
+        200,
+        treasury,
+        False,
+    )
+    with boa.env.prank(owner):
+        system.router.set_fee(100)
+    # A fee that would overflow the slot's 79 bits of accrued fees goes into the credit.
+    big = 10**8 * ONE
+    assert big // 100 >= 2**79
+    system.fund(listener, big)
+    with boa.env.prank(listener):
+        system.router.pay(song, big, PaymentType.TIP)
+        system.router.pay(song, PRICE, PaymentType.STREAM)
+    owed = 3 * fee + big // 100
+    assert system.router.credits(treasury) == owed
+    with boa.env.prank(treasury):
+        assert system.router.withdraw() == owed
+    assert system.flow.balanceOf(treasury) == owed
+    assert system.router.credits(treasury) == 0
+    assert system.flow.balanceOf(system.router.address) == system.router.credits(artist)
+    with boa.env.prank(treasury), boa.reverts("router: nothing to withdraw"):
+        system.router.withdraw()
+
+
 def test_recipients_withdraw_their_credits_even_while_paused(
     system: System, owner: str, artist: str, listener: str, treasury: str, song: bytes
 ) -> None:

@@ -45,7 +45,12 @@
         Storage is packed by hand (Vyper gives every variable its own
         slot) because each cold slot read costs 2,100 gas on the hot
         payment path:
-        - `_config`: treasury (bits 0-159) | fee bps (160-175) | paused (176)
+        - `_config`: treasury (bits 0-159) | fee bps (160-175) | paused
+          (176) | fees accrued to the treasury and not yet in its
+          credits (177-255). Every payment reads this slot, so adding
+          its fee here costs a warm write instead of a cold read and
+          write of the treasury's credit; `credits(treasury)` and
+          `withdraw` count the accrued fees in.
         - `_song`: artist (0-159) | number of splits (160-167) |
           strategy index (168-175) | strategies used (176-255, bit
           175 + i for registry index i), so registering a song writes
@@ -134,6 +139,9 @@ ROLE_ARTIST: public(constant(uint8)) = 0
 _ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 _FEE_SHIFT: constant(uint256) = 160
 _PAUSED_BIT: constant(uint256) = 1 << 176
+_FEES_SHIFT: constant(uint256) = 177
+_MAX_FEES: constant(uint256) = (1 << 79) - 1
+_SETTINGS_MASK: constant(uint256) = (1 << 177) - 1
 _COUNT_SHIFT: constant(uint256) = 160
 _INDEX_SHIFT: constant(uint256) = 168
 _SONG_INDEX_MASK: constant(uint256) = 255
@@ -187,8 +195,9 @@ token: public(immutable(IERC20))
 strategy_id_of: public(HashMap[address, bytes32])
 strategy_count: public(uint256)
 
-# @dev Withdrawable earnings of each address.
-credits: public(HashMap[address, uint256])
+# @dev Withdrawable earnings of each address (the treasury's fees
+# accrue in `_config` first: `credits` adds them).
+_credits: HashMap[address, uint256]
 
 _config: uint256
 _song: HashMap[bytes32, uint256]
@@ -422,6 +431,7 @@ def release_strategy(strategy_id: bytes32):
 
 
 @external
+@nonreentrant
 def set_fee(fee_bps: uint256):
     """
     @dev Sets the protocol fee taken from every charged payment. Owner
@@ -436,6 +446,7 @@ def set_fee(fee_bps: uint256):
 
 
 @external
+@nonreentrant
 def set_treasury(treasury_: address):
     """
     @dev Sets the address credited with future fees. Owner only. Fees
@@ -444,11 +455,17 @@ def set_treasury(treasury_: address):
     """
     self._check_owner()
     assert treasury_ != empty(address), "router: zero treasury"
-    self._config = (self._config & ~_ADDRESS_MASK) | convert(treasury_, uint256)
+    config: uint256 = self._config
+    # Fees accrued so far are the previous treasury's: credited to it.
+    accrued: uint256 = config >> _FEES_SHIFT
+    if accrued != 0:
+        self._credits[self._address_of(config)] += accrued
+    self._config = (config & _SETTINGS_MASK & ~_ADDRESS_MASK) | convert(treasury_, uint256)
     log TreasuryChanged(treasury=treasury_)
 
 
 @external
+@nonreentrant
 def pause():
     """
     @dev Emergency stop of payments. Owner only. Withdrawals stay open.
@@ -461,6 +478,7 @@ def pause():
 
 
 @external
+@nonreentrant
 def unpause():
     """
     @dev Resumes payments. Owner only.
@@ -625,8 +643,12 @@ def pay(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256 
     """
     config: uint256 = self._config
     assert config & _PAUSED_BIT == 0, "router: paused"
-    charged: uint256 = self._process(song_id, amount, payment_type, option, config)
+    charged: uint256 = 0
+    fee: uint256 = 0
+    charged, fee = self._process(song_id, amount, payment_type, option, config)
     if charged != 0:
+        if fee != 0:
+            self._accrue(config, fee)
         self._pull(charged)
     return charged
 
@@ -648,14 +670,20 @@ def pay_batch(requests: DynArray[PaymentRequest, MAX_BATCH]) -> uint256:
     config: uint256 = self._live_config()
     total: uint256 = 0
     credits_: uint256 = 0
+    fees: uint256 = 0
     for r: PaymentRequest in requests:
-        charged: uint256 = self._process(r.song_id, r.amount, r.payment_type, r.option, config)
+        charged: uint256 = 0
+        fee: uint256 = 0
+        charged, fee = self._process(r.song_id, r.amount, r.payment_type, r.option, config)
+        fees += fee
         if charged != 0:
             # The song's slot is warm now; a charged payment credited
             # its recipients (1 without splits) and the treasury.
             credits_ += max((self._song[r.song_id] >> _COUNT_SHIFT) & 255, 1) + 1
             assert credits_ <= MAX_BATCH_CREDITS, "router: batch too large"
             total += charged
+    if fees != 0:
+        self._accrue(config, fees)
     if total != 0:
         self._pull(total)
     return total
@@ -669,9 +697,14 @@ def withdraw() -> uint256:
          router is paused.
     @return uint256 The amount sent.
     """
-    amount: uint256 = self.credits[msg.sender]
+    amount: uint256 = self._credits[msg.sender]
+    config: uint256 = self._config
+    if msg.sender == self._address_of(config):
+        # The treasury takes its accrued fees too.
+        amount += config >> _FEES_SHIFT
+        self._config = config & _SETTINGS_MASK
     assert amount != 0, "router: nothing to withdraw"
-    self.credits[msg.sender] = 0
+    self._credits[msg.sender] = 0
     assert extcall token.transfer(msg.sender, amount, default_return_value=True), "router: token transfer failed"
     log Withdrawal(recipient=msg.sender, amount=amount)
     return amount
@@ -731,8 +764,12 @@ def pay_from_balance(song_id: bytes32, amount: uint256, payment_type: uint8, opt
     """
     config: uint256 = self._config
     assert config & _PAUSED_BIT == 0, "router: paused"
-    charged: uint256 = self._process(song_id, amount, payment_type, option, config)
+    charged: uint256 = 0
+    fee: uint256 = 0
+    charged, fee = self._process(song_id, amount, payment_type, option, config)
     if charged != 0:
+        if fee != 0:
+            self._accrue(config, fee)
         packed: uint256 = listener_balances.account[msg.sender]
         assert charged <= packed & listener_balances.MAX_BALANCE, "router: balance too low"
         listener_balances.account[msg.sender] = unsafe_sub(packed, charged)
@@ -760,7 +797,7 @@ def settle_vouchers(vouchers: DynArray[PlayVoucher, MAX_BATCH]) -> uint256:
     total: uint256 = 0
     credits_: uint256 = 0
     # Computed once: every voucher is hashed in this domain, and the
-    # treasury is credited the batch's fees in one write.
+    # batch's fees accrue to the treasury in one write.
     domain: bytes32 = eip712_domain_separator._domain_separator_v4()
     fee_bps: uint256 = (config >> _FEE_SHIFT) & 65535
     fees: uint256 = 0
@@ -856,19 +893,19 @@ def settle_vouchers(vouchers: DynArray[PlayVoucher, MAX_BATCH]) -> uint256:
             net: uint256 = charged - fee
             count: uint256 = (info >> _COUNT_SHIFT) & 255
             if count == 0:
-                self.credits[self._address_of(info)] += net
+                self._credits[self._address_of(info)] += net
             else:
                 rest: uint256 = net
                 for i: uint256 in range(1, count, bound=MAX_SPLITS):
                     split: uint256 = self._split[v.song_id][i]
                     share: uint256 = net * ((split >> _BPS_SHIFT) & 65535) // BPS
                     rest = unsafe_sub(rest, share)
-                    self.credits[convert(convert(split & _ADDRESS_MASK, uint160), address)] += share
-                self.credits[self._address_of(self._split[v.song_id][0])] += rest
+                    self._credits[convert(convert(split & _ADDRESS_MASK, uint160), address)] += share
+                self._credits[self._address_of(self._split[v.song_id][0])] += rest
             total += charged
         log VoucherSettled(song_id=v.song_id, listener=v.listener, nonce=v.nonce, amount=charged, fee=fee)
     if fees != 0:
-        self.credits[self._address_of(config)] += fees
+        self._accrue(config, fees)
     return total
 
 
@@ -986,6 +1023,22 @@ def voucher_digest(listener: address, song_id: bytes32, amount: uint256, nonce: 
     @return bytes32 The digest.
     """
     return listener_balances._voucher_digest(listener, song_id, amount, nonce, expiry)
+
+
+@view
+@external
+def credits(account: address) -> uint256:
+    """
+    @dev What `account` may withdraw now: its credited earnings, and
+         for the treasury also the fees accrued since its last
+         withdrawal.
+    @param account The 20-byte address.
+    @return uint256 The amount in token units.
+    """
+    config: uint256 = self._config
+    if account == self._address_of(config):
+        return self._credits[account] + (config >> _FEES_SHIFT)
+    return self._credits[account]
 
 
 @view
@@ -1347,7 +1400,7 @@ def _splits_digest(song_id: bytes32, info: uint256) -> bytes32:
 
 
 @internal
-def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256, config: uint256) -> uint256:
+def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uint256, config: uint256) -> (uint256, uint256):
     # Checks inlined rather than shared: this is the hot path.
     info: uint256 = self._song[song_id]
     assert info != 0, "router: song not registered"
@@ -1367,15 +1420,26 @@ def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uin
     assert charged <= amount, "router: charge exceeds offer"
     fee: uint256 = 0
     if charged != 0:
+        # The fee is accrued by the caller (`_accrue`), once per
+        # transaction.
         fee = charged * ((config >> _FEE_SHIFT) & 65535) // BPS
-        if fee != 0:
-            treasury_: address = self._address_of(config)
-            self.credits[treasury_] += fee
         self._distribute(song_id, info, charged - fee)
     log Payment(
         song_id=song_id, payer=msg.sender, strategy=strategy, payment_type=payment_type, amount=charged, fee=fee
     )
-    return charged
+    return charged, fee
+
+
+@internal
+def _accrue(config: uint256, fees: uint256):
+    # `config` is current: the setters that write it take the payment
+    # lock, so no strategy call can change it under a payment.
+    accrued: uint256 = (config >> _FEES_SHIFT) + fees
+    if accrued > _MAX_FEES:
+        # Past the bits the slot has: into the treasury's credit.
+        self._credits[self._address_of(config)] += accrued
+        accrued = 0
+    self._config = (config & _SETTINGS_MASK) | (accrued << _FEES_SHIFT)
 
 
 @internal
@@ -1397,15 +1461,15 @@ def _skip(v: PlayVoucher, reason: uint8):
 def _distribute(song_id: bytes32, info: uint256, net: uint256):
     n: uint256 = (info >> _COUNT_SHIFT) & 255
     if n == 0:
-        self.credits[self._address_of(info)] += net
+        self._credits[self._address_of(info)] += net
         return
     rest: uint256 = net
     for i: uint256 in range(1, n, bound=MAX_SPLITS):
         packed: uint256 = self._split[song_id][i]
         share: uint256 = net * ((packed >> _BPS_SHIFT) & 65535) // BPS
         rest = unsafe_sub(rest, share)
-        self.credits[self._address_of(packed)] += share
-    self.credits[self._address_of(self._split[song_id][0])] += rest
+        self._credits[self._address_of(packed)] += share
+    self._credits[self._address_of(self._split[song_id][0])] += rest
 
 
 @internal
