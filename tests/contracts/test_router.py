@@ -221,6 +221,30 @@ def test_configure_splits_and_read_them_back(
     )
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 33, 64])
+def test_splits_read_back_and_pay_whatever_their_count(
+    system: System, artist: str, listener: str, song: bytes, n: int
+) -> None:
+    # The first recipient's address moves into slots 1 and 2 from 3 recipients on, and roles
+    # sit 32 to a slot: every view and the payment agree on each side of those lines.
+    recipients = [boa.env.generate_address(f"split member {i}") for i in range(n)]
+    bps = [10_000 // n] * (n - 1) + [10_000 - 10_000 // n * (n - 1)]
+    roles = [(7 * i + 3) % 256 for i in range(n)]
+    with boa.env.prank(artist):
+        system.router.configure_splits(song, recipients, bps, roles)
+    assert system.router.splits(song) == list(zip(recipients, bps, roles, strict=True))
+    assert all(system.router.is_payee(song, r) for r in recipients)
+    assert system.router.is_payee(song, artist)
+    assert not system.router.is_payee(song, listener)
+    assert not system.router.is_payee(song, "0x" + "00" * 20)
+    fee, shares = system.router.preview_distribution(song, PRICE)
+    system.fund(listener)
+    with boa.env.prank(listener):
+        system.router.pay(song, PRICE, PaymentType.STREAM)
+    assert [(r, system.router.credits(r)) for r in recipients] == shares
+    assert fee + sum(a for _, a in shares) == PRICE
+
+
 def test_sixty_four_recipients_is_the_limit(
     system: System, artist: str, listener: str, song: bytes
 ) -> None:

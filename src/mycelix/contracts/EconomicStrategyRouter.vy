@@ -1,5 +1,9 @@
 # pragma version ~=0.4.3
 # pragma evm-version cancun
+# pragma optimize codesize
+# (codesize: the router is within 1 kB of EIP-170's 24,576 bytes with
+# its immutables; gas mode would cost ~140 gas less per payment and
+# does not fit.)
 """
 @title Economic Strategy Router
 @custom:contract-name EconomicStrategyRouter
@@ -60,7 +64,14 @@
           quarantined (177)
         - `_strategy_at`: contract (0-159) | quarantined (160), read on
           every payment, so the quarantine check costs no extra slot
-        - `_split`: recipient (0-159) | bps (160-175) | role (176-183)
+        - `_split[song][i]`, i >= 1: recipient i (0-159) | bps
+          (160-175) | with 3 or more recipients, bits 0-79 (i = 1) and
+          80-159 (i = 2) of the first recipient (176-255). The first
+          recipient's share is the rest, so it needs no bps, and its
+          address rides in bits a payment reads anyway: a 3-way split
+          costs 2 cold slots, not 3. `_split[song][0]` holds the first
+          recipient only with 1 or 2 recipients. Roles, which no
+          payment reads, are in `_split_roles` (8 bits each, 32 a slot)
 """
 
 
@@ -152,7 +163,8 @@ _QUARANTINED_BIT: constant(uint256) = 1 << 177
 _AT_QUARANTINED_BIT: constant(uint256) = 1 << 160
 _INDEX_MASK: constant(uint256) = 65535
 _BPS_SHIFT: constant(uint256) = 160
-_ROLE_SHIFT: constant(uint256) = 176
+_FIRST_SHIFT: constant(uint256) = 176
+_MASK_80: constant(uint256) = (1 << 80) - 1
 
 
 struct Split:
@@ -204,6 +216,7 @@ _song: HashMap[bytes32, uint256]
 _strategy: HashMap[bytes32, uint256]
 _strategy_at: HashMap[uint256, uint256]
 _split: HashMap[bytes32, HashMap[uint256, uint256]]
+_split_roles: HashMap[bytes32, HashMap[uint256, uint256]]
 _pending: HashMap[bytes32, address]
 
 
@@ -605,15 +618,27 @@ def configure_splits(
     assert n > 0, "router: no recipients"
     assert len(bps) == n and len(roles) == n, "router: array lengths differ"
     total: uint256 = 0
+    first: uint256 = convert(recipients[0], uint256)
+    if n < 3:
+        self._split[song_id][0] = first
+        first = 0
+    role_words: uint256[2] = empty(uint256[2])
     for i: uint256 in range(n, bound=MAX_SPLITS):
         assert recipients[i] != empty(address), "router: zero recipient"
         assert bps[i] > 0, "router: zero share"
         total += convert(bps[i], uint256)
-        self._split[song_id][i] = (
-            convert(recipients[i], uint256)
-            | (convert(bps[i], uint256) << _BPS_SHIFT)
-            | (convert(roles[i], uint256) << _ROLE_SHIFT)
-        )
+        role_words[i >> 5] |= convert(roles[i], uint256) << ((i & 31) << 3)
+        if i != 0:
+            # With 3 or more recipients, slots 1 and 2 carry the first
+            # one's address, 80 bits each.
+            self._split[song_id][i] = (
+                convert(recipients[i], uint256)
+                | (convert(bps[i], uint256) << _BPS_SHIFT)
+                | (((first >> (80 * (i - 1))) & _MASK_80) << _FIRST_SHIFT)
+            )
+    for j: uint256 in range(2):
+        if role_words[j] != 0:
+            self._split_roles[song_id][j] = role_words[j]
     assert total == BPS, "router: shares must sum to 10000"
     self._song[song_id] = info | (n << _COUNT_SHIFT)
     log SplitsConfigured(song_id=song_id, recipients=recipients, bps=bps, roles=roles)
@@ -896,12 +921,17 @@ def settle_vouchers(vouchers: DynArray[PlayVoucher, MAX_BATCH]) -> uint256:
                 self._credits[self._address_of(info)] += net
             else:
                 rest: uint256 = net
+                first: uint256 = 0
                 for i: uint256 in range(1, count, bound=MAX_SPLITS):
                     split: uint256 = self._split[v.song_id][i]
                     share: uint256 = net * ((split >> _BPS_SHIFT) & 65535) // BPS
                     rest = unsafe_sub(rest, share)
                     self._credits[convert(convert(split & _ADDRESS_MASK, uint160), address)] += share
-                self._credits[self._address_of(self._split[v.song_id][0])] += rest
+                    if i <= 2:
+                        first |= (split >> _FIRST_SHIFT) << (80 * (i - 1))
+                if count < 3:
+                    first = self._split[v.song_id][0]
+                self._credits[self._address_of(first)] += rest
             total += charged
         log VoucherSettled(song_id=v.song_id, listener=v.listener, nonce=v.nonce, amount=charged, fee=fee)
     if fees != 0:
@@ -1190,16 +1220,7 @@ def splits(song_id: bytes32) -> DynArray[Split, MAX_SPLITS]:
     if n == 0:
         result.append(Split(recipient=self._address_of(info), bps=10_000, role=ROLE_ARTIST))
         return result
-    for i: uint256 in range(n, bound=MAX_SPLITS):
-        packed: uint256 = self._split[song_id][i]
-        result.append(
-            Split(
-                recipient=self._address_of(packed),
-                bps=convert((packed >> _BPS_SHIFT) & 65535, uint16),
-                role=convert((packed >> _ROLE_SHIFT) & 255, uint8),
-            )
-        )
-    return result
+    return self._split_list(song_id, n)
 
 
 @view
@@ -1222,12 +1243,13 @@ def preview_distribution(song_id: bytes32, amount: uint256) -> (uint256, DynArra
         shares.append(Share(recipient=self._address_of(info), amount=net))
         return fee, shares
     others: uint256 = 0
-    for i: uint256 in range(1, n, bound=MAX_SPLITS):
-        others += net * ((self._split[song_id][i] >> _BPS_SHIFT) & 65535) // BPS
-    shares.append(Share(recipient=self._address_of(self._split[song_id][0]), amount=net - others))
-    for i: uint256 in range(1, n, bound=MAX_SPLITS):
-        packed: uint256 = self._split[song_id][i]
-        shares.append(Share(recipient=self._address_of(packed), amount=net * ((packed >> _BPS_SHIFT) & 65535) // BPS))
+    decoded: DynArray[Split, MAX_SPLITS] = self._split_list(song_id, n)
+    for split: Split in decoded:
+        share: uint256 = net * convert(split.bps, uint256) // BPS
+        shares.append(Share(recipient=split.recipient, amount=share))
+        if len(shares) > 1:
+            others += share
+    shares[0].amount = net - others
     return fee, shares
 
 
@@ -1290,10 +1312,13 @@ def is_payee(song_id: bytes32, account: address) -> bool:
         return False
     if self._address_of(info) == account:
         return True
-    for i: uint256 in range((info >> _COUNT_SHIFT) & 255, bound=MAX_SPLITS):
+    n: uint256 = (info >> _COUNT_SHIFT) & 255
+    if n == 0:
+        return False
+    for i: uint256 in range(1, n, bound=MAX_SPLITS):
         if self._address_of(self._split[song_id][i]) == account:
             return True
-    return False
+    return self._first_recipient(song_id, n) == account
 
 
 # ------------------------------------------------------------ internals
@@ -1391,12 +1416,48 @@ def _splits_digest(song_id: bytes32, info: uint256) -> bytes32:
     bps: DynArray[uint16, MAX_SPLITS] = []
     roles: DynArray[uint8, MAX_SPLITS] = []
     n: uint256 = (info >> _COUNT_SHIFT) & 255
+    if n != 0:
+        decoded: DynArray[Split, MAX_SPLITS] = self._split_list(song_id, n)
+        for split: Split in decoded:
+            recipients.append(split.recipient)
+            bps.append(split.bps)
+            roles.append(split.role)
+    return keccak256(abi_encode(recipients, bps, roles))
+
+
+@view
+@internal
+def _split_list(song_id: bytes32, n: uint256) -> DynArray[Split, MAX_SPLITS]:
+    # The `n` (>= 1) configured splits, decoded (see `_split` above):
+    # the first recipient's bps is what the others leave of 10000.
+    result: DynArray[Split, MAX_SPLITS] = []
+    others: uint256 = 0
     for i: uint256 in range(n, bound=MAX_SPLITS):
         packed: uint256 = self._split[song_id][i]
-        recipients.append(self._address_of(packed))
-        bps.append(convert((packed >> _BPS_SHIFT) & 65535, uint16))
-        roles.append(convert((packed >> _ROLE_SHIFT) & 255, uint8))
-    return keccak256(abi_encode(recipients, bps, roles))
+        share: uint256 = (packed >> _BPS_SHIFT) & 65535
+        others += share
+        result.append(
+            Split(
+                recipient=self._address_of(packed),
+                bps=convert(share, uint16),
+                role=convert((self._split_roles[song_id][i >> 5] >> ((i & 31) << 3)) & 255, uint8),
+            )
+        )
+    result[0].recipient = self._first_recipient(song_id, n)
+    result[0].bps = convert(BPS - others, uint16)
+    return result
+
+
+@view
+@internal
+def _first_recipient(song_id: bytes32, n: uint256) -> address:
+    # See `_split` above: its own slot with 1 or 2 recipients, else
+    # the top 80 bits of the next two.
+    if n < 3:
+        return self._address_of(self._split[song_id][0])
+    return self._address_of(
+        (self._split[song_id][1] >> _FIRST_SHIFT) | ((self._split[song_id][2] >> _FIRST_SHIFT) << 80)
+    )
 
 
 @internal
@@ -1464,12 +1525,17 @@ def _distribute(song_id: bytes32, info: uint256, net: uint256):
         self._credits[self._address_of(info)] += net
         return
     rest: uint256 = net
+    first: uint256 = 0
     for i: uint256 in range(1, n, bound=MAX_SPLITS):
         packed: uint256 = self._split[song_id][i]
         share: uint256 = net * ((packed >> _BPS_SHIFT) & 65535) // BPS
         rest = unsafe_sub(rest, share)
         self._credits[self._address_of(packed)] += share
-    self._credits[self._address_of(self._split[song_id][0])] += rest
+        if i <= 2:
+            first |= (packed >> _FIRST_SHIFT) << (80 * (i - 1))
+    if n < 3:
+        first = self._split[song_id][0]
+    self._credits[self._address_of(first)] += rest
 
 
 @internal
