@@ -126,7 +126,8 @@ class Bench:
         self.split(three_way, 3)
         flow = self.c["FlowToken"]
         self.send(self.listener, self.router.functions.deposit(1_000 * ONE))
-        pay = self.router.functions.pay_from_balance(three_way, price, PaymentType.STREAM, 0)
+        # As the SDK sends it: the default `option` left out.
+        pay = self.router.functions.pay_from_balance(three_way, price, PaymentType.STREAM)
         self.send(self.listener, pay)
         self.measure(
             "stream paid from a listener balance, 3-recipient split",

@@ -49,21 +49,26 @@
         Storage is packed by hand (Vyper gives every variable its own
         slot) because each cold slot read costs 2,100 gas on the hot
         payment path:
-        - `_config`: treasury (bits 0-159) | fee bps (160-175) | paused
-          (176) | fees accrued to the treasury and not yet in its
-          credits (177-255). Every payment reads this slot, so adding
-          its fee here costs a warm write instead of a cold read and
-          write of the treasury's credit; `credits(treasury)` and
-          `withdraw` count the accrued fees in.
+        - `_config`: fee bps (bits 0-15) | paused (16) | quarantined
+          (bit 16 + registry index i, 17-96) | fees accrued to the
+          treasury and not yet in its credits (97-255). Every payment
+          reads this slot, so its quarantine check costs nothing and
+          adding its fee here is a warm write instead of a cold read
+          and write of the treasury's credit; `credits(treasury)` and
+          `withdraw` count the accrued fees in. The treasury's address
+          is in `_treasury`, which no payment reads.
         - `_song`: artist (0-159) | number of splits (160-167) |
           strategy index (168-175) | strategies used (176-255, bit
           175 + i for registry index i), so registering a song writes
           one new slot and a payment reads one slot for the song, its
-          strategy history included
+          strategy history included. Once splits are configured the
+          artist is not paid as such, so bits 0-159 hold the strategy's
+          address instead (kept by `change_strategy`) and the artist
+          moves to `_artist`: a split song's payment reads no registry
         - `_strategy`: contract (0-159) | index (160-175) | enabled (176) |
           quarantined (177)
-        - `_strategy_at`: contract (0-159) | quarantined (160), read on
-          every payment, so the quarantine check costs no extra slot
+        - `_strategy_at`: contract (0-159) | quarantined (160), read by
+          unsplit songs' payments, views and the access walk
         - `_split[song][i]`, i >= 1: recipient i (0-159) | bps
           (160-175) | with 3 or more recipients, bits 0-79 (i = 1) and
           80-159 (i = 2) of the first recipient (176-255). The first
@@ -148,11 +153,12 @@ _PERMIT_SELECTOR: constant(bytes4) = method_id("permit(address,address,uint256,u
 ROLE_ARTIST: public(constant(uint8)) = 0
 
 _ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
-_FEE_SHIFT: constant(uint256) = 160
-_PAUSED_BIT: constant(uint256) = 1 << 176
-_FEES_SHIFT: constant(uint256) = 177
-_MAX_FEES: constant(uint256) = (1 << 79) - 1
-_SETTINGS_MASK: constant(uint256) = (1 << 177) - 1
+_FEE_SHIFT: constant(uint256) = 0
+_PAUSED_BIT: constant(uint256) = 1 << 16
+_CONFIG_QUARANTINE_SHIFT: constant(uint256) = 16
+_FEES_SHIFT: constant(uint256) = 97
+_MAX_FEES: constant(uint256) = (1 << 159) - 1
+_SETTINGS_MASK: constant(uint256) = (1 << 97) - 1
 _COUNT_SHIFT: constant(uint256) = 160
 _INDEX_SHIFT: constant(uint256) = 168
 _SONG_INDEX_MASK: constant(uint256) = 255
@@ -212,7 +218,9 @@ strategy_count: public(uint256)
 _credits: HashMap[address, uint256]
 
 _config: uint256
+_treasury: address
 _song: HashMap[bytes32, uint256]
+_artist: HashMap[bytes32, address]
 _strategy: HashMap[bytes32, uint256]
 _strategy_at: HashMap[uint256, uint256]
 _split: HashMap[bytes32, HashMap[uint256, uint256]]
@@ -355,7 +363,8 @@ def __init__(token_: IERC20, treasury_: address):
     ownable_2step.__init__()
     eip712_domain_separator.__init__("Mycelix Router", "1")
     token = token_
-    self._config = convert(treasury_, uint256) | (DEFAULT_FEE_BPS << _FEE_SHIFT)
+    self._treasury = treasury_
+    self._config = DEFAULT_FEE_BPS << _FEE_SHIFT
     log TreasuryChanged(treasury=treasury_)
     log FeeChanged(fee_bps=DEFAULT_FEE_BPS)
 
@@ -407,6 +416,7 @@ def set_strategy_enabled(strategy_id: bytes32, enabled: bool):
 
 
 @external
+@nonreentrant
 def quarantine_strategy(strategy_id: bytes32):
     """
     @dev Stops a strategy for every song on it, e.g. when it is found
@@ -423,10 +433,12 @@ def quarantine_strategy(strategy_id: bytes32):
     self._strategy[strategy_id] = packed | _QUARANTINED_BIT
     index: uint256 = (packed >> _REGISTRY_INDEX_SHIFT) & _INDEX_MASK
     self._strategy_at[index] = self._strategy_at[index] | _AT_QUARANTINED_BIT
+    self._config = self._config | (1 << (_CONFIG_QUARANTINE_SHIFT + index))
     log StrategyQuarantined(strategy_id=strategy_id)
 
 
 @external
+@nonreentrant
 def release_strategy(strategy_id: bytes32):
     """
     @dev Lifts a strategy's quarantine: payments, access and (if it is
@@ -440,6 +452,7 @@ def release_strategy(strategy_id: bytes32):
     self._strategy[strategy_id] = packed & ~_QUARANTINED_BIT
     index: uint256 = (packed >> _REGISTRY_INDEX_SHIFT) & _INDEX_MASK
     self._strategy_at[index] = self._strategy_at[index] & ~_AT_QUARANTINED_BIT
+    self._config = self._config & ~(1 << (_CONFIG_QUARANTINE_SHIFT + index))
     log StrategyReleased(strategy_id=strategy_id)
 
 
@@ -454,7 +467,7 @@ def set_fee(fee_bps: uint256):
     self._check_owner()
     assert fee_bps <= MAX_FEE_BPS, "router: fee above maximum"
     config: uint256 = self._config
-    self._config = (config & ~(convert(max_value(uint16), uint256) << _FEE_SHIFT)) | (fee_bps << _FEE_SHIFT)
+    self._config = (config & ~convert(max_value(uint16), uint256)) | fee_bps
     log FeeChanged(fee_bps=fee_bps)
 
 
@@ -472,8 +485,9 @@ def set_treasury(treasury_: address):
     # Fees accrued so far are the previous treasury's: credited to it.
     accrued: uint256 = config >> _FEES_SHIFT
     if accrued != 0:
-        self._credits[self._address_of(config)] += accrued
-    self._config = (config & _SETTINGS_MASK & ~_ADDRESS_MASK) | convert(treasury_, uint256)
+        self._credits[self._treasury] += accrued
+        self._config = config & _SETTINGS_MASK
+    self._treasury = treasury_
     log TreasuryChanged(treasury=treasury_)
 
 
@@ -538,9 +552,10 @@ def change_strategy(song_id: bytes32, strategy_id: bytes32):
     """
     info: uint256 = self._artist_song(song_id)
     index: uint256 = self._open_strategy(strategy_id)
-    self._song[song_id] = (
-        (info & ~(_SONG_INDEX_MASK << _INDEX_SHIFT)) | (index << _INDEX_SHIFT) | (1 << (_HISTORY_SHIFT + index))
-    )
+    info = (info & ~(_SONG_INDEX_MASK << _INDEX_SHIFT)) | (index << _INDEX_SHIFT) | (1 << (_HISTORY_SHIFT + index))
+    if (info >> _COUNT_SHIFT) & 255 != 0:
+        info = (info & ~_ADDRESS_MASK) | (self._strategy_at[index] & _ADDRESS_MASK)
+    self._song[song_id] = info
     log SongStrategyChanged(song_id=song_id, strategy_id=strategy_id)
 
 
@@ -576,8 +591,12 @@ def accept_song(song_id: bytes32, splits_digest: bytes32):
     assert self._pending[song_id] == msg.sender and msg.sender != empty(address), "router: caller is not the pending artist"
     assert self._splits_digest(song_id, info) == splits_digest, "router: splits changed"
     self._pending[song_id] = empty(address)
-    self._song[song_id] = (info & ~_ADDRESS_MASK) | convert(msg.sender, uint256)
-    log SongTransferred(song_id=song_id, previous_artist=self._address_of(info), artist=msg.sender)
+    previous: address = self._artist_of(song_id, info)
+    if (info >> _COUNT_SHIFT) & 255 == 0:
+        self._song[song_id] = (info & ~_ADDRESS_MASK) | convert(msg.sender, uint256)
+    else:
+        self._artist[song_id] = msg.sender
+    log SongTransferred(song_id=song_id, previous_artist=previous, artist=msg.sender)
 
 
 @external
@@ -640,7 +659,14 @@ def configure_splits(
         if role_words[j] != 0:
             self._split_roles[song_id][j] = role_words[j]
     assert total == BPS, "router: shares must sum to 10000"
-    self._song[song_id] = info | (n << _COUNT_SHIFT)
+    # From now on the song's slot names its strategy, read by every
+    # payment, and the artist (read by artist-only calls) moves out.
+    self._artist[song_id] = msg.sender
+    self._song[song_id] = (
+        (info & ~_ADDRESS_MASK)
+        | (n << _COUNT_SHIFT)
+        | (self._strategy_at[(info >> _INDEX_SHIFT) & _SONG_INDEX_MASK] & _ADDRESS_MASK)
+    )
     log SplitsConfigured(song_id=song_id, recipients=recipients, bps=bps, roles=roles)
 
 
@@ -723,9 +749,9 @@ def withdraw() -> uint256:
     @return uint256 The amount sent.
     """
     amount: uint256 = self._credits[msg.sender]
-    config: uint256 = self._config
-    if msg.sender == self._address_of(config):
+    if msg.sender == self._treasury:
         # The treasury takes its accrued fees too.
+        config: uint256 = self._config
         amount += config >> _FEES_SHIFT
         self._config = config & _SETTINGS_MASK
     assert amount != 0, "router: nothing to withdraw"
@@ -793,8 +819,12 @@ def pay_from_balance(song_id: bytes32, amount: uint256, payment_type: uint8, opt
     fee: uint256 = 0
     charged, fee = self._process(song_id, amount, payment_type, option, config)
     if charged != 0:
-        if fee != 0:
+        # `_accrue` inlined but for its overflow branch: the hot path.
+        accrued: uint256 = (config >> _FEES_SHIFT) + fee
+        if accrued > _MAX_FEES:
             self._accrue(config, fee)
+        elif fee != 0:
+            self._config = (config & _SETTINGS_MASK) | (accrued << _FEES_SHIFT)
         packed: uint256 = listener_balances.account[msg.sender]
         assert charged <= packed & listener_balances.MAX_BALANCE, "router: balance too low"
         listener_balances.account[msg.sender] = unsafe_sub(packed, charged)
@@ -877,15 +907,14 @@ def settle_vouchers(vouchers: DynArray[PlayVoucher, MAX_BATCH]) -> uint256:
         if info == 0:
             self._skip(v, SKIP_SONG)
             continue
-        slot: uint256 = self._strategy_at[(info >> _INDEX_SHIFT) & _SONG_INDEX_MASK]
-        if slot & _AT_QUARANTINED_BIT != 0:
+        if config & (1 << (_CONFIG_QUARANTINE_SHIFT + ((info >> _INDEX_SHIFT) & _SONG_INDEX_MASK))) != 0:
             self._skip(v, SKIP_SONG)
             continue
         n: uint256 = max((info >> _COUNT_SHIFT) & 255, 1) + 1
         if credits_ + n > MAX_BATCH_CREDITS:
             self._skip(v, SKIP_BATCH_FULL)
             continue
-        strategy: address = convert(convert(slot & _ADDRESS_MASK, uint160), address)
+        strategy: address = self._payment_strategy(info)
         charged: uint256 = 0
         if info >> _HISTORY_SHIFT == 1 << ((info >> _INDEX_SHIFT) & _SONG_INDEX_MASK) or not self._retained(
             v.song_id, info, v.listener
@@ -1065,9 +1094,8 @@ def credits(account: address) -> uint256:
     @param account The 20-byte address.
     @return uint256 The amount in token units.
     """
-    config: uint256 = self._config
-    if account == self._address_of(config):
-        return self._credits[account] + (config >> _FEES_SHIFT)
+    if account == self._treasury:
+        return self._credits[account] + (self._config >> _FEES_SHIFT)
     return self._credits[account]
 
 
@@ -1088,7 +1116,7 @@ def treasury() -> address:
     @dev The address credited with protocol fees.
     @return address The treasury.
     """
-    return convert(convert(self._config & _ADDRESS_MASK, uint160), address)
+    return self._treasury
 
 
 @view
@@ -1142,7 +1170,7 @@ def song_artist(song_id: bytes32) -> address:
     @param song_id The 32-byte song id.
     @return address The artist.
     """
-    return self._address_of(self._song[song_id])
+    return self._artist_of(song_id, self._song[song_id])
 
 
 @view
@@ -1310,11 +1338,11 @@ def is_payee(song_id: bytes32, account: address) -> bool:
     info: uint256 = self._song[song_id]
     if info == 0:
         return False
-    if self._address_of(info) == account:
-        return True
     n: uint256 = (info >> _COUNT_SHIFT) & 255
     if n == 0:
-        return False
+        return self._address_of(info) == account
+    if self._artist[song_id] == account:
+        return True
     for i: uint256 in range(1, n, bound=MAX_SPLITS):
         if self._address_of(self._split[song_id][i]) == account:
             return True
@@ -1351,7 +1379,7 @@ def _registered(song_id: bytes32) -> uint256:
 @internal
 def _artist_song(song_id: bytes32) -> uint256:
     info: uint256 = self._registered(song_id)
-    assert self._address_of(info) == msg.sender, "router: caller is not the artist"
+    assert self._artist_of(song_id, info) == msg.sender, "router: caller is not the artist"
     return info
 
 
@@ -1361,6 +1389,24 @@ def _live_config() -> uint256:
     config: uint256 = self._config
     assert config & _PAUSED_BIT == 0, "router: paused"
     return config
+
+
+@view
+@internal
+def _artist_of(song_id: bytes32, info: uint256) -> address:
+    # An unsplit song's slot names its artist; a split one's its strategy.
+    if (info >> _COUNT_SHIFT) & 255 == 0:
+        return self._address_of(info)
+    return self._artist[song_id]
+
+
+@view
+@internal
+def _payment_strategy(info: uint256) -> address:
+    # A split song's slot names its strategy (no registry read).
+    if (info >> _COUNT_SHIFT) & 255 == 0:
+        return self._address_of(self._strategy_at[(info >> _INDEX_SHIFT) & _SONG_INDEX_MASK])
+    return self._address_of(info)
 
 
 @pure
@@ -1466,15 +1512,19 @@ def _process(song_id: bytes32, amount: uint256, payment_type: uint8, option: uin
     info: uint256 = self._song[song_id]
     assert info != 0, "router: song not registered"
     assert payment_type <= ACCESS, "router: unknown payment type"
-    slot: uint256 = self._strategy_at[(info >> _INDEX_SHIFT) & _SONG_INDEX_MASK]
-    assert slot & _AT_QUARANTINED_BIT == 0, "router: strategy quarantined"
-    strategy: address = convert(convert(slot & _ADDRESS_MASK, uint160), address)
+    index: uint256 = (info >> _INDEX_SHIFT) & _SONG_INDEX_MASK
+    assert config & (1 << (_CONFIG_QUARANTINE_SHIFT + index)) == 0, "router: strategy quarantined"
+    # A split song's slot names its strategy (no registry read).
+    packed: uint256 = info
+    if (info >> _COUNT_SHIFT) & 255 == 0:
+        packed = self._strategy_at[index]
+    strategy: address = convert(convert(packed & _ADDRESS_MASK, uint160), address)
     charged: uint256 = 0
     # A song that never changed strategy has only its current bit set
     # and skips the history walk.
     if (
         payment_type != STREAM
-        or info >> _HISTORY_SHIFT == 1 << ((info >> _INDEX_SHIFT) & _SONG_INDEX_MASK)
+        or info >> _HISTORY_SHIFT == 1 << index
         or not self._retained(song_id, info, msg.sender)
     ):
         charged = extcall IStrategy(strategy).charge(song_id, msg.sender, amount, payment_type, option)
@@ -1498,7 +1548,7 @@ def _accrue(config: uint256, fees: uint256):
     accrued: uint256 = (config >> _FEES_SHIFT) + fees
     if accrued > _MAX_FEES:
         # Past the bits the slot has: into the treasury's credit.
-        self._credits[self._address_of(config)] += accrued
+        self._credits[self._treasury] += accrued
         accrued = 0
     self._config = (config & _SETTINGS_MASK) | (accrued << _FEES_SHIFT)
 

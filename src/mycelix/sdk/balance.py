@@ -107,7 +107,8 @@ class ListenerBalance:
         have = self.amount()
         if have < charge:
             raise InvalidInput(f"Insufficient router balance: {have} wei, payment needs {charge}")
-        return self.client._send(self._router.functions.pay_from_balance(sid, wei, int(kind), 0))
+        # Without the `option` argument (the router's default, 0): 32 calldata bytes fewer.
+        return self.client._send(self._router.functions.pay_from_balance(sid, wei, int(kind)))
 
     # ---------------------------------------------------------------- vouchers
 
