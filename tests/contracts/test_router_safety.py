@@ -231,3 +231,48 @@ def test_router_refuses_a_short_transfer(
     assert fee_token.allowance(listener, router.address) == MAX_UINT
     assert router.credits(artist) == 0
     assert router.credits(treasury) == 0
+
+
+def test_a_split_song_follows_its_strategy_quarantine_and_artist(
+    system: System, owner: str, artist: str, producer: str, listener: str, stranger: str
+) -> None:
+    # Once split, a song's slot names its strategy and the artist moves out: strategy changes,
+    # quarantine and transfers must still reach it.
+    song = system.register("split single", PPS, artist)
+    with boa.env.prank(artist):
+        system.router.configure_splits(song, [producer, artist], [7_000, 3_000], [2, 0])
+    assert system.router.song_artist(song) == artist
+    assert system.router.song_strategy(song) == system.pps.address
+    assert system.router.is_payee(song, artist) and system.router.is_payee(song, producer)
+    system.fund(listener)
+    with boa.env.prank(owner):
+        system.router.quarantine_strategy(strategy_id(PPS))
+    with boa.env.prank(listener), boa.reverts("router: strategy quarantined"):
+        system.router.pay(song, PRICE, PaymentType.STREAM)
+    with boa.env.prank(owner):
+        system.router.release_strategy(strategy_id(PPS))
+    with boa.env.prank(listener):
+        assert system.router.pay(song, PRICE, PaymentType.STREAM) == PRICE
+    # Moved to the gift strategy: a stream is free there, and a tip goes through it.
+    with boa.env.prank(stranger), boa.reverts("router: caller is not the artist"):
+        system.router.change_strategy(song, strategy_id(GIFT))
+    with boa.env.prank(artist):
+        system.router.change_strategy(song, strategy_id(GIFT))
+    assert system.router.song_strategy(song) == system.gift.address
+    with boa.env.prank(listener):
+        assert system.router.pay(song, PRICE, PaymentType.STREAM) == 0
+        system.router.pay(song, ONE, PaymentType.TIP)
+    (payment,) = [e for e in system.router.get_logs() if type(e).__name__ == "Payment"]
+    assert payment.strategy == system.gift.address
+    # Transferred: the new artist is the artist of record and alone may act as it.
+    system.transfer(song, artist, stranger)
+    assert system.router.song_artist(song) == stranger
+    assert system.router.is_payee(song, stranger)
+    assert not system.router.is_payee(song, listener)
+    with boa.env.prank(artist), boa.reverts("router: caller is not the artist"):
+        system.router.change_strategy(song, strategy_id(PPS))
+    with boa.env.prank(stranger):
+        system.router.change_strategy(song, strategy_id(PPS))
+    with boa.env.prank(listener):
+        assert system.router.pay(song, PRICE, PaymentType.STREAM) == PRICE
+    assert system.router.splits(song) == [(producer, 7_000, 2), (artist, 3_000, 0)]
