@@ -744,7 +744,8 @@ def pay_batch(requests: DynArray[PaymentRequest, MAX_BATCH]) -> uint256:
 @nonreentrant
 def withdraw() -> uint256:
     """
-    @dev Sends the caller all their credited earnings. Works while the
+    @dev Sends the caller all their credited earnings (the treasury's
+         include the fees accrued in the config slot). Works while the
          router is paused.
     @return uint256 The amount sent.
     """
