@@ -58,7 +58,7 @@ def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
     # engine's events still time it (mycelix_db_query_duration_seconds).
     engine = catalog.reader
     if catalog.dialect == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")  # type: ignore[assignment]
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         row = connection.exec_driver_sql(SQL[catalog.dialect], (song_id,)).first()
         connection.rollback()
