@@ -1,6 +1,7 @@
 """What a handler gets: the batch's session and repositories, the chain reader, the router
-settings as of the event, and two buffers that only take effect once the batch commits
-(metric updates, and the songs whose in-place fields changed, for reorg handling)."""
+settings as of the event, the payments noted for one bulk write (payments.py), and two
+buffers that only take effect once the batch commits (metric updates, and the songs whose
+in-place fields changed, for reorg handling)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from mycelix.ops.metrics import Metrics
 from mycelix.sdk.types import ChainEvent
 
 from .errors import IndexerError
+from .payments import PendingPayments
 from .reader import ChainReader, Header
 from .store import RouterState
 
@@ -57,6 +59,7 @@ class IndexContext:
         self.plays = PlayRepository(session)
         self.patrons = PatronRepository(session)
         self.auctions = AuctionRepository(session)
+        self.pending = PendingPayments()
 
     def ref(self, event: ChainEvent) -> ChainRef:
         header = self.headers.get(event.block_number)
