@@ -141,11 +141,12 @@ def insert_rows(
     connection = session.connection()
     if dialect.name == "postgresql":
         arrays = ", ".join(
-            f"%(c{i})s::{table.c[name].type.compile(dialect=dialect)}[]"
+            f"%(c{i})b::{table.c[name].type.compile(dialect=dialect)}[]"
             for i, name in enumerate(columns)
         )
         sql = f"{into} SELECT * FROM unnest({arrays}){tail}"  # nosec B608: names from metadata
-        # Binary parameters: psycopg's text format escapes every array element with a regex.
+        # Binary parameters (%b): in text format psycopg escapes every array element with a
+        # regex, which cost as much as the insert.
         driver = connection.connection.driver_connection
         with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
             cursor.execute(sql, {f"c{i}": v for i, v in enumerate(values)})
