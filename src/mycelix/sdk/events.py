@@ -78,8 +78,15 @@ class _Layout:
 def _bytes(value: Any) -> bytes:
     """A raw JSON-RPC hex string (or bytes from an in-process provider) as bytes."""
     if isinstance(value, str):
-        return bytes.fromhex(value[2:] if value.startswith(("0x", "0X")) else value)
+        return _from_hex(value)
     return bytes(value)
+
+
+@lru_cache(maxsize=16_384)
+def _from_hex(value: str) -> bytes:
+    # Topics and data repeat across a catch-up's logs (event ids, songs, payers, the same
+    # price and fee): most conversions are found here.
+    return bytes.fromhex(value[2:] if value.startswith(("0x", "0X")) else value)
 
 
 def _int(value: Any) -> int:
