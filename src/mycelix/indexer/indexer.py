@@ -3,9 +3,10 @@ depth, reorg handling and a leader lock.
 
 Batches. Confirmed blocks (``head - confirmations``) after the checkpoint are read in
 batches of at most `batch_blocks`. A batch is applied in ONE catalogue transaction: the
-rows its events produce (`handlers.HANDLERS`), the hashes of the blocks it read (each
-block with events and the batch's last block), the router settings followed so far, and
-the checkpoint moved to its last block. A crash anywhere leaves the previous checkpoint
+rows its events produce (`handlers.HANDLERS`, in chain order; payments are written in bulk,
+payments.py, before any other handler runs and at the end), the hashes of the blocks it
+read (each block with events and the batch's last block), the router settings followed so
+far, and the checkpoint moved to its last block. A crash anywhere leaves the previous checkpoint
 with exactly the rows it covers; the rows are keyed by (tx hash, log index), so
 re-applying blocks adds nothing either way. Metrics move only after the commit.
 

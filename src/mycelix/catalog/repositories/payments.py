@@ -141,7 +141,8 @@ class PaymentRepository:
     def record_many(self, paid: Sequence[PaidShares]) -> list[int | None]:
         """`record` for many payments at once: one bulk INSERT of the payments (ON CONFLICT
         DO NOTHING) and one of their credits (`insert_rows`), not statements per payment.
-        Returns each payment's new id, None for one recorded already (a replay)."""
+        Returns each payment's new id, None for one recorded already (a replay). The events
+        are distinct (as a batch of logs is)."""
         if not paid:
             return []
         for item in paid:
