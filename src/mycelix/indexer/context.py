@@ -28,6 +28,23 @@ from .reader import ChainReader, Header
 from .store import RouterState
 
 MetricUpdate = Callable[[Metrics], None]
+HandlerFn = Callable[["IndexContext", ChainEvent], None]
+
+_INDEPENDENT: set[HandlerFn] = set()
+
+
+def independent(handler: HandlerFn) -> HandlerFn:
+    """Mark a handler that neither reads nor writes payments, credits, plays, songs or
+    splits (e.g. one that only counts a metric). The indexer runs it without first writing
+    the batch's pending payments (payments.py), so an event logged beside every payment (a
+    gift-economy stream's `ListenRewarded`) does not cut the batch's payments into runs of
+    one."""
+    _INDEPENDENT.add(handler)
+    return handler
+
+
+def is_independent(handler: HandlerFn) -> bool:
+    return handler in _INDEPENDENT
 
 
 @dataclass

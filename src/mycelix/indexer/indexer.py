@@ -55,7 +55,7 @@ from mycelix.sdk.events import EventDecoder
 from mycelix.sdk.types import ChainEvent
 
 from . import store
-from .context import IndexContext
+from .context import IndexContext, is_independent
 from .errors import ChainMoved, IndexerError, IndexerLocked, ReorgTooDeep
 from .handlers import DEFERRED, HANDLERS, IGNORED, WATCHED
 from .lock import LeaderLock
@@ -313,14 +313,14 @@ class Indexer:
                 if handler is None:
                     self._skip(event)
                     continue
-                if key not in DEFERRED:
+                if key in DEFERRED or is_independent(handler):
+                    handler(ctx, event)
+                else:
                     # It may read what the pending payments write, or change the songs
-                    # they were distributed by: write those first, forget the songs after.
+                    # they are distributed by: write those first, forget the songs after.
                     ctx.pending.flush(ctx)
                     handler(ctx, event)
                     ctx.pending.forget_songs()
-                else:
-                    handler(ctx, event)
                 applied.append(event)
             ctx.pending.flush(ctx)
             if ctx.router_changed:
