@@ -19,8 +19,9 @@ targets (met/missed), then stops everything it started (also on Ctrl-C and on er
 
     .venv/bin/python bench/api.py [--duration 10] [--connections 64] [--workers 2]
 
-`--workers N > 1` serves the API with N uvicorn processes, which needs a JSON-RPC chain:
-anvil (from node_modules) is started here, the contracts deployed with `mycelix deploy`, and
+`--workers N > 1` serves the API with N Granian worker processes (`mycelix serve --workers`),
+which needs a JSON-RPC chain: anvil (from node_modules) is started here, the contracts deployed
+with `mycelix deploy`, and
 the embedded indexer is off (MYCELIX_EMBEDDED_INDEXER=false). wrk and nginx are installed
 with apt-get when missing and we are root.
 

@@ -10,10 +10,15 @@ exist. Then, for each catalogue (a new SQLite file, and a new PostgreSQL databas
 
 - `eth_getLogs` alone: the indexer's watched contracts, over the same block ranges the
   indexer reads (`DEFAULT_BATCH_BLOCKS` per call), logs counted;
+- the same requests without web3's formatting of each log (the node's JSON as is), which
+  is how the indexer fetches: a stricter reference, printed beside the target's;
 - the indexer: `Indexer.run_once()` from the deployment block to the head on the fresh
-  catalogue (migrated first, untimed), i.e. fetch, decode, apply and commit.
+  catalogue (migrated first, untimed), i.e. fetch, decode, apply and commit, while another
+  process reads the catalogue (a song's queries: the song, its 20 latest payments) 20 times
+  a second; the reader goes on for as long again (at most 5 s) after the catch-up.
 
-It prints events/s for both, their ratio and the target (≥ 0.5 × the fetch rate).
+It prints events/s for both, their ratio and the target (≥ 0.5 × the fetch rate), and the
+reader's p50/p99 during and after the catch-up.
 
     .venv/bin/python bench/indexer.py [--events 50000] [--batch 100] [--no-postgres]
 """
@@ -114,21 +119,106 @@ def fetch_alone(w3: Any, manifest: Any, batch_blocks: int) -> tuple[int, float]:
     return logs, time.perf_counter() - began
 
 
-def index_all(catalog_url: str, w3: Any, manifest: Any) -> tuple[int, float]:
+def fetch_raw(w3: Any, manifest: Any, batch_blocks: int) -> tuple[int, float]:
+    """The same `eth_getLogs` requests without web3's formatting of each log (the JSON as
+    the node sends it): what the indexer's own fetch now costs."""
+    from mycelix.indexer.indexer import WATCHED
+
+    addresses = [manifest.addresses[c] for c in sorted(WATCHED)]
+    head = w3.eth.block_number
+    start, logs = manifest.deployment_block, 0
+    began = time.perf_counter()
+    while start <= head:
+        end = min(start + batch_blocks - 1, head)
+        params = {"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}
+        logs += len(w3.provider.make_request("eth_getLogs", [params])["result"])
+        start = end + 1
+    return logs, time.perf_counter() - began
+
+
+READS_PER_S = 20
+
+
+def read_loop(catalog_url: str, phase: Any, ready: Any, out: Any) -> None:
+    """A reader beside the indexer, in its own process: the catalogue queries of a song's
+    page (the song with its artist and splits, its 20 latest payments), for the bench's
+    songs in turn, `READS_PER_S` a second (paced, so that it does not take a core from the
+    indexer it is measured beside). Latencies are kept per `phase` (1: during the
+    catch-up, 2: after it) and sent to `out` when phase becomes 3."""
+    from sqlalchemy import select
+
+    from mycelix.catalog.db import Catalog
+    from mycelix.catalog.models import Song
+    from mycelix.catalog.repositories import PaymentRepository, SongRepository
+
+    catalog = Catalog(catalog_url)
+    started = time.perf_counter()
+    seen: dict[int, list[float]] = {1: [], 2: []}
+    ids: list[str] = []
+    turn = 0
+    ready.set()
+    try:
+        while phase.value != 3:
+            current = phase.value
+            began = time.perf_counter()
+            time.sleep(max(0.0, turn / READS_PER_S - (began - started)) if turn else 0.0)
+            began = time.perf_counter()
+            with catalog.read() as session:
+                if len(ids) < 2 * SONGS:
+                    ids = list(session.scalars(select(Song.song_id).limit(2 * SONGS)))
+                if ids:
+                    song_id = ids[turn % len(ids)]
+                    SongRepository(session).get(song_id)
+                    PaymentRepository(session).history(song_id=song_id, limit=20)
+            if current in seen and phase.value == current:
+                seen[current].append(time.perf_counter() - began)
+            turn += 1
+    finally:
+        catalog.dispose()
+        out.put(seen)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
+
+
+def index_all(
+    catalog_url: str, w3: Any, manifest: Any
+) -> tuple[int, float, dict[int, list[float]]]:
+    """Index everything into a fresh catalogue while `read_loop` reads it; then let the
+    reader go on for as long again (at most 5 s) on the caught-up catalogue."""
+    import multiprocessing
+
     from mycelix.catalog.db import Catalog
     from mycelix.catalog.migrate import migrate
     from mycelix.indexer import Indexer
     from mycelix.ops.metrics import Metrics
 
     migrate(catalog_url)
+    context = multiprocessing.get_context("spawn")
+    phase, ready, out = context.Value("i", 0), context.Event(), context.Queue()
+    reader = context.Process(target=read_loop, args=(catalog_url, phase, ready, out), daemon=True)
+    reader.start()
     catalog = Catalog(catalog_url)
     try:
+        if not ready.wait(timeout=120):  # its imports: it reads during the whole catch-up
+            raise RuntimeError("the reader process did not start")
         with Indexer(catalog, w3, manifest, Metrics()) as indexer:
             indexer.acquire()
+            phase.value = 1
             began = time.perf_counter()
             applied = indexer.run_once()
-            return applied, time.perf_counter() - began
+            took = time.perf_counter() - began
+            phase.value = 2
+        time.sleep(min(took, 5.0))
+        phase.value = 3
+        reads: dict[int, list[float]] = out.get(timeout=60)
+        reader.join(timeout=10)
+        return applied, took, reads
     finally:
+        if reader.is_alive():
+            reader.terminate()
         catalog.dispose()
 
 
@@ -147,7 +237,8 @@ def main() -> None:
 
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"machine: {os.cpu_count()} cores")
-    rows: list[tuple[str, int, float, int, float]] = []
+    rows: list[tuple[str, int, float, float, int, float]] = []
+    reads: list[tuple[str, dict[int, list[float]]]] = []
     with tempfile.TemporaryDirectory(prefix="mycelix-bench-indexer-") as tmp, run_anvil() as url:
         data_dir = Path(tmp) / "node"
         began = time.perf_counter()
@@ -167,10 +258,14 @@ def main() -> None:
                 w3 = chain.w3
                 for label, catalog_url in targets:
                     logs, fetch_s = fetch_alone(w3, manifest, DEFAULT_BATCH_BLOCKS)
-                    applied, index_s = index_all(catalog_url, w3, manifest)
-                    rows.append((label, logs, fetch_s, applied, index_s))
+                    raw_logs, raw_s = fetch_raw(w3, manifest, DEFAULT_BATCH_BLOCKS)
+                    assert raw_logs == logs, (raw_logs, logs)
+                    applied, index_s, seen = index_all(catalog_url, w3, manifest)
+                    rows.append((label, logs, fetch_s, raw_s, applied, index_s))
+                    reads.append((label, seen))
                     print(
-                        f"  {label}: eth_getLogs {logs:,} logs in {fetch_s:.2f} s; "
+                        f"  {label}: eth_getLogs {logs:,} logs in {fetch_s:.2f} s "
+                        f"({raw_s:.2f} s without web3's formatting); "
                         f"indexer {applied:,} events in {index_s:.2f} s",
                         flush=True,
                     )
@@ -178,16 +273,34 @@ def main() -> None:
             if admin is not None:
                 postgres.drop_database(admin, targets[1][1])
     print()
-    print("| catalogue | events | eth_getLogs alone, logs/s | indexer, events/s | ratio | met |")
-    print("|---|---:|---:|---:|---:|:---:|")
-    for label, logs, fetch_s, applied, index_s in rows:
-        fetch_rate, index_rate = logs / fetch_s, applied / index_s
+    print(
+        "| catalogue | events | eth_getLogs alone, logs/s | indexer, events/s | ratio | met "
+        "| raw eth_getLogs, logs/s | ratio to raw |"
+    )
+    print("|---|---:|---:|---:|---:|:---:|---:|---:|")
+    for label, logs, fetch_s, raw_s, applied, index_s in rows:
+        fetch_rate, raw_rate, index_rate = logs / fetch_s, logs / raw_s, applied / index_s
         ratio = index_rate / fetch_rate
         print(
             f"| {label} | {applied:,} | {fetch_rate:,.0f} | {index_rate:,.0f} | {ratio:.2f} "
-            f"| {'yes' if ratio >= TARGET_RATIO else 'NO'} |"
+            f"| {'yes' if ratio >= TARGET_RATIO else 'NO'} | {raw_rate:,.0f} "
+            f"| {index_rate / raw_rate:.2f} |"
         )
     print(f"\ntarget: indexer ≥ {TARGET_RATIO:g} × the eth_getLogs rate of the same logs")
+    print()
+    print("| catalogue | reads during catch-up | p50 | p99 | reads after | p50 | p99 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, seen in reads:
+        during, after = seen[1], seen[2]
+        print(
+            f"| {label} | {len(during):,} | {percentile(during, 0.5) * 1e3:.1f} ms "
+            f"| {percentile(during, 0.99) * 1e3:.1f} ms | {len(after):,} "
+            f"| {percentile(after, 0.5) * 1e3:.1f} ms | {percentile(after, 0.99) * 1e3:.1f} ms |"
+        )
+    print(
+        "\nreads: a song's catalogue queries (song with artist and splits, its 20 latest "
+        f"payments), one process, {READS_PER_S}/s"
+    )
 
 
 if __name__ == "__main__":

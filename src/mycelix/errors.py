@@ -39,3 +39,7 @@ class Conflict(DomainError):
 
 class UnsupportedMedia(DomainError):
     """An upload is not the kind of media the operation needs."""
+
+
+class Unavailable(DomainError):
+    """A service the request needs cannot be reached now (e.g. the shared state's Redis)."""

@@ -62,6 +62,12 @@ def test_detail_bytes_match_the_model(platform: Platform) -> None:
             [SplitSpec(ARTIST, 7_000), SplitSpec(PRODUCER, 3_000, role=1)],
             block_number=12,
         )
+        # Listed in position order, which is not the recipients' order.
+        repo.set_splits(
+            _id("gift"),
+            [SplitSpec(PRODUCER, 2_500, role=1), SplitSpec(ARTIST, 7_500)],
+            block_number=12,
+        )
         repo.update(_id("priced"), stream_price=3 * 10**16)
         repo.register(
             _id("full"),

@@ -15,6 +15,8 @@ from mycelix.catalog.repositories import (
     Share,
     SongRepository,
 )
+from mycelix.catalog.repositories.payments import PaidShares
+from mycelix.catalog.repositories.plays import PaidPlay
 from mycelix.catalog.types import MAX_UINT256
 
 from .factories import PPS, address, make_song, ref
@@ -166,3 +168,65 @@ def test_play_for_a_payment_is_recorded_once(db: Session) -> None:
     assert not plays.record(song, played_at=payment.paid_at, payment_id=payment.id, block_number=1)
     db.expire_all()
     assert SongRepository(db).require(song).play_count == 1 == plays.count(song_id=song)
+
+
+def test_recording_many_is_recording_each(db: Session) -> None:
+    """The indexer's bulk path (`record_many`, `insert_rows`) stores what `record` stores:
+    addresses in one spelling, amounts beyond 2**63 exact, the fee credited to the treasury,
+    and a payment recorded before left alone and reported as None."""
+    repo = PaymentRepository(db)
+    song = make_song(db)
+    big = MAX_UINT256 - 7
+    before = repo.record(
+        event(song, 1000, 10, block=7, log=0), [Share(ARTIST, 990)], treasury=TREASURY
+    )
+    assert before is not None
+    batch = [
+        PaidShares(event(song, 1000, 10, block=7, log=0), [Share(ARTIST, 990)], TREASURY),
+        PaidShares(
+            event(song, big, 0, block=8, log=1, tx="bulk"),
+            [Share(ARTIST, big - 3), Share(PRODUCER.lower(), 3)],
+            None,
+        ),
+        PaidShares(
+            event(song, 500, 5, block=8, log=2, tx="bulk"), [Share(PRODUCER, 495)], TREASURY
+        ),
+    ]
+    ids = repo.record_many(batch)
+    assert ids[0] is None  # recorded already
+    assert ids[1] is not None and ids[2] is not None
+    rows = {
+        (c.payment_id, c.kind, c.recipient): c.amount
+        for c in db.scalars(select(Credit).where(Credit.payment_id.in_(ids[1:])))
+    }
+    assert rows == {
+        (ids[1], "split", ARTIST.lower()): big - 3,
+        (ids[1], "split", PRODUCER.lower()): 3,
+        (ids[2], "split", PRODUCER.lower()): 495,
+        (ids[2], "fee", TREASURY.lower()): 5,
+    }
+    stored = db.get(Payment, ids[1])
+    assert stored is not None and stored.amount == big and stored.payer == LISTENER.lower()
+    assert repo.record_many(batch) == [None, None, None]
+    assert db.scalar(select(func.count()).select_from(Payment).where(Payment.song_id == song)) == 3
+
+
+def test_plays_of_many_payments_move_the_play_counts_once(db: Session) -> None:
+    payments, plays, songs = PaymentRepository(db), PlayRepository(db), SongRepository(db)
+    song = make_song(db)
+    ids = payments.record_many(
+        [
+            PaidShares(event(song, 100, 0, block=9, log=n), [Share(ARTIST, 100)], None)
+            for n in range(3)
+        ]
+    )
+    paid = [
+        PaidPlay(song, LISTENER, payment_id, 9, ref(9).block_time)
+        for payment_id in ids
+        if payment_id is not None
+    ]
+    assert plays.record_paid(paid) == 3
+    assert plays.record_paid(paid) == 0  # the payment's play exists: nothing moves
+    db.expire_all()
+    assert songs.require(song).play_count == 3
+    assert plays.count(song_id=song) == 3

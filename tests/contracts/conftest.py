@@ -147,3 +147,28 @@ def stranger() -> str:
 @pytest.fixture(scope="module")
 def listeners() -> list[str]:
     return [boa.env.generate_address(f"listener{i}") for i in range(120)]
+
+
+def storage_reader(contract: Any, *path: str) -> Any:
+    """Read `contract`'s public `HashMap[address, uint256]` (or `uint256`) named by `path` in its
+    storage layout straight from the EVM's state, without a call.
+
+    A view call through titanoboa costs about a millisecond; the invariant machine reads every
+    account's credits and balances before and after each step, so calls were most of its time.
+    Callers should compare a sample with the contract's own getter (the layout is the
+    compiler's, so a moved variable fails that comparison rather than reading a wrong slot)."""
+    entry = contract.compiler_data.storage_layout["storage_layout"]
+    for key in path:
+        entry = entry[key]
+    slot, kind = entry["slot"], entry["type"]
+    if kind == "uint256":
+        return lambda: boa.env.get_storage(contract.address, slot)
+    assert kind == "HashMap[address, uint256]", f"{'.'.join(path)} is {kind}"
+    base = slot.to_bytes(32, "big")
+
+    def read(account: str) -> int:
+        # Vyper places a mapping's entry at keccak256(slot ‖ key).
+        key = to_bytes(hexstr=account).rjust(32, b"\0")
+        return boa.env.get_storage(contract.address, int.from_bytes(keccak(base + key), "big"))
+
+    return read

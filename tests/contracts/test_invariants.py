@@ -48,7 +48,7 @@ from hypothesis.stateful import (
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
 from mycelix.strategies.ids import strategy_id
 
-from .conftest import System, digest, salt
+from .conftest import System, digest, salt, storage_reader
 
 settings.register_profile(  # 200: each example now does more (setup, transfers, access checks)
     "ci",
@@ -141,8 +141,23 @@ class Economy(RuleBasedStateMachine):
         self.split_digest: dict[bytes, bytes] = {}
         self.quarantined: set[str] = set()
         self.counter = 0
+        s = self.system
+        # Storage reads, not view calls: the checks read every account before and after each
+        # step (`storage_reader`); `teardown` compares them with the getters.
+        self.credits = storage_reader(s.router, "credits")
+        self.flow_of = storage_reader(s.flow, "erc20", "balanceOf")
+        self.cgc_of = storage_reader(s.cgc, "erc20", "balanceOf")
+        self.cgc_supply = storage_reader(s.cgc, "erc20", "totalSupply")
+        self.flow_supply = storage_reader(s.flow, "erc20", "totalSupply")
 
     def teardown(self) -> None:
+        s = self.system
+        for account in [*self.everyone, s.router.address]:
+            assert self.credits(account) == s.router.credits(account)
+            assert self.flow_of(account) == s.flow.balanceOf(account)
+            assert self.cgc_of(account) == s.cgc.balanceOf(account)
+        assert self.cgc_supply() == s.cgc.totalSupply()
+        assert self.flow_supply() == s.flow.totalSupply()
         self._anchor.__exit__(None, None, None)
 
     # ------------------------------------------------------------ helpers
@@ -179,10 +194,10 @@ class Economy(RuleBasedStateMachine):
     def snapshot(self, song: bytes | None = None) -> tuple:
         s = self.system
         return (
-            tuple(s.router.credits(a) for a in self.everyone),
-            tuple(s.flow.balanceOf(a) for a in self.everyone),
-            s.flow.balanceOf(s.router.address),
-            s.cgc.totalSupply(),
+            tuple(self.credits(a) for a in self.everyone),
+            tuple(self.flow_of(a) for a in self.everyone),
+            self.flow_of(s.router.address),
+            self.cgc_supply(),
             self.record(song),
         )
 
@@ -246,9 +261,9 @@ class Economy(RuleBasedStateMachine):
         s = self.system
         quoted = self.quote(payer, song, ptype, option)
         amount = quoted if offer is None and quoted is not None else offer or 0
-        credits_before = sum(s.router.credits(a) for a in self.everyone)
-        treasury_before = s.router.credits(s.treasury)
-        balance_before = s.flow.balanceOf(payer)
+        credits_before = sum(self.credits(a) for a in self.everyone)
+        treasury_before = self.credits(s.treasury)
+        balance_before = self.flow_of(payer)
         fee_bps = s.router.fee_bps()
         ok, charged = self.attempt(op, payer, s.router.pay, song, amount, ptype, option, song=song)
         if quoted is not None and amount >= quoted:
@@ -261,9 +276,9 @@ class Economy(RuleBasedStateMachine):
         if not ok:
             return
         assert charged <= amount
-        assert s.flow.balanceOf(payer) == balance_before - charged
-        assert sum(s.router.credits(a) for a in self.everyone) == credits_before + charged
-        assert s.router.credits(s.treasury) - treasury_before >= charged * fee_bps // 10_000
+        assert self.flow_of(payer) == balance_before - charged
+        assert sum(self.credits(a) for a in self.everyone) == credits_before + charged
+        assert self.credits(s.treasury) - treasury_before >= charged * fee_bps // 10_000
 
     # -------------------------------------------------------------- rules
 
@@ -503,30 +518,30 @@ class Economy(RuleBasedStateMachine):
     def batch(self, listener: int, songs_: list[bytes], amount: int) -> None:
         s = self.system
         payer = self.listeners[listener]
-        credits_before = sum(s.router.credits(a) for a in self.everyone)
-        balance_before = s.flow.balanceOf(payer)
+        credits_before = sum(self.credits(a) for a in self.everyone)
+        balance_before = self.flow_of(payer)
         ok, total = self.attempt(
             "batch", payer, s.router.pay_batch, [(x, amount, PaymentType.STREAM, 0) for x in songs_]
         )
         if ok:
-            assert s.flow.balanceOf(payer) == balance_before - total
-            assert sum(s.router.credits(a) for a in self.everyone) == credits_before + total
+            assert self.flow_of(payer) == balance_before - total
+            assert sum(self.credits(a) for a in self.everyone) == credits_before + total
 
     @rule(who=st.integers(0, 2**16))
     def withdraw(self, who: int) -> None:
         s = self.system
-        owed_any = [a for a in self.everyone if s.router.credits(a) > 0]
+        owed_any = [a for a in self.everyone if self.credits(a) > 0]
         candidates = owed_any if owed_any and who % 4 else self.everyone
         account = candidates[who % len(candidates)]
-        owed = s.router.credits(account)
-        others = [(a, s.router.credits(a)) for a in self.everyone if a != account]
-        balance = s.flow.balanceOf(account)
+        owed = self.credits(account)
+        others = [(a, self.credits(a)) for a in self.everyone if a != account]
+        balance = self.flow_of(account)
         ok, _ = self.attempt("withdraw", account, s.router.withdraw)
         assert ok == (owed > 0)
         if ok:
-            assert s.flow.balanceOf(account) == balance + owed
-            assert s.router.credits(account) == 0
-            assert all(s.router.credits(a) == c for a, c in others), (
+            assert self.flow_of(account) == balance + owed
+            assert self.credits(account) == 0
+            assert all(self.credits(a) == c for a, c in others), (
                 "a withdrawal moved another's credits"
             )
 
@@ -632,18 +647,17 @@ class Economy(RuleBasedStateMachine):
     @invariant()
     def supply_is_conserved(self) -> None:
         s = self.system
-        held = sum(s.flow.balanceOf(a) for a in self.everyone) + s.flow.balanceOf(s.router.address)
-        assert held == s.flow.totalSupply() == self.minted
+        held = sum(self.flow_of(a) for a in self.everyone) + self.flow_of(s.router.address)
+        assert held == self.flow_supply() == self.minted
 
     @invariant()
     def router_balance_equals_credits(self) -> None:
         s = self.system
-        assert s.flow.balanceOf(s.router.address) == sum(s.router.credits(a) for a in self.everyone)
+        assert self.flow_of(s.router.address) == sum(self.credits(a) for a in self.everyone)
 
     @invariant()
     def gift_credits_go_to_listeners_only(self) -> None:
-        s = self.system
-        assert s.cgc.totalSupply() == sum(s.cgc.balanceOf(a) for a in self.listeners)
+        assert self.cgc_supply() == sum(self.cgc_of(a) for a in self.listeners)
 
 
 def test_economy_invariants(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from web3._utils.events import get_event_data
 
 from mycelix.catalog import Catalog
 from mycelix.catalog.models import (
@@ -38,6 +39,7 @@ from mycelix.indexer import CHECKPOINT, Indexer, rebuild
 from mycelix.indexer.reader import hex32
 from mycelix.ops.metrics import Metrics
 from mycelix.sdk import Mycelix, connect
+from mycelix.sdk.events import EventDecoder
 from mycelix.strategies import registry
 from mycelix.strategies.ids import strategy_id
 
@@ -269,3 +271,43 @@ def test_rebuild_reproduces_the_tables_and_keeps_off_chain_data(
     assert names == {CHECKPOINT, f"{CHECKPOINT}:treasury", f"{CHECKPOINT}:fee_bps"}
     with incremental.read() as session:
         assert session.scalar(select(Auction.live)) is False
+
+
+def test_decoding_gives_what_web3_gives_for_every_event(world: World) -> None:
+    """The precomputed decoder (word slicing, raw JSON-RPC logs) against web3's own
+    `get_event_data`, for every log the whole economy emitted, as web3 formats it and as a
+    JSON-RPC node sends it."""
+    decoder = EventDecoder(world.chain.w3, world.sdk.manifest)
+    logs = world.chain.w3.eth.get_logs(
+        {"fromBlock": world.sdk.manifest.deployment_block, "toBlock": world.head}
+    )
+    names = set()
+    for log in logs:
+        layout = decoder._by_key.get((log["address"].lower(), bytes(log["topics"][0])))
+        assert layout is not None, f"no layout for {log}"
+        expected = get_event_data(world.chain.w3.codec, layout.abi, log)  # type: ignore[arg-type]
+        raw = {
+            "address": log["address"].lower(),
+            "topics": ["0x" + bytes(t).hex() for t in log["topics"]],
+            "data": "0x" + bytes(log["data"]).hex(),
+            "blockNumber": hex(log["blockNumber"]),
+            "blockHash": "0x" + bytes(log["blockHash"]).hex(),
+            "transactionHash": "0x" + bytes(log["transactionHash"]).hex(),
+            "logIndex": hex(log["logIndex"]),
+            "transactionIndex": hex(log["transactionIndex"]),
+            "removed": False,
+        }
+        for shape in (log, raw):
+            event = decoder.decode(shape)
+            assert event is not None
+            assert (event.contract, event.name) == (layout.contract, expected["event"])
+            assert event.args == dict(expected["args"]), expected["event"]
+            assert [type(v) for v in event.args.values()] == [
+                type(v) for v in dict(expected["args"]).values()
+            ], expected["event"]
+            assert (event.block_number, event.log_index) == (log["blockNumber"], log["logIndex"])
+            assert event.tx_hash == "0x" + bytes(log["transactionHash"]).hex()
+            assert event.block_hash == "0x" + bytes(log["blockHash"]).hex()
+        names.add(expected["event"])
+    # The economy exercises both paths: one-word events (sliced) and array events (web3's).
+    assert {"Payment", "SongRegistered", "SplitsConfigured"} <= names

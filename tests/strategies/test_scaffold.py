@@ -1,6 +1,7 @@
 """`mycelix scaffold strategy tipjar` in a copy of the checkout writes a folder that the registry
 finds, that compiles and deploys with the whole system, and whose generated tests pass as
-written (a split payment through the router, on titanoboa and on the embedded chain)."""
+written (a split payment through the router, on titanoboa and on the embedded chain); its
+example runs and is listed, and docs/cli.md is regenerated with the new strategy in it."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ def _copy_checkout(to: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     for part in ("src", "tests"):
         shutil.copytree(ROOT / part, to / part, ignore=ignore)
-    shutil.copy(ROOT / "pyproject.toml", to / "pyproject.toml")
+    for part in ("pyproject.toml", "docs/cli.md", "examples/README.md"):
+        (to / part).parent.mkdir(exist_ok=True)
+        shutil.copy(ROOT / part, to / part)
     return to
 
 
@@ -55,6 +58,11 @@ def test_a_scaffolded_strategy_passes_its_generated_tests(tmp_path: Path) -> Non
         "README.md",
     }
     assert f"tests/strategies/test_{NAMES.snake}.py" in made.stdout
+    assert f"examples/{NAMES.snake}.py" in made.stdout
+    # `upload --strategy` lists the strategies, so the CLI reference names the new one.
+    assert f"regenerated {(root / 'docs' / 'cli.md').resolve()}" in made.stdout
+    assert NAMES.registry in (root / "docs" / "cli.md").read_text()
+    assert f"[`{NAMES.snake}.py`]" in (root / "examples" / "README.md").read_text()
     listed = _run(root, "-c", "from mycelix.strategies import registry; print(registry.names())")
     assert NAMES.registry in listed.stdout, listed.stderr
     tested = _run(
@@ -68,6 +76,9 @@ def test_a_scaffolded_strategy_passes_its_generated_tests(tmp_path: Path) -> Non
     )
     assert tested.returncode == 0, tested.stdout[-4000:] + tested.stderr[-2000:]
     assert "2 passed" in tested.stdout
+    example = _run(root, f"examples/{NAMES.snake}.py", str(tmp_path / "example-data"))
+    assert example.returncode == 0, example.stdout + example.stderr
+    assert example.stdout.strip().splitlines()[-1].startswith("OK:"), example.stdout
 
     again = _run(root, *SCAFFOLD, "--root", str(root))
     assert again.returncode == 1

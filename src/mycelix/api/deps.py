@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
@@ -21,7 +22,10 @@ from sqlalchemy.orm import Session
 
 from mycelix.api.errors import APIError
 from mycelix.auth.service import AuthService
+from mycelix.errors import Unavailable
 from mycelix.platform import Platform
+
+_log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "mycelix_session"
 # Concurrent units of work on PostgreSQL: well below the 40 worker threads, so that reads
@@ -144,7 +148,13 @@ def rate_limit(bucket: str, limit: int, window: int = 60) -> Callable[[Request],
     def check(request: Request) -> None:
         p: Platform = request.app.state.platform
         client = request.client.host if request.client else "unknown"
-        allowed, retry = p.state.hit(f"{bucket}:{client}", limit, window)
+        try:
+            allowed, retry = p.state.hit(f"{bucket}:{client}", limit, window)
+        except Unavailable as exc:
+            # Fail open: the catalogue stays up while Redis is down (`/ready` says so, and
+            # sign-in, which needs the shared state, answers 503).
+            _log.warning("rate limit not enforced: %s", exc)
+            return
         if not allowed:
             route = getattr(request.scope.get("route"), "path", "unmatched")
             p.metrics.rate_limited.labels(route).inc()

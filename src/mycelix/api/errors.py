@@ -18,6 +18,7 @@ from mycelix.errors import (
     InvalidRequest,
     Missing,
     Unauthenticated,
+    Unavailable,
     UnsupportedMedia,
 )
 from mycelix.storage import StorageError
@@ -83,6 +84,7 @@ _MAPPED: dict[type[Exception], tuple[int, str]] = {
     Missing: (404, "not_found"),
     Conflict: (409, "conflict"),
     UnsupportedMedia: (415, "unsupported_media_type"),
+    Unavailable: (503, "unavailable"),
 }
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from eth_utils import is_checksum_address, to_checksum_address
@@ -46,12 +47,22 @@ def normalize_address(value: str) -> str:
     Raises ValueError for anything that is not an address, and for mixed-case input whose
     EIP-55 checksum is wrong.
     """
-    if not isinstance(value, str) or not _ADDRESS.match(value):
+    if not isinstance(value, str):
+        raise ValueError(f"not an address: {value!r}")
+    return _normalize_address(str(value))
+
+
+# Cached: the indexer normalises the same few payers, artists and strategies (a keccak each,
+# for checksummed input) tens of thousands of times in a catch-up. Errors are not cached.
+@lru_cache(maxsize=16_384)
+def _normalize_address(value: str) -> str:
+    if not _ADDRESS.match(value):
         raise ValueError(f"not an address: {value!r}")
     body = value[2:]
-    if body != body.lower() and body != body.upper() and not is_checksum_address(value):
+    lower = body.lower()
+    if body != lower and body != body.upper() and not is_checksum_address(value):
         raise ValueError(f"bad EIP-55 checksum: {value!r}")
-    return "0x" + body.lower()
+    return "0x" + lower
 
 
 def to_checksum(value: str) -> str:
@@ -65,7 +76,15 @@ def normalize_bytes32(value: str | bytes) -> str:
         if len(value) != 32:
             raise ValueError(f"expected 32 bytes, got {len(value)}")
         return "0x" + bytes(value).hex()
-    if not isinstance(value, str) or not _BYTES32.match(value):
+    if not isinstance(value, str):
+        raise ValueError(f"not a 0x-prefixed 32-byte hex string: {value!r}")
+    return _normalize_bytes32(str(value))
+
+
+# Cached like addresses: a batch's rows repeat the same song, strategy, block and tx hashes.
+@lru_cache(maxsize=16_384)
+def _normalize_bytes32(value: str) -> str:
+    if not _BYTES32.match(value):
         raise ValueError(f"not a 0x-prefixed 32-byte hex string: {value!r}")
     return value.lower()
 

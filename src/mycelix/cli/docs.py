@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,6 +75,34 @@ def render() -> str:
         name = " ".join(["mycelix", *path])
         parts += ["", f"## `{name}`", "", "```text", help_text(path), "```"]
     return "\n".join(parts) + "\n"
+
+
+def regenerate(root: Path) -> Path | None:
+    """Rewrite checkout `root`'s docs/cli.md as `root`'s own code renders it now; None (nothing
+    written) if it has none. A fresh interpreter renders it, with `root/src` first on its path:
+    this process built its commands' help at import (`upload --strategy` lists the strategies
+    the registry found then), so it would render a strategy just scaffolded into `root` as
+    missing, and its `mycelix` may not be `root`'s at all (an installed copy)."""
+    path = root / "docs" / "cli.md"
+    if not path.is_file():
+        return None
+    env = {**os.environ, **HELP_ENV, "PYTHONIOENCODING": "utf-8"}
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(root / "src"), os.environ.get("PYTHONPATH", "")) if p
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mycelix.cli.docs"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{REGENERATE} failed in {root}:\n{done.stderr[-2000:]}")
+    path.write_text(done.stdout)
+    return path
 
 
 def main(argv: list[str]) -> int:

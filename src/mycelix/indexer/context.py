@@ -1,6 +1,7 @@
 """What a handler gets: the batch's session and repositories, the chain reader, the router
-settings as of the event, and two buffers that only take effect once the batch commits
-(metric updates, and the songs whose in-place fields changed, for reorg handling)."""
+settings as of the event, the payments noted for one bulk write (payments.py), and two
+buffers that only take effect once the batch commits (metric updates, and the songs whose
+in-place fields changed, for reorg handling)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,28 @@ from mycelix.ops.metrics import Metrics
 from mycelix.sdk.types import ChainEvent
 
 from .errors import IndexerError
+from .payments import PendingPayments
 from .reader import ChainReader, Header
 from .store import RouterState
 
 MetricUpdate = Callable[[Metrics], None]
+HandlerFn = Callable[["IndexContext", ChainEvent], None]
+
+_INDEPENDENT: set[HandlerFn] = set()
+
+
+def independent(handler: HandlerFn) -> HandlerFn:
+    """Mark a handler that neither reads nor writes payments, credits, plays, songs or
+    splits (e.g. one that only counts a metric). The indexer runs it without first writing
+    the batch's pending payments (payments.py), so an event logged beside every payment (a
+    gift-economy stream's `ListenRewarded`) does not cut the batch's payments into runs of
+    one."""
+    _INDEPENDENT.add(handler)
+    return handler
+
+
+def is_independent(handler: HandlerFn) -> bool:
+    return handler in _INDEPENDENT
 
 
 @dataclass
@@ -57,6 +76,7 @@ class IndexContext:
         self.plays = PlayRepository(session)
         self.patrons = PatronRepository(session)
         self.auctions = AuctionRepository(session)
+        self.pending = PendingPayments()
 
     def ref(self, event: ChainEvent) -> ChainRef:
         header = self.headers.get(event.block_number)

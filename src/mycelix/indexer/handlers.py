@@ -16,18 +16,15 @@ from types import MappingProxyType
 from typing import Any
 
 from mycelix.catalog.repositories import (
-    PaymentEvent,
     SplitSpec,
 )
-from mycelix.chain.units import BPS, ONE, PaymentType
-from mycelix.ops.metrics import Metrics
+from mycelix.chain.units import ONE, PaymentType
 from mycelix.sdk.types import ChainEvent
 from mycelix.strategies import registry
 from mycelix.vouchers.repository import VoucherRepository, skip_label
 
 from .context import IndexContext
-from .distribution import distribute
-from .errors import IndexerError
+from .payments import strategy_label
 from .reader import hex32, strategy_name
 from .store import Setting
 
@@ -40,80 +37,13 @@ def _time(seconds: Any) -> datetime:
     return datetime.fromtimestamp(int(seconds), UTC)
 
 
-def _label(strategy_id: str | None) -> str:
-    if strategy_id is None:
-        return "none"
-    return strategy_name(strategy_id) or strategy_id[:10]
-
-
-def _type_label(payment_type: int) -> str:
-    try:
-        return PaymentType(payment_type).name.lower()
-    except ValueError:
-        return str(payment_type)
-
-
 # ------------------------------------------------------------------ router: money
 
 
 def on_payment(ctx: IndexContext, event: ChainEvent) -> None:
-    args = event.args
-    song_id = hex32(args["song_id"])
-    song = ctx.songs.get(song_id)
-    if song is None:
-        raise IndexerError(
-            f"Payment for song {song_id}, which the catalogue never saw registered "
-            "(index from the deployment block)"
-        )
-    amount, fee = int(str(args["amount"])), int(str(args["fee"]))
-    payment_type = int(str(args["payment_type"]))
-    splits = [(s.recipient, s.bps) for s in song.splits if s.block_number is not None]
-    shares = distribute(amount - fee, splits, song.artist)
-    treasury = ctx.router.treasury
-    if fee and treasury is None:
-        raise IndexerError("a payment carries a fee but no TreasuryChanged event was indexed")
-    strategy = ctx.reader.strategy_id(str(args["strategy"]))
-    ref = ctx.ref(event)
-    payment = ctx.payments.record(
-        PaymentEvent(
-            song_id=song_id,
-            payer=str(args["payer"]),
-            strategy_id=strategy,
-            payment_type=payment_type,
-            amount=amount,
-            fee=fee,
-            ref=ref,
-        ),
-        shares,
-        treasury=str(treasury.value) if treasury else None,
-    )
-    if payment is None:  # a replay
-        return
-    fee_bps = ctx.router.fee_bps
-    if fee_bps is not None and fee != amount * int(fee_bps.value) // BPS:
-        raise IndexerError(
-            f"Payment {event.tx_hash}:{event.log_index} has fee {fee}, but the fee followed "
-            f"from FeeChanged events is {fee_bps.value} bps of {amount}"
-        )
-    label, kind = _label(strategy), _type_label(payment_type)
-    if payment_type == PaymentType.STREAM:
-        ctx.plays.record(
-            song_id,
-            played_at=ref.block_time,
-            listener=str(args["payer"]),
-            payment_id=payment.id,
-            block_number=ref.block_number,
-        )
-        ctx.count(lambda m: m.plays.labels(strategy=label).inc())
-    if amount:
-
-        def money(m: Metrics) -> None:
-            m.payments.labels(strategy=label, type=kind).inc()
-            m.revenue.labels(strategy=label, type=kind).inc(amount / ONE)
-            if fee:
-                m.fees.inc(fee / ONE)
-
-        ctx.count(money)
+    """Deferred: written with the batch's other payments (payments.py) before the next
+    handler that is not in `DEFERRED` runs, and at the end of the batch."""
+    ctx.pending.add(ctx, event)
 
 
 def on_withdrawal(ctx: IndexContext, event: ChainEvent) -> None:
@@ -136,7 +66,7 @@ def on_song_registered(ctx: IndexContext, event: ChainEvent) -> None:
         strategy_name=strategy_name(strategy),
         ref=ctx.ref(event),
     )
-    label = _label(strategy)
+    label = strategy_label(strategy)
     ctx.count(lambda m: m.songs_registered.labels(strategy=label).inc())
 
 
@@ -291,5 +221,8 @@ IGNORED: frozenset[tuple[str, str]] = frozenset(
         *_STRATEGY_IGNORED,
     }
 )
+
+# Handlers that only note their event for a later bulk write (`IndexContext.pending`).
+DEFERRED: frozenset[tuple[str, str]] = frozenset({(ROUTER, "Payment")})
 
 WATCHED: frozenset[str] = frozenset(contract for contract, _ in HANDLERS)

@@ -3,9 +3,10 @@ depth, reorg handling and a leader lock.
 
 Batches. Confirmed blocks (``head - confirmations``) after the checkpoint are read in
 batches of at most `batch_blocks`. A batch is applied in ONE catalogue transaction: the
-rows its events produce (`handlers.HANDLERS`), the hashes of the blocks it read (each
-block with events and the batch's last block), the router settings followed so far, and
-the checkpoint moved to its last block. A crash anywhere leaves the previous checkpoint
+rows its events produce (`handlers.HANDLERS`, in chain order; payments are written in bulk,
+payments.py, before any other handler runs and at the end), the hashes of the blocks it
+read (each block with events and the batch's last block), the router settings followed so
+far, and the checkpoint moved to its last block. A crash anywhere leaves the previous checkpoint
 with exactly the rows it covers; the rows are keyed by (tx hash, log index), so
 re-applying blocks adds nothing either way. Metrics move only after the commit.
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -53,9 +55,9 @@ from mycelix.sdk.events import EventDecoder
 from mycelix.sdk.types import ChainEvent
 
 from . import store
-from .context import IndexContext
+from .context import IndexContext, is_independent
 from .errors import ChainMoved, IndexerError, IndexerLocked, ReorgTooDeep
-from .handlers import HANDLERS, IGNORED, WATCHED
+from .handlers import DEFERRED, HANDLERS, IGNORED, WATCHED
 from .lock import LeaderLock
 from .reader import ZERO_HASH, ChainReader, Header, SongFields
 
@@ -286,8 +288,8 @@ class Indexer:
             raise ChainMoved(f"block {end} is gone")
         events = list(self.decoder.iterate(start, end))
         headers: dict[int, Header] = {start: first}
-        for number in sorted({e.block_number for e in events} - {start, end}):
-            header = self.reader.header(number)
+        wanted = sorted({e.block_number for e in events} - {start, end})
+        for number, header in zip(wanted, self.reader.headers(wanted), strict=True):
             if header is None:
                 raise ChainMoved(f"block {number} is gone")
             headers[number] = header
@@ -306,23 +308,33 @@ class Indexer:
             ctx = IndexContext(session, self.reader, router, headers)
             self._seed_router_state(ctx, start)
             for event in events:
-                handler = HANDLERS.get((event.contract, event.name))
+                key = (event.contract, event.name)
+                handler = HANDLERS.get(key)
                 if handler is None:
                     self._skip(event)
                     continue
-                handler(ctx, event)
+                if key in DEFERRED or is_independent(handler):
+                    handler(ctx, event)
+                else:
+                    # It may read what the pending payments write, or change the songs
+                    # they are distributed by: write those first, forget the songs after.
+                    ctx.pending.flush(ctx)
+                    handler(ctx, event)
+                    ctx.pending.forget_songs()
                 applied.append(event)
+            ctx.pending.flush(ctx)
             if ctx.router_changed:
                 store.save_router_state(session, self.name, ctx.router)
-            for header in headers.values():
-                chain.record_block(header.number, header.hash, header.parent_hash, header.time)
+            chain.record_blocks(
+                [(h.number, h.hash, h.parent_hash, h.time) for h in headers.values()]
+            )
             chain.set_checkpoint(self.name, end, last.hash)
             chain.prune_blocks(end - self.keep_blocks)
         # Committed: now the side effects.
         for update in ctx.effects.metrics:
             update(self.metrics)
-        for event in applied:
-            self.metrics.indexer_events.labels(event=event.name).inc()
+        for name, n in Counter(event.name for event in applied).items():
+            self.metrics.indexer_events.labels(event=name).inc(n)
         for block, songs in ctx.effects.touched.items():
             self._journal.setdefault(block, set()).update(songs)
         for block in [b for b in self._journal if b < end - self.keep_blocks]:

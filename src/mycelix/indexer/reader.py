@@ -6,6 +6,7 @@ Every read names its block, so the answer cannot drift while the indexer works o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import BlockNotFound
+from web3.exceptions import BlockNotFound, Web3RPCError
+from web3.providers import JSONBaseProvider
+from web3.types import RPCEndpoint
 
 from mycelix.catalog.types import normalize_address, normalize_bytes32
 from mycelix.chain import artifacts
@@ -24,6 +27,8 @@ ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_HASH = "0x" + "00" * 32
 # PayPerStream's price of a song whose artist never set one (the contract's DEFAULT_PRICE).
 DEFAULT_STREAM_PRICE = 10**16
+# Block headers asked for in one JSON-RPC batch.
+HEADER_BATCH = 100
 
 
 def hex32(value: Any) -> str:
@@ -110,6 +115,37 @@ class ChainReader:
             parent_hash=hex32(block["parentHash"]),
             timestamp=int(block["timestamp"]),
         )
+
+    def headers(self, numbers: Sequence[int]) -> list[Header | None]:
+        """`header` of each of `numbers`, in one JSON-RPC batch per `HEADER_BATCH` blocks
+        where the provider takes batches (a catch-up reads a header per block with events:
+        a round trip each cost more than applying the block's events)."""
+        if not isinstance(self.w3.provider, JSONBaseProvider):  # an in-process chain
+            return [self.header(n) for n in numbers]
+        batch = self.w3.provider.make_batch_request
+        found: list[Header | None] = []
+        for at in range(0, len(numbers), HEADER_BATCH):
+            chunk = numbers[at : at + HEADER_BATCH]
+            responses = batch(
+                [(RPCEndpoint("eth_getBlockByNumber"), [hex(n), False]) for n in chunk]
+            )
+            if not isinstance(responses, list) or len(responses) != len(chunk):
+                raise Web3RPCError(f"eth_getBlockByNumber batch failed: {responses!r}"[:500])
+            for response in responses:
+                if "error" in response:
+                    raise Web3RPCError(f"eth_getBlockByNumber: {response['error']}")
+                block = response.get("result")
+                found.append(
+                    None
+                    if block is None
+                    else Header(
+                        number=int(block["number"], 16),
+                        hash=hex32(block["hash"]),
+                        parent_hash=hex32(block["parentHash"]),
+                        timestamp=int(block["timestamp"], 16),
+                    )
+                )
+        return found
 
     def block_hash(self, number: int) -> str | None:
         header = self.header(number)

@@ -6,12 +6,18 @@ per key in fixed windows — the same semantics in both backends, so tests run a
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 import redis
+
+from mycelix.errors import Unavailable
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class SharedState(Protocol):
@@ -94,6 +100,21 @@ class MemoryState:
             self._nonces = {n: e for n, e in self._nonces.items() if e > now}
 
 
+def _reachable(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn Redis being down into `Unavailable` (a 503 with the reason), not a 500."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise Unavailable(
+                f"the shared state (Redis) cannot be reached: {exc}", "shared_state_unavailable"
+            ) from exc
+
+    return call
+
+
 class RedisState:
     """State in Redis, shared by every replica pointed at the same server."""
 
@@ -101,23 +122,29 @@ class RedisState:
         self._r = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._p = prefix
 
+    @_reachable
     def put_nonce(self, nonce: str, ttl: int) -> None:
         self._r.set(f"{self._p}nonce:{nonce}", b"1", ex=ttl)
 
+    @_reachable
     def take_nonce(self, nonce: str) -> bool:
         # GETDEL is atomic, so two replicas racing on one nonce cannot both succeed.
         return self._r.getdel(f"{self._p}nonce:{nonce}") is not None
 
+    @_reachable
     def put_session(self, token: str, address: str, ttl: int) -> None:
         self._r.set(f"{self._p}session:{token}", address.encode(), ex=ttl)
 
+    @_reachable
     def get_session(self, token: str) -> str | None:
         value = self._r.get(f"{self._p}session:{token}")
         return value.decode() if isinstance(value, bytes) else None
 
+    @_reachable
     def drop_session(self, token: str) -> None:
         self._r.delete(f"{self._p}session:{token}")
 
+    @_reachable
     def hit(self, key: str, limit: int, window: int) -> tuple[bool, int]:
         now = time.time()
         slot = int(now // window)
@@ -128,6 +155,7 @@ class RedisState:
         count, _ = pipe.execute()
         return int(count) <= limit, max(1, int((slot + 1) * window - now))
 
+    @_reachable
     def ping(self) -> None:
         self._r.ping()
 

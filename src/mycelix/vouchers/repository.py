@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,17 @@ class VoucherRepository:
         self.session = session
 
     # ------------------------------------------------------------------ writes
+
+    def lock_listener(self, listener: str) -> None:
+        """Hold the listener's vouchers until this transaction ends, so two submissions cannot
+        both check the balance against the same unsettled total and overdraw it. SQLite's
+        writer transaction (BEGIN IMMEDIATE) serialises them already; PostgreSQL takes a
+        transaction-level advisory lock on a key derived from the address."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        digest = hashlib.blake2b(listener.lower().encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def add(self, voucher: VoucherIn) -> QueuedVoucher:
         row = QueuedVoucher(

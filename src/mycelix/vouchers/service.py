@@ -138,6 +138,7 @@ def submit(p: Platform, signed_in: str, v: VoucherSubmission) -> Accepted:
     balance = int(router.functions.balance_of(listener).call())
     with p.catalog.write() as session:
         repo = VoucherRepository(session)
+        repo.lock_listener(listener)
         unsettled = repo.unsettled_total(listener)
         if balance < unsettled + v.amount:
             raise Conflict(

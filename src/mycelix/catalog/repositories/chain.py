@@ -17,15 +17,16 @@ current state for the songs it re-indexes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import IndexedBlock, IndexerCheckpoint
-from ..sqlfuncs import insert_ignoring
+from ..sqlfuncs import insert_ignoring, insert_rows
 from ..types import normalize_bytes32, utc, utcnow
 from .auctions import AuctionRepository
 from .patrons import PatronRepository
@@ -76,6 +77,29 @@ class ChainStateRepository:
                 parent_hash=normalize_bytes32(parent_hash),
                 block_time=utc(block_time) if block_time else None,
             )
+        )
+
+    def record_blocks(self, blocks: Sequence[tuple[int, str, str, datetime | None]]) -> None:
+        """`record_block` for many (number, hash, parent hash, time): one DELETE, one
+        multi-row INSERT."""
+        if not blocks:
+            return
+        table = cast(Table, IndexedBlock.__table__)
+        self.session.execute(
+            delete(table).where(table.c.number.in_(sorted({b[0] for b in blocks})))
+        )
+        insert_rows(
+            self.session,
+            table,
+            [
+                {
+                    "number": number,
+                    "hash": normalize_bytes32(block_hash),
+                    "parent_hash": normalize_bytes32(parent_hash),
+                    "block_time": utc(block_time) if block_time else None,
+                }
+                for number, block_hash, parent_hash, block_time in blocks
+            ],
         )
 
     def block_hash(self, number: int) -> str | None:

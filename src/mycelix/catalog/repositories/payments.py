@@ -22,7 +22,7 @@ from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..models import Credit, Payment, Withdrawal
-from ..sqlfuncs import amount_sum, insert_ignoring
+from ..sqlfuncs import amount_sum, insert_ignoring, insert_rows
 from ..types import check_amount, normalize_address, normalize_bytes32
 from . import cursor as cursors
 from .common import ChainRef, Page
@@ -49,6 +49,72 @@ class Share:
     amount: int
 
 
+@dataclass(frozen=True)
+class PaidShares:
+    """A payment with its distribution: `shares` split the net, `treasury` gets the fee."""
+
+    event: PaymentEvent
+    shares: Sequence[Share]
+    treasury: str | None
+
+
+def _check(event: PaymentEvent, shares: Sequence[Share], treasury: str | None) -> None:
+    """The router's invariant: the credits add up to what the payment moved."""
+    check_amount(event.amount)
+    check_amount(event.fee)
+    if event.fee > event.amount:
+        raise ValueError("fee exceeds amount")
+    net = event.amount - event.fee
+    if sum(check_amount(s.amount) for s in shares) != net:
+        raise ValueError(f"shares sum to {sum(s.amount for s in shares)}, net is {net}")
+    if event.fee and treasury is None:
+        raise ValueError("a payment with a fee needs the treasury address")
+
+
+def _credit_rows(
+    payment_id: int, paid: PaidShares, payment: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The credits rows of one payment: its shares summed per recipient, and the fee."""
+    credited: dict[tuple[str, str], int] = {}
+    for share in paid.shares:
+        key = ("split", normalize_address(share.recipient))
+        credited[key] = credited.get(key, 0) + share.amount
+    if paid.event.fee:
+        assert paid.treasury is not None
+        credited[("fee", normalize_address(paid.treasury))] = paid.event.fee
+    return [
+        {
+            "payment_id": payment_id,
+            "recipient": recipient,
+            "kind": kind,
+            "amount": amount,
+            "song_id": payment["song_id"],
+            "strategy_id": payment["strategy_id"],
+            "block_number": payment["block_number"],
+            "credited_at": payment["paid_at"],
+        }
+        for (kind, recipient), amount in credited.items()
+        if amount
+    ]
+
+
+def _payment_row(event: PaymentEvent) -> dict[str, Any]:
+    ref = event.ref
+    return {
+        "song_id": normalize_bytes32(event.song_id),
+        "payer": event.payer,
+        "strategy_id": event.strategy_id,
+        "payment_type": event.payment_type,
+        "amount": event.amount,
+        "fee": event.fee,
+        "block_number": ref.block_number,
+        "block_hash": ref.block_hash,
+        "tx_hash": ref.tx_hash,
+        "log_index": ref.log_index,
+        "paid_at": ref.block_time,
+    }
+
+
 class PaymentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -58,59 +124,48 @@ class PaymentRepository:
     ) -> Payment | None:
         """Insert a payment and its credits; None (and no change) if it was recorded
         already. `shares` split the net; `treasury` receives the fee credit."""
-        check_amount(event.amount)
-        check_amount(event.fee)
-        if event.fee > event.amount:
-            raise ValueError("fee exceeds amount")
-        net = event.amount - event.fee
-        if sum(check_amount(s.amount) for s in shares) != net:
-            raise ValueError(f"shares sum to {sum(s.amount for s in shares)}, net is {net}")
-        if event.fee and treasury is None:
-            raise ValueError("a payment with a fee needs the treasury address")
-        ref = event.ref
+        _check(event, shares, treasury)
+        row = _payment_row(event)
         payment_id = self.session.execute(
             insert_ignoring(self.session, Payment, "tx_hash", "log_index")
-            .values(
-                song_id=normalize_bytes32(event.song_id),
-                payer=event.payer,
-                strategy_id=event.strategy_id,
-                payment_type=event.payment_type,
-                amount=event.amount,
-                fee=event.fee,
-                block_number=ref.block_number,
-                block_hash=ref.block_hash,
-                tx_hash=ref.tx_hash,
-                log_index=ref.log_index,
-                paid_at=ref.block_time,
-            )
+            .values(**row)
             .returning(Payment.id)
         ).scalar_one_or_none()
         if payment_id is None:
             return None
-        credited: dict[tuple[str, str], int] = {}
-        for share in shares:
-            key = ("split", normalize_address(share.recipient))
-            credited[key] = credited.get(key, 0) + share.amount
-        if event.fee:
-            assert treasury is not None
-            credited[("fee", normalize_address(treasury))] = event.fee
-        rows = [
-            {
-                "payment_id": payment_id,
-                "recipient": recipient,
-                "kind": kind,
-                "amount": amount,
-                "song_id": normalize_bytes32(event.song_id),
-                "strategy_id": event.strategy_id,
-                "block_number": ref.block_number,
-                "credited_at": ref.block_time,
-            }
-            for (kind, recipient), amount in credited.items()
-            if amount
-        ]
-        if rows:
-            self.session.execute(insert(Credit), rows)
+        credits = _credit_rows(payment_id, PaidShares(event, shares, treasury), row)
+        if credits:
+            self.session.execute(insert(Credit), credits)
         return self.session.get(Payment, payment_id)
+
+    def record_many(self, paid: Sequence[PaidShares]) -> list[int | None]:
+        """`record` for many payments at once: one bulk INSERT of the payments (ON CONFLICT
+        DO NOTHING) and one of their credits (`insert_rows`), not statements per payment.
+        Returns each payment's new id, None for one recorded already (a replay). The events
+        are distinct (as a batch of logs is)."""
+        if not paid:
+            return []
+        for item in paid:
+            _check(item.event, item.shares, item.treasury)
+        rows = [_payment_row(item.event) for item in paid]
+        # A conflicting row returns nothing: ids are matched back by (tx hash, log index).
+        inserted = insert_rows(
+            self.session,
+            Payment,
+            rows,
+            ignoring=("tx_hash", "log_index"),
+            returning=("id", "tx_hash", "log_index"),
+        )
+        ids = {(tx_hash, log_index): payment_id for payment_id, tx_hash, log_index in inserted}
+        found = [ids.get((row["tx_hash"], row["log_index"])) for row in rows]
+        credits = [
+            credit
+            for item, payment_id, row in zip(paid, found, rows, strict=True)
+            if payment_id is not None
+            for credit in _credit_rows(payment_id, item, row)
+        ]
+        insert_rows(self.session, Credit, credits)
+        return found
 
     def get_by_log(self, tx_hash: str | bytes, log_index: int) -> Payment | None:
         stmt = select(Payment).where(

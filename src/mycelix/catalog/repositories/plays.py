@@ -8,19 +8,43 @@ equals ``COUNT(*)`` of the song's plays.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ..models import Play, Song
-from ..sqlfuncs import insert_ignoring, utc_day
+from ..sqlfuncs import insert_ignoring, insert_rows, utc_day
 from ..types import normalize_address, normalize_bytes32, utc
 from . import cursor as cursors
 from .common import DayCount, Page, day_counts
 
 PLAYS_SORT = "plays-newest"
+
+
+@dataclass(frozen=True)
+class PaidPlay:
+    """The play of a chain payment (a STREAM)."""
+
+    song_id: str
+    listener: str
+    payment_id: int
+    block_number: int
+    played_at: datetime
 
 
 class PlayRepository:
@@ -60,6 +84,40 @@ class PlayRepository:
         if song is not None:
             self.session.expire(song, ["play_count"])
         return True
+
+    def record_paid(self, plays: Sequence[PaidPlay]) -> int:
+        """Record the plays of newly recorded payments at once (one bulk INSERT, ON
+        CONFLICT on the payment doing nothing) and move each song's play count by the
+        number inserted (one UPDATE per song); returns how many were inserted."""
+        if not plays:
+            return 0
+        rows = [
+            {
+                "song_id": normalize_bytes32(p.song_id),
+                "listener": normalize_address(p.listener),
+                "payment_id": p.payment_id,
+                "block_number": p.block_number,
+                "played_at": utc(p.played_at),
+            }
+            for p in plays
+        ]
+        inserted = insert_rows(
+            self.session, Play, rows, ignoring=("payment_id",), returning=("song_id",)
+        )
+        per_song = Counter(song_id for (song_id,) in inserted)
+        songs = cast(Table, Song.__table__)
+        if per_song:
+            self.session.execute(
+                update(songs)
+                .where(songs.c.song_id == bindparam("counted_song"))
+                .values(play_count=songs.c.play_count + bindparam("counted")),
+                [{"counted_song": s, "counted": n} for s, n in sorted(per_song.items())],
+            )
+        for song_id in per_song:
+            song = self.session.identity_map.get(self.session.identity_key(Song, (song_id,)))
+            if song is not None:
+                self.session.expire(song, ["play_count"])
+        return len(inserted)
 
     def _where(
         self,

@@ -149,12 +149,46 @@ def _parse_key(key: list[Any], sort: SongSort) -> list[Any]:
     return [first, song_id]
 
 
+@dataclass(frozen=True)
+class PaymentTerms:
+    """A song's artist of record and its on-chain splits (recipient, bps) in router order."""
+
+    artist: str
+    splits: tuple[tuple[str, int], ...]
+
+
 class SongRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, song_id: str | bytes) -> Song | None:
         return self.session.get(Song, normalize_bytes32(song_id))
+
+    def payment_terms(self, song_ids: Sequence[str]) -> dict[str, PaymentTerms]:
+        """What distributing a payment needs of each of these songs (absent: not in the
+        catalogue): its artist and its splits as configured on chain, in router order.
+        Two queries for all of them, no ORM objects: the indexer asks once per batch."""
+        ids = sorted({normalize_bytes32(s) for s in song_ids})
+        if not ids:
+            return {}
+        songs, splits = Song.__table__, Split.__table__
+        artists: dict[str, str] = {
+            song_id: artist
+            for song_id, artist in self.session.execute(
+                select(songs.c.song_id, songs.c.artist).where(songs.c.song_id.in_(ids))
+            )
+        }
+        configured: dict[str, list[tuple[str, int]]] = {}
+        for song_id, recipient, bps in self.session.execute(
+            select(splits.c.song_id, splits.c.recipient, splits.c.bps)
+            .where(splits.c.song_id.in_(ids), splits.c.block_number.is_not(None))
+            .order_by(splits.c.song_id, splits.c.position)
+        ):
+            configured.setdefault(song_id, []).append((recipient, bps))
+        return {
+            song_id: PaymentTerms(artist, tuple(configured.get(song_id, ())))
+            for song_id, artist in artists.items()
+        }
 
     def require(self, song_id: str | bytes) -> Song:
         song = self.get(song_id)
