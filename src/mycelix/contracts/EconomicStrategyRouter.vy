@@ -65,6 +65,7 @@
           artist is not paid as such, so bits 0-159 hold the strategy's
           address instead (kept by `change_strategy`) and the artist
           moves to `_artist`: a split song's payment reads no registry
+          slot
         - `_strategy`: contract (0-159) | index (160-175) | enabled (176) |
           quarantined (177)
         - `_strategy_at`: contract (0-159) | quarantined (160), read by
