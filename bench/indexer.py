@@ -104,8 +104,12 @@ def build_chain(data_dir: Path, rpc_url: str, events: int, batch: int) -> int:
     return made
 
 
-def fetch_alone(w3: Any, manifest: Any, batch_blocks: int) -> tuple[int, float]:
-    """`eth_getLogs` of the indexer's watched contracts over its block ranges."""
+def fetch_alone(
+    w3: Any, manifest: Any, batch_blocks: int, *, raw: bool = False
+) -> tuple[int, float]:
+    """`eth_getLogs` of the indexer's watched contracts over its block ranges, through web3
+    (the target's baseline) or, with `raw`, without web3's formatting of each log (the JSON as
+    the node sends it: what the indexer's own fetch now costs)."""
     from mycelix.indexer.indexer import WATCHED
 
     addresses = [manifest.addresses[c] for c in sorted(WATCHED)]
@@ -114,24 +118,12 @@ def fetch_alone(w3: Any, manifest: Any, batch_blocks: int) -> tuple[int, float]:
     began = time.perf_counter()
     while start <= head:
         end = min(start + batch_blocks - 1, head)
-        logs += len(w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": addresses}))
-        start = end + 1
-    return logs, time.perf_counter() - began
-
-
-def fetch_raw(w3: Any, manifest: Any, batch_blocks: int) -> tuple[int, float]:
-    """The same `eth_getLogs` requests without web3's formatting of each log (the JSON as
-    the node sends it): what the indexer's own fetch now costs."""
-    from mycelix.indexer.indexer import WATCHED
-
-    addresses = [manifest.addresses[c] for c in sorted(WATCHED)]
-    head = w3.eth.block_number
-    start, logs = manifest.deployment_block, 0
-    began = time.perf_counter()
-    while start <= head:
-        end = min(start + batch_blocks - 1, head)
-        params = {"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}
-        logs += len(w3.provider.make_request("eth_getLogs", [params])["result"])
+        if raw:
+            params = {"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}
+            logs += len(w3.provider.make_request("eth_getLogs", [params])["result"])
+        else:
+            query = {"fromBlock": start, "toBlock": end, "address": addresses}
+            logs += len(w3.eth.get_logs(query))
         start = end + 1
     return logs, time.perf_counter() - began
 
@@ -258,7 +250,7 @@ def main() -> None:
                 w3 = chain.w3
                 for label, catalog_url in targets:
                     logs, fetch_s = fetch_alone(w3, manifest, DEFAULT_BATCH_BLOCKS)
-                    raw_logs, raw_s = fetch_raw(w3, manifest, DEFAULT_BATCH_BLOCKS)
+                    raw_logs, raw_s = fetch_alone(w3, manifest, DEFAULT_BATCH_BLOCKS, raw=True)
                     assert raw_logs == logs, (raw_logs, logs)
                     applied, index_s, seen = index_all(catalog_url, w3, manifest)
                     rows.append((label, logs, fetch_s, raw_s, applied, index_s))
