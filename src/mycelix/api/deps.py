@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
@@ -26,6 +27,7 @@ from mycelix.errors import Unavailable
 from mycelix.platform import Platform
 
 _log = logging.getLogger(__name__)
+_unenforced_since = [float("-inf")]  # when the last fail-open warning was logged
 
 SESSION_COOKIE = "mycelix_session"
 # Concurrent units of work on PostgreSQL: well below the 40 worker threads, so that reads
@@ -152,8 +154,12 @@ def rate_limit(bucket: str, limit: int, window: int = 60) -> Callable[[Request],
             allowed, retry = p.state.hit(f"{bucket}:{client}", limit, window)
         except Unavailable as exc:
             # Fail open: the catalogue stays up while Redis is down (`/ready` says so, and
-            # sign-in, which needs the shared state, answers 503).
-            _log.warning("rate limit not enforced: %s", exc)
+            # sign-in, which needs the shared state, answers 503). Said once a minute, not
+            # once a request.
+            now = time.monotonic()
+            if now - _unenforced_since[0] > 60:
+                _unenforced_since[0] = now
+                _log.warning("rate limits not enforced: %s", exc)
             return
         if not allowed:
             route = getattr(request.scope.get("route"), "path", "unmatched")

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from sqlalchemy import Engine
 
 from mycelix.catalog.db import Catalog
 from mycelix.catalog.types import to_checksum
@@ -56,9 +57,7 @@ def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
     # PostgreSQL it runs in autocommit (no BEGIN and ROLLBACK round trips: a cold read was
     # five round trips, now the pool's ping and this). A Core connection, not a session: the
     # engine's events still time it (mycelix_db_query_duration_seconds).
-    engine = catalog.reader
-    if catalog.dialect == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    engine = _autocommit(catalog.reader) if catalog.dialect == "postgresql" else catalog.reader
     with engine.connect() as connection:
         row = connection.exec_driver_sql(SQL[catalog.dialect], (song_id,)).first()
         connection.rollback()
@@ -69,6 +68,12 @@ def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
         splits = orjson.loads(splits)
     ordered = [split[1:] for split in sorted(splits or ())]
     return orjson.dumps(_detail(row[:19], ordered))
+
+
+@lru_cache(maxsize=8)
+def _autocommit(engine: Engine) -> Engine:
+    # One proxy per engine, not one per cache miss (it shares the engine's pool).
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _detail(row: Any, splits: Sequence[Any]) -> dict[str, Any]:
