@@ -29,6 +29,7 @@ from tests.api.helpers_endpoints import (
     ref,
     register,
 )
+from tests.support.strategies import SHIPPED
 
 ARTIST_X = "0x" + "11" * 20
 PRODUCER_X = "0x" + "22" * 20
@@ -43,14 +44,7 @@ def test_catalogue_matches_the_contracts(client: TestClient, platform: Platform)
     by_name = {s["name"]: s for s in body["strategies"]}
     # Every registered folder (a scaffolded one too), and at least the shipped six.
     assert set(by_name) == set(registry.names())
-    assert set(by_name) >= {
-        "pay-per-stream-v1",
-        "gift-economy-v1",
-        "patronage-v1",
-        "dutch-auction-v1",
-        "freemium-v1",
-        "pay-what-you-want-v1",
-    }
+    assert set(by_name) >= set(SHIPPED)
     for name, s in by_name.items():
         assert s["enabled"] is True and s["payment_types"] and s["title"]
         assert s["contract"] == platform.manifest.addresses[registry.get(name).contract]

@@ -4,6 +4,8 @@ refusals."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi.testclient import TestClient
 
 from mycelix.chain.units import ONE
@@ -57,8 +59,33 @@ def test_freemium_configuration_is_the_artists_and_within_bounds(
         == 422
     )
     body = {"song_id": song, "free_plays": 1, "price": "1"}
+    before = client.get(f"/api/songs/{song}/economy").json()["terms"]
     other = client.post("/api/tx/configure_freemium", json=body, headers=auth["listener"])
     assert other.status_code == 403
+    assert client.post("/api/tx/configure_freemium", json=body).status_code == 401
+    malformed = (
+        {**body, "free_plays": -1},
+        {**body, "price": "-1"},
+        {**body, "price": "0"},
+        {**body, "price": "1e3"},
+        {**body, "price": "9" * 100},
+        {**body, "song_id": "0x" + "zz" * 32},
+    )
+    for bad in malformed:
+        answer = client.post("/api/tx/configure_freemium", json=bad, headers=auth["artist"])
+        assert answer.status_code == 422, (bad, answer.text)
+    # Preparing is read-only: the artist's concurrent requests get the same transaction, a
+    # stranger's concurrent ones are all refused, and the terms stay as they were.
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(
+                lambda who: client.post("/api/tx/configure_freemium", json=body, headers=who),
+                [auth["artist"], auth["listener"]] * 3,
+            )
+        )
+    assert [a.status_code for a in answers] == [200, 403] * 3
+    assert len({str(a.json()["data"]) for a in answers[::2]}) == 1
+    assert client.get(f"/api/songs/{song}/economy").json()["terms"] == before
 
 
 def test_pay_what_you_want_minimum_suggestion_and_chosen_amounts(

@@ -47,6 +47,7 @@ from hypothesis.stateful import (
 
 from mycelix.chain.units import DAY, HOUR, ONE, PaymentType
 from mycelix.strategies.ids import strategy_id
+from tests.support.strategies import SHIPPED
 
 from .conftest import System, digest, salt, storage_reader
 
@@ -72,14 +73,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-STRATEGIES = [
-    "pay-per-stream-v1",
-    "gift-economy-v1",
-    "patronage-v1",
-    "dutch-auction-v1",
-    "freemium-v1",
-    "pay-what-you-want-v1",
-]
+STRATEGIES = list(SHIPPED)
 AUCTION, PWYW = "dutch-auction-v1", "pay-what-you-want-v1"
 FUNDING = 10_000 * ONE
 ZERO = "0x" + "00" * 20

@@ -17,6 +17,7 @@ from mycelix.config import Settings
 from mycelix.platform import Platform
 from mycelix.rpc.handler import handle
 from mycelix.strategies import registry
+from tests.support.strategies import SHIPPED
 
 from .conftest import AnvilDeployment, Served
 
@@ -47,14 +48,7 @@ def test_network_describes_the_embedded_chain_and_the_deployment(served: Served)
         "wallet_add_ethereum_chain": add_chain,
         "wallet_switch_ethereum_chain": {"chainId": "0x7a69"},
     }
-    assert set(network["strategies"]) >= {
-        "pay-per-stream-v1",
-        "gift-economy-v1",
-        "patronage-v1",
-        "dutch-auction-v1",
-        "freemium-v1",
-        "pay-what-you-want-v1",
-    }
+    assert set(network["strategies"]) >= set(SHIPPED)
     # The URL it names is the one that answers.
     answer = requests.post(
         network["rpc_url"],
