@@ -24,6 +24,7 @@ from mycelix.config import Settings
 from mycelix.platform import Platform
 from mycelix.sdk import content_salt, salt_for
 from mycelix.strategies.ids import strategy_id
+from mycelix.streaming.fastpath import AudioFastPath
 from tests.support import media as fixtures
 from tests.support.anvil import free_port
 
@@ -141,7 +142,13 @@ def test_the_access_check_still_runs_before_the_file(served: Served) -> None:
 # ------------------------------------------------------------------ in-process: the choice
 
 
-def _call(app: Any, path: str, range_header: str | None, extensions: dict[str, Any]) -> list[Any]:
+def _call(
+    app: Any,
+    path: str,
+    range_header: str | None,
+    extensions: dict[str, Any],
+    extra: tuple[tuple[bytes, bytes], ...] = (),
+) -> list[Any]:
     sent: list[dict[str, Any]] = []
     requested = False
 
@@ -158,6 +165,7 @@ def _call(app: Any, path: str, range_header: str | None, extensions: dict[str, A
     headers = [(b"host", b"testserver")]
     if range_header:
         headers.append((b"range", range_header.encode()))
+    headers.extend(extra)
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -196,5 +204,75 @@ def test_path_send_is_chosen_for_whole_files_when_offered(tmp_path: Path) -> Non
         plain = _call(app, path, "bytes=0-", {})
         assert "http.response.pathsend" not in [m["type"] for m in plain]
         assert b"".join(m.get("body", b"") for m in plain[1:]) == wav
+    finally:
+        platform.close()
+
+
+def _fast_path(app: Any) -> AudioFastPath:
+    layer = app.middleware_stack or app.build_middleware_stack()
+    app.middleware_stack = layer
+    while not isinstance(layer, AudioFastPath):
+        layer = layer.app
+    return layer
+
+
+def test_a_listener_of_a_free_song_is_answered_before_routing_with_the_same_answer(
+    tmp_path: Path,
+) -> None:
+    """The second whole-file request for a free song, from someone not signed in, skips
+    FastAPI (the fast path) and gets exactly the app's answer; anything personal, another
+    range, or a song that needs paying goes through the app."""
+    platform = Platform.open(Settings(data_dir=tmp_path))
+    try:
+        wav = fixtures.wav_bytes(seconds=1.0, seed=6)
+        stored = asyncio.run(platform.store.put(wav))
+        gift = _describe(platform, stored.cid, GIFT, "g")
+        paid = _describe(platform, stored.cid, PAID, "p")
+        app = create_app(platform)
+        fast = _fast_path(app)
+        offered = {"http.response.pathsend": {}}
+        path = f"/api/songs/{gift}/audio"
+        first = _call(app, path, "bytes=0-", offered)
+        assert fast.served == 0
+        again = _call(app, path, "bytes=0-", offered)
+        assert fast.served == 1
+        assert again == first
+        plain = _call(app, path, None, offered)
+        assert fast.served == 2 and plain[0]["status"] == 200
+        assert [m["type"] for m in plain] == ["http.response.start", "http.response.pathsend"]
+        # Through the app: another range, no path-send, a song that needs paying.
+        part = _call(app, path, "bytes=1-", offered)
+        assert b"".join(m.get("body", b"") for m in part[1:]) == wav[1:]
+        _call(app, path, "bytes=0-", {})
+        refused = _call(app, f"/api/songs/{paid}/audio", "bytes=0-", offered)
+        assert refused[0]["status"] == 403
+        refused = _call(app, f"/api/songs/{paid}/audio", "bytes=0-", offered)
+        assert refused[0]["status"] == 403
+        bad = _call(app, "/api/songs/0xZZ/audio", "bytes=0-", offered)
+        assert bad[0]["status"] == 422
+        assert fast.served == 2
+    finally:
+        platform.close()
+
+
+def test_a_signed_in_or_conditional_request_goes_through_the_app(tmp_path: Path) -> None:
+    platform = Platform.open(Settings(data_dir=tmp_path))
+    try:
+        wav = fixtures.wav_bytes(seconds=1.0, seed=7)
+        stored = asyncio.run(platform.store.put(wav))
+        gift = _describe(platform, stored.cid, GIFT, "g")
+        app = create_app(platform)
+        fast = _fast_path(app)
+        offered = {"http.response.pathsend": {}}
+        path = f"/api/songs/{gift}/audio"
+        _call(app, path, "bytes=0-", offered)
+        for header in (
+            (b"authorization", b"Bearer not-a-session"),
+            (b"cookie", b"mycelix_session=not-a-session"),
+            (b"if-none-match", b'"x"'),
+        ):
+            answer = _call(app, path, "bytes=0-", offered, (header,))
+            assert answer[0]["status"] in (200, 206, 304)
+        assert fast.served == 0
     finally:
         platform.close()

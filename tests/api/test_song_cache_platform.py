@@ -15,9 +15,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from mycelix.api.app import create_app
+from mycelix.api.fastpath import SongReadFastPath
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
 from mycelix.songs.changes import PostgresChanges, SqliteChanges
+from mycelix.songs.reads import detail_json
 from tests.api.helpers_endpoints import (
     Session,
     act,
@@ -181,3 +183,43 @@ def test_another_process_writing_the_catalogue_is_seen(
         time.sleep(poll * 2)
         assert a.get(f"/api/songs/{song}").json()["play_count"] == 77
         assert b.get(f"/api/songs/{song}").json()["play_count"] == 77
+
+
+def test_a_detail_miss_skips_routing_and_answers_the_apps_bytes(
+    platform: Platform, client: TestClient, auth: Session
+) -> None:
+    """Once the app has answered one detail, a miss is read straight from the catalogue
+    (`SongReadFastPath._direct_detail`): the same bytes and headers the route sends, and
+    every request the route would refuse still goes to it and gets its refusal."""
+    first = register(client, platform, auth["artist"], "gift-economy-v1")
+    describe_song(platform, auth.address("artist"), "Through The App", song_id=first)
+    second = register(client, platform, auth["artist"], "gift-economy-v1")
+    describe_song(platform, auth.address("artist"), "Read Directly", song_id=second)
+    stack = client.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(stack, SongReadFastPath):
+        stack = stack.app
+    routed = client.get(f"/api/songs/{first}")  # through the app, unless one came before
+    assert routed.status_code == 200 and stack._detail_headers is not None
+    before = stack.direct
+    direct = client.get(f"/api/songs/{second}?any=query")
+    assert direct.status_code == 200 and stack.direct == before + 1
+    assert direct.content == detail_json(platform.catalog, second)
+    assert direct.headers["content-type"] == routed.headers["content-type"]
+    assert direct.headers["content-length"] == str(len(direct.content))
+    refused = {
+        "/api/songs/0x" + "ab" * 32: 404,  # no such song
+        "/api/songs/0xnot-a-song": 422,
+        f"/api/songs/{second}?q=%00": 400,  # the app's NUL check
+    }
+    for path, status in refused.items():
+        answer = client.get(path)
+        assert answer.status_code == status, (path, answer.text)
+        assert "error" in answer.json()
+    assert stack.direct == before + 1
+    # Cached as the app's answers are: forgotten when the song changes.
+    edited = client.patch(
+        f"/api/songs/{second}", json={"title": "Edited Directly"}, headers=auth["artist"]
+    )
+    assert edited.status_code == 200, edited.text
+    assert cached_song(client, platform, second)["title"] == "Edited Directly"
+    assert stack.direct == before + 2

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -14,6 +16,8 @@ from mycelix.api.observe import ObserveMiddleware
 from mycelix.auth.service import AuthService, public_origins
 from mycelix.platform import Platform
 from mycelix.songs.cache import EXTRAS_KEY, SongCache
+from mycelix.songs.reads import detail as song_detail
+from mycelix.streaming.fastpath import AudioFastPath
 from mycelix.web import install as install_web
 
 
@@ -67,7 +71,13 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     cache = platform.extras.get(EXTRAS_KEY)
     if cache is None:
         cache = platform.extras[EXTRAS_KEY] = SongCache.for_platform(platform)
-    app.add_middleware(SongReadFastPath, cache=cache, metrics=platform.metrics)
+    app.add_middleware(
+        SongReadFastPath,
+        cache=cache,
+        metrics=platform.metrics,
+        detail=partial(song_detail, platform.catalog),
+    )
+    app.add_middleware(AudioFastPath, platform=platform)
     origins = cors_origins if cors_origins is not None else platform.settings.cors_origins
     if origins:
         app.add_middleware(

@@ -112,18 +112,27 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def current_address(request: Request, service: Annotated[AuthService, Depends(auth)]) -> str:
+async def current_address(request: Request, service: Annotated[AuthService, Depends(auth)]) -> str:
     """The signed-in address, or 401."""
-    address = service.address_for(session_token(request))
+    address = await _address_for(service, session_token(request))
     if address is None:
         raise APIError(401, "sign in first (GET /api/auth/nonce, then POST /api/auth/verify)")
     return address
 
 
-def optional_address(
+async def optional_address(
     request: Request, service: Annotated[AuthService, Depends(auth)]
 ) -> str | None:
-    return service.address_for(session_token(request))
+    return await _address_for(service, session_token(request))
+
+
+async def _address_for(service: AuthService, token: str | None) -> str | None:
+    """The session's address: without a token, at once (a plain `def` dependency would cost
+    every anonymous request a worker-thread hop: a third of an audio request's time); with
+    one, the shared-state lookup on a worker thread."""
+    if token is None:
+        return None
+    return await run_in_threadpool(service.address_for, token)
 
 
 def loopback_client(request: Request) -> bool:

@@ -65,8 +65,10 @@ def _normalize_address(value: str) -> str:
     return "0x" + lower
 
 
+@lru_cache(maxsize=65_536)
 def to_checksum(value: str) -> str:
-    """EIP-55 spelling of a stored address, for display."""
+    """EIP-55 spelling of a stored address, for display (remembered: a keccak per call, and
+    a page of 20 songs spells its artists 20 times)."""
     return str(to_checksum_address(normalize_address(value)))
 
 

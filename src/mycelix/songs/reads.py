@@ -53,6 +53,13 @@ SQL = {
 def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
     """The `GET /api/songs/{song_id}` body of a described song (`song_id` normalised), or
     None when there is no such song or it is a stub."""
+    found = detail(catalog, song_id)
+    return None if found is None else found[0]
+
+
+def detail(catalog: Catalog, song_id: str) -> tuple[bytes, str] | None:
+    """`detail_json`'s body with the song's artist (lower-case), which the read cache records
+    the answer as showing (`mycelix.songs.cache.dependencies` without parsing the body)."""
     # One statement, so one consistent snapshot without a transaction around it: on
     # PostgreSQL it runs in autocommit (no BEGIN and ROLLBACK round trips: a cold read was
     # five round trips, now the pool's ping and this). A Core connection, not a session: the
@@ -67,7 +74,7 @@ def detail_json(catalog: Catalog, song_id: str) -> bytes | None:
     if isinstance(splits, str | bytes):
         splits = orjson.loads(splits)
     ordered = [split[1:] for split in sorted(splits or ())]
-    return orjson.dumps(_detail(row[:19], ordered))
+    return orjson.dumps(_detail(row[:19], ordered)), str(row[2]).lower()
 
 
 @lru_cache(maxsize=8)

@@ -42,6 +42,16 @@ def _cache(p: Platform) -> StreamAccessCache:
     return cache
 
 
+def cached_answer(p: Platform, song_id: str, who: str, now: float) -> bool | None:
+    """The cached answer for `who` (ZERO: anyone not signed in) if there is a fresh one of the
+    current catalogue version, else None (`mycelix.streaming.fastpath` asks without waiting)."""
+    hit = _cache(p).get((song_id, who))
+    if hit is None or hit[0] <= now:
+        return None
+    p.metrics.cache.labels("stream_auth", "hit").inc()
+    return hit[1]
+
+
 async def can_stream(
     p: Platform, song_id: str, listener: str | None, now: float
 ) -> tuple[bool, str, bool]:

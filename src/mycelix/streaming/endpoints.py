@@ -32,6 +32,7 @@ from mycelix.streaming.access import can_stream
 
 router = APIRouter(tags=["streaming"])
 PATHSEND = "http.response.pathsend"
+AUDIO_MEMO = "song_audio"  # platform.extras: song id -> (audio CID, media type)
 
 
 class PathSendResponse(Response):
@@ -106,7 +107,7 @@ async def song_audio(
     sid = song_id_param(song_id)
     # A song's audio never changes (its id derives from the audio's CID), so remember where it
     # is: a player sends many range requests per play, and each lookup cost ~1 ms of ORM.
-    audio: dict[str, tuple[str, str | None]] = p.extras.setdefault("song_audio", {})
+    audio: dict[str, tuple[str, str | None]] = p.extras.setdefault(AUDIO_MEMO, {})
     cid, media_type = audio.get(sid, (None, None))
     if cid is None:
         cid, media_type = await run_in_threadpool(_song_audio, p, sid)

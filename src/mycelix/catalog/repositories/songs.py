@@ -38,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer, lazyload
 
 from mycelix.errors import Conflict
 
@@ -301,11 +301,14 @@ class SongRepository:
         return rows
 
     def list(self, query: SongQuery, *, limit: int = 50, cursor: str | None = None) -> Page[Song]:
-        """One page of songs matching `query`, in `query.sort` order."""
+        """One page of songs matching `query`, in `query.sort` order. Their waveforms and splits
+        are not loaded (no listing shows them; reading one loads it): decoding 1,024 peaks per
+        song and a second query for the splits were most of what a page cost to build."""
         if not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"limit must be within 1..{MAX_PAGE}")
         order = ORDERS[query.sort]
-        stmt = self._filtered(select(Song), query)
+        listed = select(Song).options(defer(Song.waveform), lazyload(Song.splits))
+        stmt = self._filtered(listed, query)
         if cursor is not None:
             key = _parse_key(cursors.decode(cursor, query.sort.value, 2), query.sort)
             # Typed binds, so the key goes through the columns' types (UTC, bytes32).
