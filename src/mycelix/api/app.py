@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from mycelix import __version__
 from mycelix.api import errors
@@ -32,6 +34,29 @@ _NO_OPENTELEMETRY: dict[str, Any] = (
 )
 
 
+class MycelixAPI(FastAPI):
+    """FastAPI with a front: raw ASGI layers run before Starlette's own stack (its error
+    middleware, FastAPI's body-limit and telemetry layers, exception handling, routing). The
+    hot reads answered in front (`SongReadFastPath`, `AudioFastPath`) skip those layers;
+    everything else passes through them as before."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.front: list[tuple[Callable[..., Any], dict[str, Any]]] = []
+
+    def add_front(self, layer: Callable[..., Any], **options: Any) -> None:
+        """Wrap the app in `layer(app, **options)`; the first added is innermost."""
+        if self.middleware_stack is not None:
+            raise RuntimeError("the app has started: its front is fixed")
+        self.front.append((layer, options))
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app = super().build_middleware_stack()
+        for layer, options in self.front:
+            app = layer(app, **options)
+        return app
+
+
 def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> FastAPI:
     from mycelix.analytics.endpoints import router as analytics
     from mycelix.auth.endpoints import router as auth
@@ -45,7 +70,7 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
     from mycelix.uploads.endpoints import router as uploads
     from mycelix.vouchers.endpoints import router as vouchers
 
-    app = FastAPI(
+    app = MycelixAPI(
         **_NO_OPENTELEMETRY,
         dependencies=[Depends(plain_query)],
         title="Mycelix Music API",
@@ -77,22 +102,23 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
         vouchers,
     ):
         app.include_router(router)
-    # Innermost, so CORS and the metrics middleware treat cached answers like any other.
+    # In front of FastAPI's stack, innermost first: the cached song reads and audio, then
+    # CORS and the metrics, which so treat the fast paths' answers like any other.
     # `is None`, not `or`: an empty cache is falsy (it has a length), and replacing it would
     # leave the app that holds it without the indexer's invalidations.
     cache = platform.extras.get(EXTRAS_KEY)
     if cache is None:
         cache = platform.extras[EXTRAS_KEY] = SongCache.for_platform(platform)
-    app.add_middleware(
+    app.add_front(
         SongReadFastPath,
         cache=cache,
         metrics=platform.metrics,
         detail=partial(song_detail, platform.catalog),
     )
-    app.add_middleware(AudioFastPath, platform=platform)
+    app.add_front(AudioFastPath, platform=platform)
     origins = cors_origins if cors_origins is not None else platform.settings.cors_origins
     if origins:
-        app.add_middleware(
+        app.add_front(
             CORSMiddleware,
             allow_origins=origins,
             allow_credentials=True,
@@ -100,5 +126,5 @@ def create_app(platform: Platform, *, cors_origins: list[str] | None = None) -> 
             allow_headers=["Authorization", "Content-Type", "Range", "X-Filename"],
             expose_headers=["Content-Range", "Accept-Ranges", "ETag", "Retry-After"],
         )
-    app.add_middleware(ObserveMiddleware, metrics=platform.metrics)
+    app.add_front(ObserveMiddleware, metrics=platform.metrics)
     return app

@@ -28,8 +28,8 @@ routes anything, and fills the cache from the app's own answers.
   returned, i.e. after the request's unit of work committed: the next lookup reads the
   catalogue's change feed at once (on PostgreSQL it would otherwise wait for the next poll).
 
-Install it innermost (the first `add_middleware` in `create_app`), inside CORS and the
-metrics middleware, so both treat cached answers like any other.
+Install it innermost of the app's front (`MycelixAPI.add_front` in `create_app`), inside CORS
+and the metrics middleware, so both treat cached answers like any other.
 """
 
 from __future__ import annotations

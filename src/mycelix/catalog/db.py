@@ -133,7 +133,16 @@ def create_engine(url: str | URL, *, reader: bool = False, **options: Any) -> En
         "application_name": "mycelix",
     }
     kwargs.update(options)
-    return sa_create_engine(parsed, **kwargs)
+    engine = sa_create_engine(parsed, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # psycopg decodes json/jsonb with `json.loads`; a waveform's peaks ~5× faster this way.
+        from psycopg.types.json import set_json_loads
+
+        set_json_loads(_json_loads, dbapi_conn)
+
+    return engine
 
 
 class Catalog:
