@@ -40,7 +40,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from mycelix.api.params import song_id_param
+from mycelix.api.params import song_id_or_none
 from mycelix.songs.cache import CachedResponse, SongCache, dependencies
 from mycelix.songs.changes import Change
 
@@ -203,8 +203,10 @@ class SongReadFastPath:
         query: bytes = scope.get("query_string", b"")
         if b"\x00" in query or b"%00" in query:
             return None
+        song_id = song_id_or_none(scope["path"][len(DETAIL_PREFIX) :])
+        if song_id is None:
+            return None
         try:
-            song_id = song_id_param(scope["path"][len(DETAIL_PREFIX) :])
             found = await run_in_threadpool(self.detail, song_id)
         except Exception:  # the app meets it again and answers it (and logs it)
             return None

@@ -14,13 +14,22 @@ _HEX = frozenset("0123456789abcdef")
 
 def song_id_param(text: str) -> str:
     """A bytes32 song id from a path (with or without 0x, any case) → lower-case 0x-hex."""
+    value = song_id_or_none(text)
+    if value is None:
+        raise APIError(
+            422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request"
+        )
+    return value
+
+
+def song_id_or_none(text: str) -> str | None:
+    """`song_id_param` without the error: None when `text` is not a song id (the fast paths
+    then leave the request to the route, which answers the 422)."""
     value = text.lower()
     if not value.startswith("0x"):
         value = "0x" + value
     if len(value) != 66 or not set(value[2:]) <= _HEX:
-        raise APIError(
-            422, f"not a song id: {text!r} (expected 0x + 64 hex digits)", "invalid_request"
-        )
+        return None
     return value
 
 

@@ -19,8 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from mycelix.api.errors import APIError
-from mycelix.api.params import song_id_param
+from mycelix.api.params import song_id_or_none
 from mycelix.platform import Platform
 from mycelix.storage import plan_response
 from mycelix.streaming.access import ZERO, cached_answer
@@ -80,9 +79,8 @@ class AudioFastPath:
                 range_header = value
         if range_header not in WHOLE:
             return None
-        try:
-            song_id = song_id_param(scope["path"][len(PREFIX) : -len(SUFFIX)])
-        except APIError:
+        song_id = song_id_or_none(scope["path"][len(PREFIX) : -len(SUFFIX)])
+        if song_id is None:
             return None
         p = self.platform
         known = p.extras.get(AUDIO_MEMO, {}).get(song_id)
