@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,26 +187,44 @@ def _call(
     return sent
 
 
-def test_path_send_is_chosen_for_whole_files_when_offered(tmp_path: Path) -> None:
+OFFERED = {"http.response.pathsend": {}}
+
+
+@dataclass
+class InProcess:
+    platform: Platform
+    app: Any
+    wav: bytes
+    cid: str
+    songs: dict[str, str]  # strategy -> song id
+
+
+@contextmanager
+def in_process(tmp_path: Path, seed: int, *strategies: str) -> Iterator[InProcess]:
+    """A platform with one stored recording described under each strategy, and its app."""
     platform = Platform.open(Settings(data_dir=tmp_path))
     try:
-        wav = fixtures.wav_bytes(seconds=1.0, seed=5)
+        wav = fixtures.wav_bytes(seconds=1.0, seed=seed)
         stored = asyncio.run(platform.store.put(wav))
-        song = _describe(platform, stored.cid, GIFT, "g")
-        app = create_app(platform)
-        path = f"/api/songs/{song}/audio"
-        offered = {"http.response.pathsend": {}}
-        whole = _call(app, path, "bytes=0-", offered)
+        songs = {s: _describe(platform, stored.cid, s, s[0]) for s in strategies}
+        yield InProcess(platform, create_app(platform), wav, stored.cid, songs)
+    finally:
+        platform.close()
+
+
+def test_path_send_is_chosen_for_whole_files_when_offered(tmp_path: Path) -> None:
+    with in_process(tmp_path, 5, GIFT) as node:
+        app, wav = node.app, node.wav
+        path = f"/api/songs/{node.songs[GIFT]}/audio"
+        whole = _call(app, path, "bytes=0-", OFFERED)
         assert [m["type"] for m in whole] == ["http.response.start", "http.response.pathsend"]
-        assert whole[1]["path"] == str(platform.store.local_path(stored.cid))
-        part = _call(app, path, "bytes=10-99", offered)
+        assert whole[1]["path"] == str(node.platform.store.local_path(node.cid))
+        part = _call(app, path, "bytes=10-99", OFFERED)
         assert "http.response.pathsend" not in [m["type"] for m in part]
         assert b"".join(m.get("body", b"") for m in part[1:]) == wav[10:100]
         plain = _call(app, path, "bytes=0-", {})
         assert "http.response.pathsend" not in [m["type"] for m in plain]
         assert b"".join(m.get("body", b"") for m in plain[1:]) == wav
-    finally:
-        platform.close()
 
 
 def _fast_path(app: Any) -> AudioFastPath:
@@ -222,57 +241,42 @@ def test_a_listener_of_a_free_song_is_answered_before_routing_with_the_same_answ
     """The second whole-file request for a free song, from someone not signed in, skips
     FastAPI (the fast path) and gets exactly the app's answer; anything personal, another
     range, or a song that needs paying goes through the app."""
-    platform = Platform.open(Settings(data_dir=tmp_path))
-    try:
-        wav = fixtures.wav_bytes(seconds=1.0, seed=6)
-        stored = asyncio.run(platform.store.put(wav))
-        gift = _describe(platform, stored.cid, GIFT, "g")
-        paid = _describe(platform, stored.cid, PAID, "p")
-        app = create_app(platform)
+    with in_process(tmp_path, 6, GIFT, PAID) as node:
+        app, wav = node.app, node.wav
         fast = _fast_path(app)
-        offered = {"http.response.pathsend": {}}
-        path = f"/api/songs/{gift}/audio"
-        first = _call(app, path, "bytes=0-", offered)
+        path = f"/api/songs/{node.songs[GIFT]}/audio"
+        first = _call(app, path, "bytes=0-", OFFERED)
         assert fast.served == 0
-        again = _call(app, path, "bytes=0-", offered)
+        again = _call(app, path, "bytes=0-", OFFERED)
         assert fast.served == 1
         assert again == first
-        plain = _call(app, path, None, offered)
+        plain = _call(app, path, None, OFFERED)
         assert fast.served == 2 and plain[0]["status"] == 200
         assert [m["type"] for m in plain] == ["http.response.start", "http.response.pathsend"]
         # Through the app: another range, no path-send, a song that needs paying.
-        part = _call(app, path, "bytes=1-", offered)
+        part = _call(app, path, "bytes=1-", OFFERED)
         assert b"".join(m.get("body", b"") for m in part[1:]) == wav[1:]
         _call(app, path, "bytes=0-", {})
-        refused = _call(app, f"/api/songs/{paid}/audio", "bytes=0-", offered)
+        paid = f"/api/songs/{node.songs[PAID]}/audio"
+        refused = _call(app, paid, "bytes=0-", OFFERED)
         assert refused[0]["status"] == 403
-        refused = _call(app, f"/api/songs/{paid}/audio", "bytes=0-", offered)
+        refused = _call(app, paid, "bytes=0-", OFFERED)
         assert refused[0]["status"] == 403
-        bad = _call(app, "/api/songs/0xZZ/audio", "bytes=0-", offered)
+        bad = _call(app, "/api/songs/0xZZ/audio", "bytes=0-", OFFERED)
         assert bad[0]["status"] == 422
         assert fast.served == 2
-    finally:
-        platform.close()
 
 
 def test_a_signed_in_or_conditional_request_goes_through_the_app(tmp_path: Path) -> None:
-    platform = Platform.open(Settings(data_dir=tmp_path))
-    try:
-        wav = fixtures.wav_bytes(seconds=1.0, seed=7)
-        stored = asyncio.run(platform.store.put(wav))
-        gift = _describe(platform, stored.cid, GIFT, "g")
-        app = create_app(platform)
-        fast = _fast_path(app)
-        offered = {"http.response.pathsend": {}}
-        path = f"/api/songs/{gift}/audio"
-        _call(app, path, "bytes=0-", offered)
+    with in_process(tmp_path, 7, GIFT) as node:
+        fast = _fast_path(node.app)
+        path = f"/api/songs/{node.songs[GIFT]}/audio"
+        _call(node.app, path, "bytes=0-", OFFERED)
         for header in (
             (b"authorization", b"Bearer not-a-session"),
             (b"cookie", b"mycelix_session=not-a-session"),
             (b"if-none-match", b'"x"'),
         ):
-            answer = _call(app, path, "bytes=0-", offered, (header,))
+            answer = _call(node.app, path, "bytes=0-", OFFERED, (header,))
             assert answer[0]["status"] in (200, 206, 304)
         assert fast.served == 0
-    finally:
-        platform.close()

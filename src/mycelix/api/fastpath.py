@@ -41,7 +41,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from mycelix.api.params import song_id_or_none
-from mycelix.songs.cache import CachedResponse, SongCache, dependencies
+from mycelix.songs.cache import CachedResponse, SongCache, dependencies, song_dependencies
 from mycelix.songs.changes import Change
 
 Scope = MutableMapping[str, Any]
@@ -217,7 +217,7 @@ class SongReadFastPath:
         headers = tuple(
             (k, length) if k.lower() == b"content-length" else (k, v) for k, v in template
         )
-        return CachedResponse(200, headers, body), [("song", song_id), ("artist", artist)]
+        return CachedResponse(200, headers, body), list(song_dependencies(song_id, artist))
 
     async def _write(self, scope: Scope, receive: Receive, send: Send) -> None:
         status = 0

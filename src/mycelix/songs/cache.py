@@ -251,14 +251,18 @@ def dependencies(kind: str, query: bytes, body: bytes) -> list[Change]:
     songs = payload["items"] if kind == "list" else [payload]
     found: list[Change] = []
     for song in songs:
-        found.append(("song", str(song["song_id"]).lower()))
-        found.append(("artist", str(song["artist"]).lower()))
+        found.extend(song_dependencies(str(song["song_id"]), str(song["artist"])))
     if kind == "list":
         found.append(LIST_ALL)
         sorts = parse_qs(query.decode("latin-1")).get("sort", [])
         if "plays" in sorts:
             found.append(LIST_PLAYS)
     return found
+
+
+def song_dependencies(song_id: str, artist: str) -> tuple[Change, Change]:
+    """What one song's entry in an answer shows: the song, and its artist (their name)."""
+    return ("song", song_id.lower()), ("artist", artist.lower())
 
 
 def songs_changed(platform: Platform) -> None:

@@ -116,7 +116,7 @@ def _detail(row: Any, splits: Sequence[Any]) -> dict[str, Any]:
     return {
         "song_id": song_id,
         "title": title,
-        "artist": _checksum(artist),
+        "artist": to_checksum(artist),
         "artist_name": artist_name,
         "genre": genre,
         "duration": duration_ms / 1000 if duration_ms is not None else None,
@@ -134,7 +134,7 @@ def _detail(row: Any, splits: Sequence[Any]) -> dict[str, Any]:
         "waveform": _peaks(waveform),
         "splits": [
             {
-                "recipient": _checksum(recipient),
+                "recipient": to_checksum(recipient),
                 "bps": bps,
                 "role": role_name(role),
                 "role_code": role,
@@ -144,11 +144,6 @@ def _detail(row: Any, splits: Sequence[Any]) -> dict[str, Any]:
         "registration_tx": registration_tx,
         "registration_block": registration_block,
     }
-
-
-@lru_cache(maxsize=65_536)
-def _checksum(address: str) -> str:
-    return to_checksum(address)
 
 
 def _moment(value: Any) -> str:

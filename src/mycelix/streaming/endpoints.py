@@ -9,7 +9,9 @@ Bytes: under a server with the ASGI path-send extension (Granian, what `mycelix 
 a range covering the whole file — what a player asks first (`bytes=0-`), and a plain GET —
 is sent by the server from the file (`http.response.pathsend`): the access check ran here, the
 bytes never enter Python. Other ranges, and other servers, read the range in chunks
-(`ContentStore.read_range`)."""
+(`ContentStore.read_range`). Once this route has answered a song, a whole-file request for it
+from someone not signed in is answered before routing (`mycelix.streaming.fastpath`) from the
+same memo and access cache."""
 
 from __future__ import annotations
 

@@ -16,20 +16,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mycelix.api.params import song_id_or_none
 from mycelix.platform import Platform
 from mycelix.storage import plan_response
 from mycelix.streaming.access import ZERO, cached_answer
 from mycelix.streaming.endpoints import AUDIO_MEMO, PATHSEND, PathSendResponse
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PREFIX = "/api/songs/"
 SUFFIX = "/audio"
@@ -83,8 +78,8 @@ class AudioFastPath:
         if song_id is None:
             return None
         p = self.platform
-        known = p.extras.get(AUDIO_MEMO, {}).get(song_id)
-        if known is None or known[0] is None:
+        known = p.extras.get(AUDIO_MEMO, {}).get(song_id)  # only songs with audio are there
+        if known is None:
             return None
         if cached_answer(p, song_id, ZERO, time.time()) is not True:
             return None
